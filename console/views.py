@@ -1,0 +1,78 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from tenants.mixins import CURRENT_TENANT_SESSION_KEY
+from tenants.selectors import tenants_for_user
+
+logger = logging.getLogger(__name__)
+
+
+class HomeView(TemplateView):
+    """``/``: the current tenant's Get started, or a landing page for a user with none."""
+
+    template_name = "console/landing.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        memberships = tenants_for_user(request.user)
+        current = request.session.get(CURRENT_TENANT_SESSION_KEY)
+        membership = (current and memberships.filter(tenant__public_id=current).first()) or (
+            memberships.first()
+        )
+        if membership is not None:
+            return redirect("onboarding:get_started", tenant_id=membership.tenant.public_id)
+        return super().get(request, *args, **kwargs)
+
+
+def _broker_answers() -> bool:
+    from console.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return True
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the app, the database and (if configured) the broker answer; else 503."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("healthz: database check failed")
+        checks["database"] = "error"
+    if settings.REDIS_URL:
+        try:
+            _broker_answers()
+            checks["broker"] = "ok"
+        except Exception:
+            logger.warning("healthz: broker check failed", exc_info=True)
+            checks["broker"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def too_many_requests(request, message: str):
+    """The friendly 429 page used by every rate limit."""
+    return render(request, "429.html", {"message": message}, status=429)

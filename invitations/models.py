@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from members.models import Role
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class EmailStatus(models.TextChoices):
+    """The outbox state of the invitation's current send."""
+
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Email failed"
+
+
+class Invitation(models.Model):
+    """An invitation of an email address into a tenant with a role.
+
+    The link's secret is never stored: it is an HMAC of ``link_salt`` under
+    the ``SECRET_KEY`` (so the worker can rebuild it for the email), and only
+    its SHA-256 (``token_hash``) is kept for lookup. Resend draws a new salt,
+    which supersedes the old link.
+    """
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.COLLABORATOR)
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_sent",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField("sent", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    link_salt = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    # The outbox: the current send, written in the same transaction as the
+    # invitation and claimed by the worker with a conditional UPDATE.
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    email_attempts = models.PositiveIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(status=InvitationStatus.PENDING),
+                name="invitations_one_pending_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status=InvitationStatus.PENDING),
+                name="invitations_pending_expiry_idx",
+            ),
+            models.Index(
+                fields=["tenant", "status", "created_at"], name="invitations_tab_idx"
+            ),
+            models.Index(fields=["tenant", "created_at"], name="invitations_tenant_new_idx"),
+            models.Index(
+                fields=["email"],
+                condition=models.Q(status=InvitationStatus.PENDING),
+                name="invitations_pending_email_idx",
+            ),
+            models.Index(
+                fields=["email_claimed_at"],
+                condition=models.Q(email_status__in=[EmailStatus.QUEUED, EmailStatus.SENDING]),
+                name="invitations_outbox_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.tenant} ({self.get_status_display()})"
+
+    @property
+    def is_past_expiry(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def effective_status(self) -> str:
+        """The status a person should see: a Pending invitation past expiry is Expired."""
+        if self.status == InvitationStatus.PENDING and self.is_past_expiry:
+            return InvitationStatus.EXPIRED
+        return self.status

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    COLLABORATOR = "collaborator", "Collaborator"
+
+
+class Membership(models.Model):
+    """A user's place in a tenant, with their role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.COLLABORATOR)
+    created_at = models.DateTimeField("joined", auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="members_one_membership_per_user"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "role"], name="members_tenant_role_idx"),
+            models.Index(fields=["tenant", "created_at"], name="members_tenant_joined_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.tenant} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        from members.permissions import permissions_for
+
+        return permissions_for(self.role)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions

@@ -1,0 +1,78 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+from tenants.models import Plan, Tenant, TenantType
+
+
+class TenantCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Tenant name", max_length=64, help_text="1 to 64 characters. You can rename it later."
+    )
+    type = forms.ChoiceField(
+        label="Type",
+        choices=TenantType.choices,
+        initial=TenantType.DEVELOPMENT,
+        widget=forms.RadioSelect,
+        help_text="Development tenants are for building and testing; production tenants serve real users.",
+    )
+    plan = forms.ChoiceField(
+        label="Plan (production only)",
+        choices=Plan.choices,
+        initial=Plan.FREE,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Free: the admin only. Pro: 3 members included, then $8 per additional member per month.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Create tenant"))
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the tenant.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("type") == TenantType.PRODUCTION and not cleaned.get("plan"):
+            self.add_error("plan", "Choose a plan for a production tenant.")
+        if cleaned.get("type") == TenantType.DEVELOPMENT:
+            cleaned["plan"] = ""
+        return cleaned
+
+
+class TenantRenameForm(forms.Form):
+    name = forms.CharField(label="Tenant name", max_length=64, help_text="1 to 64 characters.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the tenant.")
+        return name
+
+
+class TenantDeleteForm(forms.Form):
+    confirm_name = forms.CharField(label="Type the tenant name to confirm", max_length=64)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_confirm_name(self):
+        value = self.cleaned_data["confirm_name"]
+        if value != self.tenant.name:
+            raise forms.ValidationError(
+                f"Type “{self.tenant.name}” exactly to delete this tenant."
+            )
+        return value

@@ -1,0 +1,48 @@
+"""Read paths for tenants. Memberships and invitations are reached through the
+reverse relations (``memberships``, ``invitations``) so this app imports neither."""
+
+from django.http import Http404
+
+from tenants import policies
+from tenants.models import Tenant
+
+PENDING = "pending"  # invitations.InvitationStatus.PENDING; not imported (arrows point here)
+
+
+def membership_for_member(*, user, public_id: str):
+    """The user's membership in the tenant ``public_id`` (tenant joined), or 404.
+
+    Outsiders get the same 404 as for a tenant that does not exist, so a
+    tenant's existence is never revealed.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        user.memberships.select_related("tenant").filter(tenant__public_id=public_id).first()
+    )
+    if membership is None:
+        raise Http404("No such tenant.")
+    return membership
+
+
+def tenant_for_member(*, user, public_id: str) -> Tenant:
+    return membership_for_member(user=user, public_id=public_id).tenant
+
+
+def seat_usage(tenant: Tenant) -> policies.SeatUsage:
+    """Members and pending invitations of ``tenant``: two indexed counts."""
+    return policies.SeatUsage(
+        members=tenant.memberships.count(),
+        pending_invitations=tenant.invitations.filter(status=PENDING).count(),
+        included=policies.seats_included(tenant),
+        limit=policies.member_limit(tenant),
+    )
+
+
+def seats_used(tenant: Tenant) -> int:
+    return seat_usage(tenant).used
+
+
+def tenants_for_user(user):
+    """The user's tenants for the switcher, with the user's role on each."""
+    return user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")

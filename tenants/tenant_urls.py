@@ -1,0 +1,13 @@
+"""Tenant pages under ``/t/<tenant_id>/settings/``."""
+
+from django.urls import path
+
+from tenants import views
+
+app_name = "tenant_settings"
+
+urlpatterns = [
+    path("", views.TenantSettingsView.as_view(), name="settings"),
+    path("delete/", views.TenantDeleteView.as_view(), name="delete"),
+    path("billing/", views.BillingView.as_view(), name="billing"),
+]

@@ -1,0 +1,76 @@
+import factory
+from django.utils import timezone
+
+from console.accounts.models import User
+from invitations import tokens
+from invitations.models import INVITATION_LIFETIME, Invitation, InvitationStatus
+from members.models import Membership, Role
+from tenants.models import Plan, Tenant, TenantType
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+
+    name = factory.Sequence(lambda n: f"Tenant {n}")
+    type = TenantType.DEVELOPMENT
+    plan = ""
+
+    class Params:
+        production_free = factory.Trait(type=TenantType.PRODUCTION, plan=Plan.FREE)
+        pro = factory.Trait(type=TenantType.PRODUCTION, plan=Plan.PRO)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    tenant = factory.SubFactory(TenantFactory)
+    role = Role.COLLABORATOR
+
+
+class AdminMembershipFactory(MembershipFactory):
+    role = Role.ADMIN
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A Pending invitation sent now, by an admin of the same tenant."""
+
+    class Meta:
+        model = Invitation
+
+    tenant = factory.SubFactory(TenantFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.COLLABORATOR
+    status = InvitationStatus.PENDING
+    invited_by = factory.LazyAttribute(
+        lambda o: AdminMembershipFactory(tenant=o.tenant).user
+    )
+    sent_at = factory.LazyFunction(timezone.now)
+    created_at = factory.SelfAttribute("sent_at")
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + INVITATION_LIFETIME)
+    link_salt = factory.LazyFunction(tokens.new_link_salt)
+    token_hash = factory.LazyAttribute(lambda o: tokens.token_hash(tokens.link_token(o.link_salt)))
+
+
+def invitation_link_token(invitation: Invitation) -> str:
+    """The secret that the invitation's current email carries."""
+    return tokens.link_token(invitation.link_salt)
