@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup
+.PHONY: run test setup stack
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,3 +24,11 @@ run: $(STAMP)
 # pytest's exit code 5 (no tests collected) fails the run.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production shape on one machine: gunicorn + Celery worker + beat (the Procfile),
+# against the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL.
+stack: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[stack]'
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
