@@ -1,0 +1,112 @@
+"""Fill the database with realistic data at scale, quickly (bulk inserts).
+
+    python manage.py seed_scale --members 1000 --invitations 10000 --tenants 1000
+
+Creates one large tenant ("Scale Co", admin ``admin@scale.example``) with the
+given members and invitations spread over every status, and many small
+tenants with one admin each. Everyone's password is ``--password``.
+"""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from console.accounts.models import User
+from invitations import tokens
+from invitations.models import INVITATION_LIFETIME, EmailStatus, Invitation, InvitationStatus
+from members.models import Membership, Role
+from tenants.models import Plan, Tenant, TenantType
+
+BATCH = 2000
+ADMIN_EMAIL = "admin@scale.example"
+
+
+class Command(BaseCommand):
+    help = "Create a large tenant and many small ones with bulk inserts (for benchmarks and demos)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--members", type=int, default=1000)
+        parser.add_argument("--invitations", type=int, default=10000)
+        parser.add_argument("--tenants", type=int, default=1000)
+        parser.add_argument("--password", default="bench-password-123")
+
+    @transaction.atomic
+    def handle(self, *args, members, invitations, tenants, password, **options):
+        now = timezone.now()
+        password_hash = make_password(password)  # hashed once, shared: hashing is slow by design
+
+        big = Tenant.objects.create(name="Scale Co", type=TenantType.PRODUCTION, plan=Plan.PRO)
+        admin = User.objects.create(email=ADMIN_EMAIL, name="Scale Admin", password=password_hash)
+        people = User.objects.bulk_create(
+            (
+                User(email=f"member{i}@scale.example", name=f"Member {i}", password=password_hash)
+                for i in range(1, members)
+            ),
+            batch_size=BATCH,
+        )
+        Membership.objects.bulk_create(
+            itertools.chain(
+                [Membership(user=admin, tenant=big, role=Role.ADMIN)],
+                (
+                    Membership(user=user, tenant=big, role=Role.ADMIN if i % 50 == 0 else Role.COLLABORATOR)
+                    for i, user in enumerate(people)
+                ),
+            ),
+            batch_size=BATCH,
+        )
+
+        statuses = [
+            InvitationStatus.PENDING,
+            InvitationStatus.ACCEPTED,
+            InvitationStatus.EXPIRED,
+            InvitationStatus.REVOKED,
+        ]
+
+        def invitation(i):
+            status = statuses[i % len(statuses)]
+            sent_at = now - timedelta(minutes=i)
+            if status == InvitationStatus.EXPIRED:
+                sent_at = now - INVITATION_LIFETIME - timedelta(days=1, minutes=i)
+            salt, token_hash = tokens.new_link()
+            return Invitation(
+                tenant=big,
+                email=f"invitee{i}@elsewhere.example",
+                role=Role.COLLABORATOR if i % 5 else Role.ADMIN,
+                status=status,
+                invited_by=admin,
+                created_at=sent_at,
+                sent_at=sent_at,
+                expires_at=sent_at + INVITATION_LIFETIME,
+                link_salt=salt,
+                token_hash=token_hash,
+                email_status=EmailStatus.SENT,
+                email_attempts=1,
+                email_sent_at=sent_at,
+            )
+
+        Invitation.objects.bulk_create((invitation(i) for i in range(invitations)), batch_size=BATCH)
+
+        small = Tenant.objects.bulk_create(
+            (Tenant(name=f"Small tenant {i}") for i in range(tenants)), batch_size=BATCH
+        )
+        owners = User.objects.bulk_create(
+            (
+                User(email=f"owner{i}@small.example", name=f"Owner {i}", password=password_hash)
+                for i in range(tenants)
+            ),
+            batch_size=BATCH,
+        )
+        Membership.objects.bulk_create(
+            (Membership(user=u, tenant=t, role=Role.ADMIN) for u, t in zip(owners, small)),
+            batch_size=BATCH,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scale Co ({big.public_id}): {members} members, {invitations} invitations; "
+                f"{tenants} small tenants. Sign in as {ADMIN_EMAIL} / {password}."
+            )
+        )
