@@ -1,0 +1,395 @@
+"""The console's benchmark: pages under load, bulk invite, expiry, email throughput.
+
+Run through ``bench/run``; see ../shared/BENCH.md for what it reports.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "console.settings",
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-" + "x" * 50,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SITE_URL": "http://127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "BENCH_BASELINE": "true",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(BENCH_ENV)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def recreate_database(url: str) -> None:
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine() -> str:
+    import django
+    import psycopg
+
+    cores = os.cpu_count()
+    redis_version = subprocess.run(
+        ["redis-cli", "-u", os.environ["REDIS_URL"], "INFO", "server"], capture_output=True, text=True
+    ).stdout
+    redis_match = re.search(r"redis_version:(\S+)", redis_version)
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        pg = conn.info.server_version
+    return (
+        f"{cores} cores, Python {platform.python_version()}, Django {django.get_version()}, "
+        f"PostgreSQL {pg // 10000}.{pg % 10000}, Redis {redis_match.group(1) if redis_match else '?'}"
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
+    result = subprocess.run(
+        [
+            "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+            "-H", f"Cookie: {cookie}", url,
+        ],
+        capture_output=True, text=True, check=True,
+    )
+    out = result.stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered non-2xx under load:\n{out}")
+
+    def latency_ms(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": round(rps, 1), "p50_ms": round(latency_ms("50"), 2), "p99_ms": round(latency_ms("99"), 2)}
+
+
+def count_queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def bench_pages(args, tenant, admin) -> dict:
+    from django.test import Client
+
+    from invitations.models import Invitation
+
+    client = Client()
+    client.force_login(admin)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    base = f"/t/{tenant.public_id}"
+    per_page = 25
+    last_page = max(1, -(-Invitation.objects.filter(tenant=tenant).count() // per_page))
+    paths = {
+        "baseline": "/bench/baseline/",
+        "members": f"{base}/settings/members/",
+        "invitations_first": f"{base}/settings/members/invitations/",
+        "invitations_last": f"{base}/settings/members/invitations/?page={last_page}",
+        "get_started": f"{base}/get-started/",
+    }
+    port = free_port()
+    workers = str(args.web_workers)
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "console.wsgi", "-b", f"127.0.0.1:{port}",
+            "-w", workers, "--log-level", "warning",
+        ],
+        cwd=ROOT, env=dict(os.environ),
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        pages = {}
+        for name, path in paths.items():
+            url = f"http://127.0.0.1:{port}{path}"
+            run_wrk(url, cookie, max(1, args.seconds // 5), args.connections)  # warm up
+            pages[name] = run_wrk(url, cookie, args.seconds, args.connections)
+            if name != "baseline":
+                pages[name]["queries"] = count_queries(client, path)
+            print(f"  {name}: {pages[name]}", flush=True)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    baseline = pages["baseline"]["rps"]
+    for name, figures in pages.items():
+        if name != "baseline":
+            figures["ratio"] = round(figures["rps"] / baseline, 3)
+    return pages
+
+
+def wait_for_http(url: str, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+# ---------------------------------------------------------------- bulk invite
+
+
+def bench_bulk_invite(tenant, admin) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from invitations.services import invitation_create_bulk
+    from members.models import Role
+
+    emails = [f"bulk{i}-{secrets.token_hex(3)}@bulk.example" for i in range(500)]
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "queries": len(ctx.captured_queries)}
+
+
+# ---------------------------------------------------------------- expiry
+
+
+def bench_expiry(rows: int, repeats: int = 3) -> dict:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from invitations.models import INVITATION_LIFETIME, Invitation, InvitationStatus
+    from invitations.services import invitations_expire_stale
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.create(name="Expiry Co")
+    now = timezone.now()
+
+    def row(i):
+        sent_at = now - (INVITATION_LIFETIME + timedelta(hours=1) if i % 2 else timedelta(hours=1))
+        return Invitation(
+            tenant=tenant, email=f"x{i}@expiry.example", status=InvitationStatus.PENDING,
+            created_at=sent_at, sent_at=sent_at, expires_at=sent_at + INVITATION_LIFETIME,
+            link_salt=secrets.token_hex(16), token_hash=secrets.token_hex(32),
+        )
+
+    Invitation.objects.bulk_create((row(i) for i in range(rows)), batch_size=5000)
+    # VACUUM cannot run inside a transaction block; run it on an autocommit connection.
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE invitations_invitation")
+
+    table = Invitation._meta.db_table
+    raw_sql = f"UPDATE {table} SET status = 'expired' WHERE status = 'pending' AND expires_at <= %s"
+
+    class Rollback(Exception):
+        pass
+
+    def timed(fn):
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                changed = fn()
+                elapsed = time.perf_counter() - started
+                raise Rollback((elapsed, changed))
+        except Rollback as done:
+            return done.args[0]
+
+    def service():
+        return invitations_expire_stale()
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [timezone.now()])
+            return cursor.rowcount
+
+    service_times, raw_times = [], []
+    for _ in range(repeats):
+        elapsed, changed = timed(service)
+        service_times.append(elapsed)
+        raw_elapsed, raw_changed = timed(raw)
+        raw_times.append(raw_elapsed)
+    assert changed == raw_changed, (changed, raw_changed)
+    seconds, raw_seconds = statistics.median(service_times), statistics.median(raw_times)
+    return {
+        "rows": rows,
+        "stale": changed,
+        "seconds": round(seconds, 4),
+        "raw_sql_seconds": round(raw_seconds, 4),
+        "ratio": round(raw_seconds / seconds, 3),
+    }
+
+
+# ---------------------------------------------------------------- email throughput
+
+
+def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
+    from tests.smtp import SMTPSink
+
+    from console.celery import app
+    from invitations.services import invitation_create_bulk
+    from members.models import Role
+
+    sink = SMTPSink()
+    sink.start()
+    worker_env = dict(os.environ, EMAIL_URL=f"smtp://127.0.0.1:{sink.port}")
+    log = open(RESULTS / "worker.log", "w")
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete("celery")
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "console", "worker", "--loglevel=WARNING",
+            f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ],
+        cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(3)  # let the pool fork before the clock starts
+        emails = [f"mail{i}-{secrets.token_hex(3)}@mail.example" for i in range(count)]
+        started = time.perf_counter()
+        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        messages = sink.wait_for(count, timeout=600)
+        seconds = time.perf_counter() - started
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    raw_messages = [m.as_bytes() for m in messages[:count]]
+    recipients = [m["To"] for m in messages[:count]]
+    sink.messages.clear()
+    started = time.perf_counter()
+    for recipient, body in zip(recipients, raw_messages):
+        # One connection per message, as each task (one email each) must do.
+        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+            smtp.sendmail("console@localhost", [recipient], body)
+    smtplib_seconds = time.perf_counter() - started
+    sink.wait_for(count, timeout=60)
+    sink.stop()
+    return {
+        "emails": count,
+        "worker_concurrency": concurrency,
+        "seconds": round(seconds, 3),
+        "smtplib_seconds": round(smtplib_seconds, 3),
+        "ratio": round(smtplib_seconds / seconds, 3),
+    }
+
+
+# ---------------------------------------------------------------- main
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        f"Machine: {results['machine']} · mode: {results['mode']} · {results['date']}",
+        "",
+        "| page | rps | p50 ms | p99 ms | ratio to baseline | queries |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, f in results["pages"].items():
+        lines.append(
+            f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('ratio', '—')} | {f.get('queries', '—')} |"
+        )
+    b, e, m = results["bulk_invite_500"], results["expire_100k"], results["email_1000"]
+    lines += [
+        "",
+        "| job | measured | reference | ratio (higher is better) |",
+        "|---|---:|---:|---:|",
+        f"| bulk invite of 500 addresses | {b['seconds']} s, {b['queries']} queries | — | — |",
+        f"| expire {e['rows']:,} pending ({e['stale']:,} stale) | {e['seconds']} s | raw SQL {e['raw_sql_seconds']} s | {e['ratio']} |",
+        f"| {m['emails']} invitation emails via worker | {m['seconds']} s | smtplib loop {m['smtplib_seconds']} s | {m['ratio']} |",
+    ]
+    return "\n".join(lines)
+
+
+def pro_tenant(name, admin):
+    """A Pro tenant (no member cap) administered by ``admin``, for the invite benchmarks."""
+    from tenants.services import tenant_create
+
+    return tenant_create(owner=admin, name=name, type="production", plan="pro")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the data and duration")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    args.seconds = max(2, 20 // scale)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    print(f"Recreating the benchmark database {urlparse(os.environ['DATABASE_URL']).path}", flush=True)
+    recreate_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print("Seeding", flush=True)
+    call_command(
+        "seed_scale", members=1000 // scale, invitations=10000 // scale, tenants=1000 // scale, verbosity=0
+    )
+    from console.accounts.models import User
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(name="Scale Co")
+    admin = User.objects.get(email="admin@scale.example")
+
+    results = {
+        "machine": machine(),
+        "mode": "quick" if args.quick else "full",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    print("Pages under load", flush=True)
+    results["pages"] = bench_pages(args, tenant, admin)
+    print("Bulk invite of 500", flush=True)
+    results["bulk_invite_500"] = bench_bulk_invite(pro_tenant("Bulk Co", admin), admin)
+    print("Expiry job", flush=True)
+    results["expire_100k"] = bench_expiry(100_000 // scale)
+    print("Email throughput", flush=True)
+    results["email_1000"] = bench_email(
+        1000 // scale, pro_tenant("Mail Co", admin), admin, args.worker_concurrency
+    )
+
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
