@@ -1,9 +1,47 @@
 """Writes for memberships. Rules that guard the last admin live here, under a
-row lock on the tenant."""
+row lock on the tenant.
 
+Every function that can take the admin role away from someone locks the
+tenant row first (``SELECT ... FOR UPDATE``) and only then re-reads the
+memberships it is about to change. Two requests that each demote "the other"
+admin therefore run one after the other, and the second one sees the first
+one's result instead of a stale count. Locking the tenant (and never a
+membership first) keeps the lock order the same everywhere, so these
+functions cannot deadlock with each other or with ``tenant_delete``.
+"""
+
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from members.models import Membership, Role
+from members.permissions import MANAGE_MEMBERS
+from members.selectors import is_last_admin
+from tenants.models import Tenant
+
+LAST_ADMIN_MESSAGE = "A tenant needs at least one admin. Make another member an admin first."
+
+TransferThen = Literal["stay", "leave"]
+TRANSFER_THEN_CHOICES = ("stay", "leave")
+
+
+class MembershipError(ValidationError):
+    """A membership change refused by a rule; its message is shown to people as is."""
+
+
+class LastAdminError(MembershipError):
+    """The change would leave the tenant without an admin."""
+
+    def __init__(self, message: str = LAST_ADMIN_MESSAGE):
+        super().__init__(message, code="last_admin")
+
+
+class MemberGoneError(MembershipError):
+    """The membership was removed (by someone else) before this change ran."""
+
+    def __init__(self, message: str = "This person is no longer a member of the tenant."):
+        super().__init__(message, code="member_gone")
 
 
 @transaction.atomic
@@ -14,3 +52,106 @@ def membership_add(*, tenant, user, role: str = Role.COLLABORATOR) -> Membership
     the tenant and check seats before calling this.
     """
     return Membership.objects.create(tenant=tenant, user=user, role=role)
+
+
+def _lock_tenant(tenant_id: int) -> Tenant:
+    return Tenant.objects.select_for_update().get(pk=tenant_id)
+
+
+def _reread(membership: Membership, tenant: Tenant) -> Membership:
+    """The membership as it is now (inside the lock), not as the caller loaded it."""
+    try:
+        return Membership.objects.select_related("user").get(pk=membership.pk, tenant=tenant)
+    except Membership.DoesNotExist:
+        raise MemberGoneError from None
+
+
+def _require_manager(actor_membership: Membership | None, tenant: Tenant) -> None:
+    """The acting admin must still be an admin now: a concurrent request may
+    have demoted or removed them after the view checked their role."""
+    if actor_membership is None:  # operators and internal callers
+        return
+    try:
+        actor = _reread(actor_membership, tenant)
+    except MemberGoneError:
+        raise PermissionDenied("You are no longer a member of this tenant.") from None
+    if not actor.can(MANAGE_MEMBERS):
+        raise PermissionDenied("Only tenant admins can manage members.")
+
+
+@transaction.atomic
+def membership_change_role(
+    *, membership: Membership, role: str, actor_membership: Membership | None = None
+) -> Membership:
+    """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin."""
+    if role not in Role.values:
+        raise MembershipError("Choose Admin or Collaborator.", code="invalid_role")
+    tenant = _lock_tenant(membership.tenant_id)
+    _require_manager(actor_membership, tenant)
+    current = _reread(membership, tenant)
+    if current.role == role:
+        return current
+    if role != Role.ADMIN and is_last_admin(current):
+        raise LastAdminError
+    current.role = role
+    current.save(update_fields=["role"])
+    return current
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor_membership: Membership | None = None) -> None:
+    """An admin removes a member. Refuses to remove the tenant's last admin."""
+    tenant = _lock_tenant(membership.tenant_id)
+    _require_manager(actor_membership, tenant)
+    current = _reread(membership, tenant)
+    if is_last_admin(current):
+        raise LastAdminError
+    current.delete()
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    """A member leaves the tenant. The last admin cannot leave."""
+    tenant = _lock_tenant(membership.tenant_id)
+    current = _reread(membership, tenant)
+    if is_last_admin(current):
+        raise LastAdminError
+    current.delete()
+
+
+@transaction.atomic
+def ownership_transfer(
+    *, tenant: Tenant, from_membership: Membership, to_membership: Membership, then: TransferThen
+) -> Membership:
+    """Give ``to_membership`` the admin role, then make ``from_membership`` a
+    collaborator (``then="stay"``) or remove it (``then="leave"``): all or nothing.
+
+    ``from_membership`` must be an admin when the lock is taken; the receiver
+    must still be a member. Because the receiver is an admin before the giver
+    steps down, the tenant keeps an admin.
+    """
+    if then not in TRANSFER_THEN_CHOICES:
+        raise MembershipError("Choose whether to stay as a collaborator or leave the tenant.", code="invalid")
+    locked = _lock_tenant(tenant.pk)
+    try:
+        giver = _reread(from_membership, locked)
+    except MemberGoneError:
+        raise PermissionDenied("You are no longer a member of this tenant.") from None
+    if not giver.can(MANAGE_MEMBERS):
+        raise PermissionDenied("Only tenant admins can transfer ownership.")
+    receiver = _reread(to_membership, locked)
+    if receiver.pk == giver.pk:
+        raise MembershipError("Choose another member to receive the admin role.", code="same_member")
+    if receiver.role != Role.ADMIN:
+        receiver.role = Role.ADMIN
+        receiver.save(update_fields=["role"])
+    # Re-checked although the receiver is now an admin: this is the rule's
+    # one home, and it costs one indexed query.
+    if is_last_admin(giver):
+        raise LastAdminError
+    if then == "stay":
+        giver.role = Role.COLLABORATOR
+        giver.save(update_fields=["role"])
+    else:
+        giver.delete()
+    return receiver

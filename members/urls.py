@@ -1,9 +1,15 @@
+"""Members tab under ``/t/<tenant_id>/settings/members/``."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from members import views
 
 app_name = "members"
 
-# Placeholder routes so shared templates can reverse them; replaced by the app's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="404.html"), name="list"),
+    path("", views.MemberListView.as_view(), name="list"),
+    path("leave/", views.MemberLeaveView.as_view(), name="leave"),
+    path("<int:pk>/role/", views.MemberChangeRoleView.as_view(), name="change_role"),
+    path("<int:pk>/remove/", views.MemberRemoveView.as_view(), name="remove"),
+    path("<int:pk>/transfer/", views.OwnershipTransferView.as_view(), name="transfer"),
 ]

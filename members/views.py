@@ -1,0 +1,162 @@
+"""The Members tab and the admin actions on it.
+
+Views parse the request, check the role, scope every lookup to the tenant in
+the URL and call one service; the rules (last admin, row locks) live in
+``members.services``.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from members import services
+from members.forms import ChangeRoleForm, OwnershipTransferForm
+from members.models import Membership, Role
+from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
+from tenants import policies
+from tenants.mixins import TenantMixin
+from tenants.selectors import seat_usage
+
+MEMBERS_PER_PAGE = 25
+
+
+class MemberListView(TenantMixin, ListView):
+    """Everyone in the tenant sees its members; admins also get the actions."""
+
+    permission_required = VIEW_MEMBERS
+    template_name = "members/member_list.html"
+    context_object_name = "members"
+    paginate_by = MEMBERS_PER_PAGE
+
+    def get_queryset(self):
+        # Ordered by the (tenant, created_at) index; the user comes in the same query.
+        return self.tenant.memberships.select_related("user").order_by("created_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        context.update(
+            settings_tab="members",
+            usage=seat_usage(self.tenant),
+            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
+            can_manage=self.membership.can(MANAGE_MEMBERS),
+            can_invite=self.membership.can(INVITE_MEMBERS),
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        )
+        return context
+
+
+class MemberActionMixin(TenantMixin):
+    """Admin-only POST actions on one member of the tenant in the URL."""
+
+    permission_required = MANAGE_MEMBERS
+    http_method_names = ["post"]
+
+    def get_target(self) -> Membership:
+        # Scoped to this tenant: another tenant's membership id is a 404.
+        return get_object_or_404(
+            Membership.objects.select_related("user"), pk=self.kwargs["pk"], tenant=self.tenant
+        )
+
+    def list_url(self) -> str:
+        """Back to the members list, on the page the action was taken from."""
+        url = reverse("members:list", kwargs={"tenant_id": self.tenant.public_id})
+        page = self.request.POST.get("page", "")
+        return f"{url}?page={page}" if page.isdigit() and page != "1" else url
+
+    def refused(self, error: services.MembershipError):
+        messages.error(self.request, error.message)
+        return redirect(self.list_url())
+
+
+class MemberChangeRoleView(MemberActionMixin, View):
+    def post(self, request, *args, **kwargs):
+        target = self.get_target()
+        form = ChangeRoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["role"][0])
+            return redirect(self.list_url())
+        try:
+            updated = services.membership_change_role(
+                membership=target, role=form.cleaned_data["role"], actor_membership=self.membership
+            )
+        except services.MembershipError as error:
+            return self.refused(error)
+        article = "an" if updated.role == Role.ADMIN else "a"
+        role = updated.get_role_display().lower()
+        if updated.pk == self.membership.pk:
+            messages.success(request, f"You are now {article} {role}.")
+        else:
+            messages.success(request, f"{updated.user.display_name} is now {article} {role}.")
+        return redirect(self.list_url())
+
+
+class MemberRemoveView(MemberActionMixin, View):
+    def post(self, request, *args, **kwargs):
+        target = self.get_target()
+        try:
+            services.membership_remove(membership=target, actor_membership=self.membership)
+        except services.MembershipError as error:
+            return self.refused(error)
+        if target.pk == self.membership.pk:
+            messages.success(request, f"You left “{self.tenant.name}”.")
+            return redirect("home")
+        messages.success(request, f"{target.user.display_name} was removed from “{self.tenant.name}”.")
+        return redirect(self.list_url())
+
+
+class MemberLeaveView(TenantMixin, View):
+    """Any member leaves the tenant (the last admin is refused)."""
+
+    permission_required = LEAVE_TENANT
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.membership_leave(membership=self.membership)
+        except services.MembershipError as error:
+            messages.error(request, error.message)
+            return redirect("members:list", tenant_id=self.tenant.public_id)
+        messages.success(request, f"You left “{self.tenant.name}”.")
+        return redirect("home")
+
+
+class OwnershipTransferView(MemberActionMixin, TemplateView):
+    """Give the admin role to the member in the URL, then stay as a
+    collaborator or leave: a page to choose, and one confirmed POST."""
+
+    template_name = "members/transfer.html"
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        target = self.get_target()
+        if target.pk == self.membership.pk:
+            messages.error(request, "Choose another member to receive the admin role.")
+            return redirect("members:list", tenant_id=self.tenant.public_id)
+        return self.render_to_response(self.get_context_data(target=target, form=OwnershipTransferForm()))
+
+    def post(self, request, *args, **kwargs):
+        target = self.get_target()
+        form = OwnershipTransferForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(target=target, form=form), status=400)
+        then = form.cleaned_data["then"]
+        try:
+            services.ownership_transfer(
+                tenant=self.tenant, from_membership=self.membership, to_membership=target, then=then
+            )
+        except services.MembershipError as error:
+            return self.refused(error)
+        name = target.user.display_name
+        if then == "leave":
+            messages.success(request, f"{name} is now an admin of “{self.tenant.name}”. You left the tenant.")
+            return redirect("home")
+        messages.success(request, f"{name} is now an admin. You are now a collaborator.")
+        return redirect("members:list", tenant_id=self.tenant.public_id)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["settings_tab"] = "members"
+        return context
