@@ -118,3 +118,25 @@ class Invitation(models.Model):
         if self.status == InvitationStatus.PENDING and self.is_past_expiry:
             return InvitationStatus.EXPIRED
         return self.status
+
+
+class SupersededLink(models.Model):
+    """The hash of a link that Resend replaced.
+
+    Resend gives an invitation a new secret, so the old link no longer matches
+    the invitation's ``token_hash``. Keeping the old hash lets the accept page
+    tell "replaced by a newer one" (410) from a link that never existed (404).
+    Only the SHA-256 is kept, like ``Invitation.token_hash``.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="superseded_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    superseded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-superseded_at", "-pk"]
+
+    def __str__(self):
+        return f"Superseded link of invitation {self.invitation_id}"
