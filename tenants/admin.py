@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
 from tenants import policies
 from tenants.models import Tenant
@@ -20,7 +22,11 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Members", ordering="member_count")
     def member_count(self, tenant):
-        return tenant.member_count
+        # A link to the (paginated) membership list rather than an inline of
+        # every member on the tenant's page; reversed by name, so this app
+        # still does not import members.
+        url = reverse("admin:members_membership_changelist") + f"?tenant__id__exact={tenant.pk}"
+        return format_html('<a href="{}">{}</a>', url, tenant.member_count)
 
     @admin.display(description="Member limit")
     def member_limit_display(self, tenant):
