@@ -1,10 +1,16 @@
+"""Tenant pages under ``/t/<tenant_id>/settings/members/invitations/``."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from invitations import views
 
 app_name = "tenant_invitations"
 
-# Placeholder routes so shared templates can reverse them; replaced by the app's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="404.html"), name="list"),
-    path("invite/", TemplateView.as_view(template_name="404.html"), name="invite"),
+    path("", views.InvitationListView.as_view(), name="list"),
+    path("new/", views.InviteView.as_view(), name="invite"),
+    path("new/preview/", views.InvitePreviewView.as_view(), name="invite_preview"),
+    path("<int:pk>/resend/", views.InvitationResendView.as_view(), name="resend"),
+    path("<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="revoke"),
+    path("<int:pk>/delete/", views.InvitationDeleteView.as_view(), name="delete"),
 ]

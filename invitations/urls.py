@@ -1,9 +1,15 @@
+"""Invitation links and joining, under ``/invitations/``."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from invitations import tokens, views
 
 app_name = "invitations"
 
-# Placeholder routes so shared templates can reverse them; replaced by the app's real views.
 urlpatterns = [
-    path("join/<int:pk>/", TemplateView.as_view(template_name="404.html"), name="join"),
+    # Before "<token>/" so these words are never taken for a secret.
+    path(f"{tokens.SESSION_TOKEN}/", views.InvitationReviewView.as_view(), name="review"),
+    path(f"{tokens.SESSION_TOKEN}/sign-out/", views.InvitationSignOutView.as_view(), name="sign_out"),
+    path("join/<int:pk>/", views.InvitationJoinView.as_view(), name="join"),
+    path("<str:token>/", views.InvitationOpenView.as_view(), name="open"),
 ]

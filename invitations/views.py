@@ -1,0 +1,356 @@
+"""Invitation pages: the invite form, the Invitations tab, and the accept flow.
+
+Views parse, check the role, scope lookups and call one service each; every
+rule lives in ``invitations.services`` / ``invitations.selectors``.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, ListView
+
+from console.views import too_many_requests
+from invitations import selectors, services, tokens
+from invitations.exceptions import (
+    AlreadyMember,
+    InvitationActionNotAllowed,
+    InvitationEmailMismatch,
+    InvitationGone,
+    InvitationsRefused,
+    MemberLimitReached,
+    RateLimited,
+)
+from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
+from invitations.models import Invitation, InvitationStatus
+from members.models import Role
+from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
+from tenants import policies
+from tenants.mixins import TenantMixin
+from tenants.selectors import seat_usage
+
+INVITATIONS_PER_PAGE = 25
+REQUEST_TOO_LARGE = (
+    "This request is too large. Send at most 1,000 addresses at a time; split the list "
+    "and send the rest separately. Nothing was sent."
+)
+
+
+def _cost_message(count: int, cost) -> str:
+    return f"Inviting {count} more member{'s' if count != 1 else ''} adds ${cost} per month"
+
+
+# -- Inviting ------------------------------------------------------------------------
+
+
+class InviteView(TenantMixin, FormView):
+    """"Invite members": many addresses, one role, "Send invitations".
+
+    Works without JavaScript: choosing Admin needs the confirmation checkbox,
+    and on Pro a submission that adds cost is first shown back with the
+    monthly amount and a "Confirm and send" button.
+    """
+
+    permission_required = INVITE_MEMBERS
+    template_name = "invitations/invite.html"
+    form_class = InviteForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            settings_tab="members",
+            usage=seat_usage(self.tenant),
+            blocked_reason=selectors.invite_blocked_reason(self.tenant),
+            seats_included=policies.seats_included(self.tenant),
+            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
+            admin_powers=ADMIN_POWERS,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        except RequestDataTooBig:
+            return self.render_to_response(
+                self.get_context_data(form=InviteForm(), request_error=REQUEST_TOO_LARGE), status=413
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        emails, role = form.cleaned_data["emails"], form.cleaned_data["role"]
+        if self.tenant.is_pro:
+            check = selectors.invite_check(tenant=self.tenant, emails=emails)
+            cost = check.added_monthly_cost
+            if check.ok and cost > 0 and form.cleaned_data["reviewed_cost"] != str(cost):
+                data = form.data.copy()
+                data["reviewed_cost"] = str(cost)
+                return self.render_to_response(
+                    self.get_context_data(
+                        form=InviteForm(data),
+                        review_cost=_cost_message(len(check.addresses), cost),
+                        review_count=len(check.addresses),
+                    )
+                )
+        try:
+            created = services.invitation_create_bulk(
+                tenant=self.tenant, inviter=self.request.user, emails=emails, role=role
+            )
+        except InvitationsRefused as refused:
+            for message in refused.errors:
+                form.add_error(None, message)
+            for message in refused.address_errors.values():
+                form.add_error("emails", message)
+            return self.form_invalid(form)
+        count = len(created)
+        messages.success(
+            self.request,
+            f"{count} invitation{'s' if count != 1 else ''} sent as {Role(role).label}. "
+            "Each email goes out in a moment; invitations expire in 7 days.",
+        )
+        return redirect("tenant_invitations:list", tenant_id=self.tenant.public_id)
+
+
+class InvitePreviewView(TenantMixin, View):
+    """htmx: what the typed addresses would cost and whether they fit, as the admin types."""
+
+    permission_required = INVITE_MEMBERS
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        addresses = split_addresses(request.POST.get("emails", ""))
+        check = selectors.invite_check(tenant=self.tenant, emails=addresses) if addresses else None
+        return render(
+            request,
+            "invitations/partials/invite_preview.html",
+            {
+                "tenant": self.tenant,
+                "check": check,
+                "cost_message": check and _cost_message(len(check.addresses), check.added_monthly_cost),
+                "problems": check and len(check.address_errors) + len(check.errors),
+            },
+        )
+
+
+# -- The Invitations tab -------------------------------------------------------------------
+
+
+class InvitationListView(TenantMixin, ListView):
+    """Admins see every invitation of the tenant, filtered by status, 25 a page."""
+
+    permission_required = MANAGE_INVITATIONS
+    template_name = "invitations/invitation_list.html"
+    context_object_name = "invitations"
+    paginate_by = INVITATIONS_PER_PAGE
+
+    def status_filter(self) -> str:
+        status = self.request.GET.get("status", "")
+        return status if status in InvitationStatus.values else ""
+
+    def get_queryset(self):
+        return selectors.invitations_for_tab(tenant=self.tenant, status=self.status_filter())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        status = self.status_filter()
+        counts = selectors.invitation_status_counts(tenant=self.tenant)
+        context.update(
+            settings_tab="invitations",
+            status=status,
+            status_query=urlencode({"status": status}) if status else "",
+            status_tabs=[
+                (value, label, counts[value or "all"]) for value, label in selectors.STATUS_FILTERS
+            ],
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            can_invite=self.membership.can(INVITE_MEMBERS),
+        )
+        return context
+
+
+class InvitationActionView(TenantMixin, View):
+    """An admin's POST action on one invitation of the tenant in the URL."""
+
+    permission_required = MANAGE_INVITATIONS
+    http_method_names = ["post"]
+    action = None  # the service to call
+    done_message = ""
+
+    def list_url(self) -> str:
+        """Back to the tab, on the filter and page the action was taken from."""
+        url = reverse("tenant_invitations:list", kwargs={"tenant_id": self.tenant.public_id})
+        query = {}
+        if self.request.POST.get("status") in InvitationStatus.values:
+            query["status"] = self.request.POST["status"]
+        page = self.request.POST.get("page", "")
+        if page.isdigit() and page != "1":
+            query["page"] = page
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def post(self, request, *args, **kwargs):
+        # Scoped to this tenant: another tenant's invitation id is a 404.
+        invitation = get_object_or_404(Invitation, pk=kwargs["pk"], tenant=self.tenant)
+        try:
+            type(self).action(invitation=invitation, actor=request.user)
+        except RateLimited as error:
+            return too_many_requests(request, error.message)
+        except InvitationActionNotAllowed as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, self.done_message.format(email=invitation.email))
+        return redirect(self.list_url())
+
+
+class InvitationResendView(InvitationActionView):
+    action = services.invitation_resend
+    done_message = "Invitation to {email} sent again with a new link. The previous link no longer works."
+
+
+class InvitationRevokeView(InvitationActionView):
+    action = services.invitation_revoke
+    done_message = "Invitation to {email} revoked. Its link no longer works."
+
+
+class InvitationDeleteView(InvitationActionView):
+    action = services.invitation_delete
+    done_message = "Invitation to {email} deleted."
+
+
+# -- Accepting -------------------------------------------------------------------------------
+
+
+def render_gone(request, error: InvitationGone):
+    return render(
+        request,
+        "invitations/gone.html",
+        {"reason": error.reason, "headline": error.message, "invitation": error.invitation},
+        status=410,
+    )
+
+
+def render_not_found(request):
+    return render(request, "invitations/not_found.html", status=404)
+
+
+class AcceptMixin:
+    """Accept an invitation for the signed-in user and answer with the right page."""
+
+    def accept(self, request, invitation: Invitation):
+        try:
+            membership = services.invitation_accept(invitation=invitation, user=request.user)
+        except InvitationGone as error:
+            return render_gone(request, error)
+        except InvitationEmailMismatch as error:
+            return self.render_review(request, invitation, error=error.message, status=403)
+        except MemberLimitReached as error:
+            # 409 Conflict: the request is fine, the tenant's state refuses it.
+            return self.render_review(request, invitation, error=error.message, status=409)
+        except AlreadyMember as error:
+            request.session.pop(tokens.SESSION_KEY, None)
+            messages.info(request, error.message)
+            return redirect("onboarding:get_started", tenant_id=invitation.tenant.public_id)
+        request.session.pop(tokens.SESSION_KEY, None)  # the link has done its job
+        messages.success(
+            request,
+            f"Welcome to {membership.tenant.name}! You joined as {membership.get_role_display()}.",
+        )
+        return redirect("onboarding:get_started", tenant_id=membership.tenant.public_id)
+
+    def render_review(self, request, invitation: Invitation, *, error: str = "", status: int = 200):
+        user = request.user
+        signed_in = user.is_authenticated
+        review_url = reverse("invitations:review")
+        return render(
+            request,
+            "invitations/review.html",
+            {
+                "invitation": invitation,
+                "signed_in": signed_in,
+                "email_matches": signed_in and user.email == invitation.email,
+                "error": error,
+                "next_query": urlencode({"next": review_url}),
+                "from_link": request.session.get(tokens.SESSION_KEY) is not None,
+            },
+            status=status,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class InvitationOpenView(View):
+    """``/invitations/<token>/``: move the secret into the session and redirect.
+
+    Like Django's password-reset confirm view: the page the visitor then sees
+    has no secret in its URL, so it cannot leak through the Referer header
+    or browser history. Mail scanners that prefetch the link accept nothing.
+    """
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, token):
+        request.session[tokens.SESSION_KEY] = token
+        response = redirect("invitations:review")
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class InvitationReviewView(AcceptMixin, View):
+    """``/invitations/review/``: tenant, inviter, role; accept by POST only."""
+
+    def invitation_or_response(self, request):
+        token = request.session.get(tokens.SESSION_KEY)
+        if not token:
+            return None, render_not_found(request)
+        try:
+            return selectors.invitation_for_token(token), None
+        except InvitationGone as error:
+            return None, render_gone(request, error)
+        except Http404:
+            return None, render_not_found(request)
+
+    def get(self, request):
+        invitation, response = self.invitation_or_response(request)
+        return response or self.render_review(request, invitation)
+
+    def post(self, request):
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("invitations:review"))
+        invitation, response = self.invitation_or_response(request)
+        return response or self.accept(request, invitation)
+
+
+class InvitationSignOutView(View):
+    """"Sign out and continue": sign out the wrong account but keep the invitation link."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        token = request.session.get(tokens.SESSION_KEY)
+        logout(request)  # flushes the session, so the link is put back after
+        if token:
+            request.session[tokens.SESSION_KEY] = token
+        return redirect("invitations:review")
+
+
+class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
+    """"Join" in the tenant switcher and on the landing page: accept one's own invitation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        # Only invitations addressed to the signed-in user: anyone else's id is a 404.
+        invitation = get_object_or_404(
+            Invitation.objects.select_related("tenant", "invited_by"), pk=pk, email=request.user.email
+        )
+        return self.accept(request, invitation)
