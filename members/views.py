@@ -34,6 +34,13 @@ class MemberListView(TenantMixin, ListView):
         # Ordered by the (tenant, created_at) index; the user comes in the same query.
         return self.tenant.memberships.select_related("user").order_by("created_at", "pk")
 
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end (the last row of the last page was just removed)
+        # shows the last page instead of a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]

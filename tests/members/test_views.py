@@ -116,6 +116,14 @@ def test_members_page_is_paginated_by_25(admin_client, tenant, admin_membership)
     assert 'aria-label="Member pages"' in page_text(first)
 
 
+def test_removing_the_last_row_of_the_last_page_lands_on_the_new_last_page(admin_client, tenant, admin_membership):
+    members = factories.MembershipFactory.create_batch(25, tenant=tenant)  # 26 members: page 2 has one row
+    response = admin_client.post(action_url("remove", tenant, members[-1]), {"page": "2"}, follow=True)
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+    assert "was removed from" in page_text(response)
+
+
 def test_every_member_action_asks_for_confirmation(admin_client, tenant, member):
     page = page_text(admin_client.get(list_url(tenant)))
     forms = re.findall(r"<form [^>]*>", page)
