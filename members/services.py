@@ -55,7 +55,10 @@ def membership_add(*, tenant, user, role: str = Role.COLLABORATOR) -> Membership
 
 
 def _lock_tenant(tenant_id: int) -> Tenant:
-    return Tenant.objects.select_for_update().get(pk=tenant_id)
+    try:
+        return Tenant.objects.select_for_update().get(pk=tenant_id)
+    except Tenant.DoesNotExist:  # deleted by an admin a moment ago
+        raise MembershipError("This tenant no longer exists.", code="tenant_gone") from None
 
 
 def _reread(membership: Membership, tenant: Tenant) -> Membership:

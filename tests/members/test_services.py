@@ -211,3 +211,9 @@ def test_transfer_cannot_reach_into_another_tenant(tenant, sole_admin, membershi
     with pytest.raises(services.MemberGoneError):
         services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=stranger, then="stay")
     assert membership_rows() == before
+
+
+def test_acting_on_a_tenant_deleted_meanwhile_is_refused(tenant, sole_admin, member):
+    tenant.delete()
+    with pytest.raises(services.MembershipError):
+        services.membership_leave(membership=member)
