@@ -1,10 +1,12 @@
 """Billing: plan, seats included and used, extra members × $8 and the monthly total."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from tenants import policies, selectors
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,37 @@ def test_anonymous_is_sent_to_login(client, tenant):
     response = client.get(billing_url(tenant))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# The limits behind these figures (tenants.policies, also used by invitations) ----------
+
+
+@pytest.mark.parametrize(
+    ("traits", "included", "limit"),
+    [
+        ({}, 3, 3),
+        ({"production_free": True}, 1, 1),
+        ({"pro": True}, 3, None),
+        ({"member_limit_override": 10}, 10, 10),
+        ({"pro": True, "member_limit_override": 5}, 5, None),
+    ],
+    ids=["development", "production free", "pro", "development raised by an operator", "pro raised"],
+)
+def test_member_limit_per_tenant_type(traits, included, limit):
+    tenant = factories.TenantFactory.build(**traits)
+    assert policies.seats_included(tenant) == included
+    assert policies.member_limit(tenant) == limit
+
+
+def test_extra_seats_cost_8_dollars_each_on_pro_only():
+    assert policies.extra_seat_cost(factories.TenantFactory.build(pro=True), 5) == Decimal("16.00")
+    assert policies.extra_seat_cost(factories.TenantFactory.build(pro=True), 2) == Decimal("0.00")
+    assert policies.extra_seat_cost(factories.TenantFactory.build(), 5) == Decimal("0.00")
+
+
+def test_seat_usage_counts_members_and_pending_invitations_only(tenant, admin):
+    factories.MembershipFactory(tenant=tenant)
+    factories.InvitationFactory(tenant=tenant, invited_by=admin)
+    factories.InvitationFactory(tenant=tenant, invited_by=admin, status="revoked")
+    usage = selectors.seat_usage(tenant)
+    assert (usage.members, usage.pending_invitations, usage.used, usage.available) == (2, 1, 3, 0)
