@@ -3,6 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from console import views
+from console.accounts import urls as accounts_urls
+from console.onboarding import views as onboarding_views
+
+# /accounts/: sign-up and log-in are onboarding's entry points (sign-up creates
+# the first tenant, both carry a pending invitation through), so their views
+# live in console.onboarding, which console.accounts may not import.
+accounts_patterns = [
+    path("signup/", onboarding_views.SignupView.as_view(), name="signup"),
+    path("login/", onboarding_views.LoginView.as_view(), name="login"),
+    *accounts_urls.urlpatterns,
+]
 
 tenant_patterns = [
     path("get-started/", include("console.onboarding.urls")),
@@ -15,7 +26,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("console.accounts.urls")),
+    path("accounts/", include((accounts_patterns, accounts_urls.app_name))),
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),

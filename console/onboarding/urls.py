@@ -1,9 +1,14 @@
+"""Get started, under ``/t/<tenant_id>/get-started/``."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from console.onboarding import views
 
 app_name = "onboarding"
 
-# Placeholder routes so shared templates can reverse them; replaced by the app's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="404.html"), name="get_started"),
+    path("", views.GetStartedView.as_view(), name="get_started"),
+    path("hide/", views.ChecklistVisibilityView.as_view(hidden=True), name="hide_checklist"),
+    path("show/", views.ChecklistVisibilityView.as_view(hidden=False), name="show_checklist"),
+    path("follow/<slug:link>/", views.FollowLinkView.as_view(), name="follow"),
 ]
