@@ -59,6 +59,6 @@ class InviteForm(forms.Form):
         if cleaned.get("role") == Role.ADMIN and not cleaned.get("confirm_admin"):
             self.add_error(
                 "confirm_admin",
-                f"Confirm that the people you invite should be admins: admins can {ADMIN_POWERS}.",
+                "Confirm that the people you invite should be admins, or choose Collaborator.",
             )
         return cleaned

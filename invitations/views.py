@@ -86,7 +86,16 @@ class InviteView(TenantMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
+        # Show the per-address problems together with the form's own errors
+        # (e.g. the admin confirmation), so one round trip finds them all.
+        emails = form.cleaned_data.get("emails")
+        if emails and not form.has_error("emails") and not self.tenant_blocked():
+            for message in selectors.invite_check(tenant=self.tenant, emails=emails).address_errors.values():
+                form.add_error("emails", message)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def tenant_blocked(self) -> bool:
+        return selectors.invite_blocked_reason(self.tenant) is not None
 
     def form_valid(self, form):
         emails, role = form.cleaned_data["emails"], form.cleaned_data["role"]
@@ -112,7 +121,7 @@ class InviteView(TenantMixin, FormView):
                 form.add_error(None, message)
             for message in refused.address_errors.values():
                 form.add_error("emails", message)
-            return self.form_invalid(form)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         count = len(created)
         messages.success(
             self.request,

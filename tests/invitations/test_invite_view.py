@@ -124,8 +124,17 @@ def test_admin_role_needs_confirmation(admin_client, tenant, on_commit, mailoutb
     response = post_invite(admin_client, tenant, on_commit, "ana@example.com", role="admin")
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Confirm that the people you invite should be admins" in page
+    assert "Confirm that the people you invite should be admins, or choose Collaborator." in page
     assert "billing" in page and "delete the tenant" in page
+    assert_nothing_created_or_sent(mailoutbox)
+
+
+def test_admin_confirmation_and_address_errors_are_shown_together(admin_client, tenant, collaborator, on_commit, mailoutbox):
+    response = post_invite(admin_client, tenant, on_commit, f"{collaborator.email} nope", role="admin")
+    page = response.content.decode()
+    assert "Confirm that the people you invite should be admins" in page
+    assert f"{collaborator.email} is already a member." in page
+    assert "“nope” is not an email address." in page
     assert_nothing_created_or_sent(mailoutbox)
 
 
