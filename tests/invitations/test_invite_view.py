@@ -212,3 +212,21 @@ def test_login_then_invite_flow_uses_the_real_password(db, client, tenant, admin
     assert client.login(email=admin.email, password=TEST_PASSWORD)
     post_invite(client, tenant, on_commit, "ana@example.com")
     assert len(mailoutbox) == 1
+
+
+def test_oversized_request_refused_by_csrf_parsing_gets_a_clear_page(tenant, admin, settings, mailoutbox):
+    # In production the CSRF middleware parses the body before any view runs.
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    client.get(invite_url(tenant))
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        invite_url(tenant),
+        {"csrfmiddlewaretoken": token, "emails": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "too large" in page and "at most 1,000 addresses" in page
+    assert_nothing_created_or_sent(mailoutbox)
