@@ -255,6 +255,9 @@ def render_not_found(request):
 class AcceptMixin:
     """Accept an invitation for the signed-in user and answer with the right page."""
 
+    def accept_url(self, invitation: Invitation) -> str:
+        raise NotImplementedError
+
     def accept(self, request, invitation: Invitation):
         try:
             membership = services.invitation_accept(invitation=invitation, user=request.user)
@@ -289,7 +292,7 @@ class AcceptMixin:
                 "email_matches": signed_in and user.email == invitation.email,
                 "error": error,
                 "next_query": urlencode({"next": review_url}),
-                "from_link": request.session.get(tokens.SESSION_KEY) is not None,
+                "accept_url": self.accept_url(invitation),
             },
             status=status,
         )
@@ -316,6 +319,9 @@ class InvitationOpenView(View):
 @method_decorator(never_cache, name="dispatch")
 class InvitationReviewView(AcceptMixin, View):
     """``/invitations/review/``: tenant, inviter, role; accept by POST only."""
+
+    def accept_url(self, invitation: Invitation) -> str:
+        return reverse("invitations:review")
 
     def invitation_or_response(self, request):
         token = request.session.get(tokens.SESSION_KEY)
@@ -356,6 +362,9 @@ class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
     """"Join" in the tenant switcher and on the landing page: accept one's own invitation."""
 
     http_method_names = ["post"]
+
+    def accept_url(self, invitation: Invitation) -> str:
+        return reverse("invitations:join", kwargs={"pk": invitation.pk})
 
     def post(self, request, pk):
         # Only invitations addressed to the signed-in user: anyone else's id is a 404.

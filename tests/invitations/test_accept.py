@@ -305,3 +305,15 @@ def test_no_column_holds_the_raw_secret(invitation):
         row = cursor.fetchone()
     assert all(token not in str(value) for value in row)
     assert invitation.token_hash == tokens.token_hash(token)
+
+
+def test_join_into_a_full_tenant_is_409_and_offers_to_try_join_again(client, tenant, admin):
+    invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin)
+    factories.MembershipFactory.create_batch(2, tenant=tenant)
+    user = factories.UserFactory(email=invitation.email)
+    client.force_login(user)
+    join_url = reverse("invitations:join", kwargs={"pk": invitation.pk})
+    response = client.post(join_url)
+    assert response.status_code == 409
+    assert f'action="{join_url}"' in response.content.decode()
+    assert not Membership.objects.filter(user=user).exists()
