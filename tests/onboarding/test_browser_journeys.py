@@ -1,0 +1,84 @@
+"""Sign-up and password reset in real Chromium against a live server."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.e2e.conftest import (  # noqa: F401  (fixtures)
+    assert_accessible,
+    browser,
+    mail,
+    new_page,
+    page,
+    screenshot,
+    site,
+)
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a-long-and-unusual-passphrase"
+GET_STARTED = re.compile(r"/t/[a-z0-9]+/get-started/$")
+RESET_LINK = re.compile(r"https?://\S+/accounts/reset/\S+/\S+/")
+
+
+def test_sign_up_lands_on_get_started_of_a_new_development_tenant(page):
+    page.goto("/accounts/signup/")
+    assert_accessible(page)
+    screenshot(page, "signup")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Ada Lovelace")
+    page.get_by_role("textbox", name="Email", exact=True).fill("Ada@Example.com")
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="Confirm password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    page.wait_for_url(GET_STARTED)
+    assert page.get_by_role("heading", name="Get started").is_visible()
+    assert page.get_by_text("Ada Lovelace's tenant · Development").is_visible()
+    expect(page.locator(".gs-progress-count")).to_have_text("0 of 2 done")
+    assert_accessible(page)  # with the segment question
+
+    page.get_by_text("Enterprise", exact=True).click()
+    page.get_by_role("button", name="Show my recommendations").click()
+    assert page.get_by_role("heading", name="Add a second admin").is_visible()
+    expect(page.locator(".gs-progress-count")).to_have_text("0 of 4 done")
+    assert_accessible(page)
+    page.goto(page.url.split("#")[0])  # from the top, for the screenshot
+    screenshot(page, "get-started")
+
+
+def test_a_taken_email_is_refused_in_the_browser(page):
+    factories.UserFactory(email="ada@example.com")
+    page.goto("/accounts/signup/")
+    page.get_by_role("textbox", name="Email", exact=True).fill("ADA@example.com")
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="Confirm password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_text("An account with this email already exists.").is_visible()
+
+
+def test_password_reset_by_email_then_log_in(page, mail):
+    factories.UserFactory(email="ada@example.com")
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_role("textbox", name="Email", exact=True).fill("ada@example.com")
+    page.get_by_role("button", name="Send reset link").click()
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    assert_accessible(page)
+
+    [message] = mail.wait_for(1)
+    link = RESET_LINK.search(message.get_body(preferencelist=("plain",)).get_content()).group(0)
+    page.goto(link)
+    assert_accessible(page)
+    screenshot(page, "password-reset-confirm")
+    page.get_by_role("textbox", name="New password", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="New password confirmation", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Set new password").click()
+    assert page.get_by_role("heading", name="Your password has been changed").is_visible()
+
+    page.get_by_role("link", name="Log in").last.click()
+    page.get_by_role("textbox", name="Email", exact=True).fill("Ada@Example.com")
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)
