@@ -25,8 +25,13 @@ MAX_ADDRESSES_PER_SUBMISSION = 1000
 # The outbox. A claim older than the lease belongs to a worker that died
 # mid-send; it is longer than the task time limit (so a live send is never
 # taken over) and than the longest retry backoff (so a scheduled retry is not
-# raced by the sweep).
-EMAIL_LEASE = timedelta(seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", 300))
+# raced by the sweep). ``INVITATION_EMAIL_LEASE_SECONDS`` overrides it.
+DEFAULT_EMAIL_LEASE_SECONDS = 300
+
+
+def email_lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", DEFAULT_EMAIL_LEASE_SECONDS))
+
 # A fresh send is enqueued on commit; the sweep leaves it that long before
 # assuming the enqueue was lost (broker down).
 EMAIL_SWEEP_GRACE = timedelta(seconds=60)
@@ -268,7 +273,7 @@ def invitation_outbox_due(*, now=None):
     sends claimed by a worker longer ago than the lease (the worker died).
     """
     now = now or timezone.now()
-    stale = now - EMAIL_LEASE
+    stale = now - email_lease()
     return Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__gt=now).filter(
         Q(email_status=EmailStatus.QUEUED, email_claimed_at__isnull=True, sent_at__lte=now - EMAIL_SWEEP_GRACE)
         | Q(email_status=EmailStatus.QUEUED, email_claimed_at__lte=stale)

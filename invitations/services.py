@@ -298,7 +298,7 @@ def invitation_email_claim(*, invitation_id: int) -> Invitation | None:
         )
         .filter(
             Q(email_status=EmailStatus.QUEUED)
-            | Q(email_status=EmailStatus.SENDING, email_claimed_at__lte=now - selectors.EMAIL_LEASE)
+            | Q(email_status=EmailStatus.SENDING, email_claimed_at__lte=now - selectors.email_lease())
         )
         .update(
             email_status=EmailStatus.SENDING,

@@ -311,3 +311,12 @@ def test_expire_invitations_command_runs_the_same_code(invitation):
     assert out.getvalue().strip() == "Expired 1 invitation."
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.EXPIRED
+
+
+def test_the_lease_is_a_setting(invitation, mailoutbox, settings):
+    settings.INVITATION_EMAIL_LEASE_SECONDS = 30
+    Invitation.objects.filter(pk=invitation.pk).update(
+        email_status=EmailStatus.SENDING, email_claimed_at=timezone.now() - timedelta(seconds=31)
+    )
+    assert tasks.sweep_invitation_outbox.apply().get() == 1
+    assert len(mailoutbox) == 1
