@@ -99,7 +99,9 @@ def invitation_create_bulk(*, tenant: Tenant, inviter, emails: list[str], role: 
 
 
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
-    transaction.on_commit(lambda: enqueue_invitation_emails(invitation_ids))
+    # robust: the invitations are committed by then, so an unexpected error
+    # while enqueuing is logged (the sweep sends later), never shown as a 500.
+    transaction.on_commit(lambda: enqueue_invitation_emails(invitation_ids), robust=True)
 
 
 def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
