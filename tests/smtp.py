@@ -25,6 +25,7 @@ class _Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
+            self.sink.raw.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 
 
@@ -34,6 +35,7 @@ class SMTPSink:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[tuple[str, list[str], bytes]] = []  # (from, to, bytes) as received
         self.lock = threading.Lock()
         self.reject_with: str | None = None
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
