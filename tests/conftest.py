@@ -214,3 +214,10 @@ def celery_worker_factory(redis_url, smtp_sink, settings):
 @pytest.fixture
 def celery_worker(celery_worker_factory):
     return celery_worker_factory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last: while Playwright's sync API is active its event
+    loop runs in the main thread, which Django's async-safety check would
+    otherwise see during every later test."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))

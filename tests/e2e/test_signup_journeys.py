@@ -2,21 +2,10 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    assert_accessible,
-    browser,
-    mail,
-    new_page,
-    page,
-    screenshot,
-    site,
-)
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import assert_accessible, screenshot
 
 PASSWORD = "a-long-and-unusual-passphrase"
 GET_STARTED = re.compile(r"/t/[a-z0-9]+/get-started/$")
