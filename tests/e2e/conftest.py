@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
+from tests.factories import TEST_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -95,11 +96,17 @@ def page(new_page):
 
 
 def screenshot(page, name: str) -> None:
-    """Save the page at desktop and phone width, for people who want to look without running it."""
+    """Save the page at desktop and phone width, for people who want to look without running it.
+
+    At both widths the page must fit: nothing may push it wider than the
+    window (a sideways scroll on a phone is a broken layout).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than the {label} window ({viewport['width']}px)"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(original)
 
@@ -115,6 +122,34 @@ def assert_accessible(page) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert not bad, "\n".join(bad)
+
+
+def log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the log-in form, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_role("textbox", name="Email", exact=True).fill(email)
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def accept_confirmations(page) -> list[str]:
+    """Say OK to every confirmation dialog (``<form data-confirm>``); returns their messages."""
+    seen: list[str] = []
+
+    def accept(dialog):
+        seen.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return seen
+
+
+def message_to(messages, address: str):
+    """The one received email addressed to ``address``."""
+    found = [m for m in messages if address in m["To"]]
+    assert len(found) == 1, f"{len(found)} emails to {address}: {[m['To'] for m in messages]}"
+    return found[0]
 
 
 LINK = re.compile(r"https?://\S+/invitations/[A-Za-z0-9_\-]+/")

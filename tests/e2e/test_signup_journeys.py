@@ -28,13 +28,26 @@ def test_sign_up_lands_on_get_started_of_a_new_development_tenant(page):
     expect(page.locator(".gs-progress-count")).to_have_text("0 of 2 done")
     assert_accessible(page)  # with the segment question
 
+    screenshot(page, "get-started-question")
+
     page.get_by_text("Enterprise", exact=True).click()
     page.get_by_role("button", name="Show my recommendations").click()
-    assert page.get_by_role("heading", name="Add a second admin").is_visible()
+    expect(page.get_by_text("Recommendations updated for: Enterprise.")).to_be_visible()
+    recommendations = page.get_by_role("list", name="Recommendations")
+    expect(recommendations.get_by_role("heading", name="Add a second admin")).to_be_visible()
+    expect(recommendations.get_by_role("heading", name="Self-host with Docker")).to_have_count(0)
     expect(page.locator(".gs-progress-count")).to_have_text("0 of 4 done")
     assert_accessible(page)
     page.goto(page.url.split("#")[0])  # from the top, for the screenshot
     screenshot(page, "get-started")
+
+    # Changing the answer changes the recommendations.
+    page.get_by_role("link", name="Change").click()
+    page.get_by_text("Open-source user", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Recommendations updated for: Open-source user.")).to_be_visible()
+    expect(recommendations.get_by_role("heading", name="Self-host with Docker")).to_be_visible()
+    expect(recommendations.get_by_role("heading", name="Add a second admin")).to_have_count(0)
 
 
 def test_a_taken_email_is_refused_in_the_browser(page):
@@ -45,12 +58,18 @@ def test_a_taken_email_is_refused_in_the_browser(page):
     page.get_by_role("textbox", name="Confirm password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     assert page.get_by_text("An account with this email already exists.").is_visible()
+    assert_accessible(page)
+    screenshot(page, "signup-errors")
 
 
 def test_password_reset_by_email_then_log_in(page, mail):
     factories.UserFactory(email="ada@example.com")
     page.goto("/accounts/login/")
+    assert_accessible(page)
+    screenshot(page, "login")
     page.get_by_role("link", name="Forgot your password?").click()
+    assert_accessible(page)
+    screenshot(page, "password-reset")
     page.get_by_role("textbox", name="Email", exact=True).fill("ada@example.com")
     page.get_by_role("button", name="Send reset link").click()
     assert page.get_by_role("heading", name="Check your email").is_visible()
