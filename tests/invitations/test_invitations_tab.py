@@ -40,8 +40,9 @@ def test_row_shows_email_role_status_inviter_and_dates(admin_client, tenant, adm
     assert ">Admin<" in page
     assert "status-pending" in page and ">Pending<" in page
     assert admin.display_name in page
-    assert invitation.sent_at.strftime("%b %-d, %Y") in page
-    assert invitation.expires_at.strftime("%b %-d, %Y") in page
+    # Shown relative ("now", "6 days from now"), with the exact date on hover.
+    assert invitation.sent_at.strftime("%B %-d, %Y") in page
+    assert invitation.expires_at.strftime("%B %-d, %Y") in page
 
 
 @pytest.mark.parametrize(
