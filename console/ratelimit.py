@@ -4,9 +4,11 @@ When the cache does not answer, limits fail open with a logged warning: a
 Redis outage must not lock people out of the console.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -59,3 +61,59 @@ def check_and_record(limit: Limit, subject: str, message: str, cost: int = 1) ->
     if not allows(limit, subject, cost):
         raise RateLimited(message)
     record(limit, subject, cost)
+
+
+def over_limit(limit: Limit, subjects: list[str]) -> list[str]:
+    """The subjects with no room left for one more hit (none when the cache is down)."""
+    return [subject for subject, count in hits(limit, subjects).items() if count + 1 > limit.max_hits]
+
+
+def record_many(limit: Limit, subjects: list[str]) -> None:
+    """Count one hit for each subject in a few cache round trips, however many subjects.
+
+    New windows are written together (``set_many``); running windows are
+    incremented, which keeps their expiry. Two requests starting the same
+    subject's window at the same moment may count one hit instead of two: a
+    slight undercount, acceptable for limits that stop abuse, not billing.
+    """
+    keys = {limit.key(subject) for subject in subjects}
+    try:
+        running = cache.get_many(list(keys))
+        new = {key: 1 for key in keys if key not in running}
+        if new:
+            cache.set_many(new, timeout=limit.window_seconds)
+        for key in running:
+            try:
+                cache.incr(key)
+            except ValueError:  # expired since get_many: a new window
+                cache.set(key, 1, timeout=limit.window_seconds)
+    except Exception:
+        logger.warning("rate limit %s: cache unavailable, failing open", limit.name, exc_info=True)
+
+
+def reset(limit: Limit, subject: str) -> None:
+    """Forget the subject's hits (e.g. failed log-ins once the right password is given)."""
+    try:
+        cache.delete(limit.key(subject))
+    except Exception:
+        logger.warning("rate limit %s: cache unavailable, failing open", limit.name, exc_info=True)
+
+
+def hashed(value: str) -> str:
+    """A short fixed-length subject for arbitrary input (an email typed by anyone)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def client_ip(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind a proxy the last address it
+    appended to ``CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``).
+
+    Only the proxy's own entry is trusted: the left-most ones come from the
+    client and can be forged.
+    """
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        forwarded = [part.strip() for part in request.META.get(header, "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -164,14 +164,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-# Redelivery of an unacknowledged task happens after this; it must be well
-# above the task time limit so a slow task is never run twice concurrently.
+# Redelivery of an unacknowledged task (its worker was killed) happens after
+# the visibility timeout; it must be well above the task time limit so a slow
+# task is never run twice concurrently. Workers look for such messages every
+# CELERY_UNACKED_RESTORE_SECONDS. Tests shorten both to see a redelivery.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# The invitation email outbox (read at call time, see invitations.selectors):
+# a send claimed longer ago than the lease belongs to a dead worker and may be
+# taken over; retries wait BACKOFF, 2x, 4x ... 16x seconds. The lease must stay
+# above the task time limit plus the longest backoff (120 + 160 < 300).
+INVITATION_EMAIL_LEASE_SECONDS = env.int("INVITATION_EMAIL_LEASE_SECONDS", default=300)
+INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.float("INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=10.0)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every 10 minutes: mark Pending invitations past their expiry as Expired.
@@ -185,6 +197,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
     },
 }
+
+# Abuse limits ------------------------------------------------------------
+# Counted in the cache (console.ratelimit); while Redis is down they fail open
+# with a logged warning. Past a limit: the 429 page, nothing sent, no log-in.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# New invitations per 24 hours. One submission may hold 1,000 addresses, so
+# the inviter and tenant limits stay above that; the per-address limit (across
+# all tenants) keeps anyone from using the console to flood one mailbox.
+INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
+INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
+INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
+# Behind a reverse proxy, the META key of the header it appends the client's
+# address to (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR is the client.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
 
 # Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

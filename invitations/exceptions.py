@@ -63,4 +63,4 @@ class MemberLimitReached(InvitationError):
 
 
 class RateLimited(InvitationError):
-    """Too many resends of one invitation in the last hour (HTTP 429)."""
+    """A rate limit was reached: resends of one invitation per hour, new invitations per day (HTTP 429)."""

@@ -8,6 +8,7 @@ the tenant row first, so concurrent invites and accepts see each other.
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -75,6 +76,7 @@ def invitation_create_bulk(*, tenant: Tenant, inviter, emails: list[str], role: 
     check = selectors.invite_check(tenant=tenant, emails=emails)
     if not check.ok:
         raise InvitationsRefused(address_errors=check.address_errors, errors=check.errors)
+    _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
 
     invitations = []
     for address in check.addresses:
@@ -96,6 +98,57 @@ def invitation_create_bulk(*, tenant: Tenant, inviter, emails: list[str], role: 
     created = Invitation.objects.bulk_create(invitations)
     _enqueue_sends_on_commit([invitation.pk for invitation in created])
     return created
+
+
+DAY_SECONDS = 24 * 60 * 60
+
+
+def invitation_daily_limits() -> tuple[ratelimit.Limit, ratelimit.Limit, ratelimit.Limit]:
+    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
+    return (
+        ratelimit.Limit("invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY_SECONDS),
+        ratelimit.Limit("invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY_SECONDS),
+        ratelimit.Limit("invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY_SECONDS),
+    )
+
+
+def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]) -> None:
+    """Refuse the whole submission (``RateLimited``) if it would pass a daily limit, else count it.
+
+    Counted before the rows are written, inside the caller's transaction and
+    tenant lock; if the cache is down the limits fail open (logged). Resends
+    are limited per invitation instead (``RESEND_LIMIT``).
+    """
+    per_inviter, per_tenant, per_address = invitation_daily_limits()
+    count = len(addresses)
+    later = "Nothing was sent. Try again later: the count covers the last 24 hours."
+    inviter_key = str(inviter.pk) if inviter is not None else ""
+    if inviter_key:
+        used = ratelimit.hits(per_inviter, [inviter_key])[inviter_key]
+        if used + count > per_inviter.max_hits:
+            raise RateLimited(
+                f"You can send at most {per_inviter.max_hits:,} invitations a day, and "
+                f"{max(per_inviter.max_hits - used, 0):,} are left today. {later}"
+            )
+    used = ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id]
+    if used + count > per_tenant.max_hits:
+        raise RateLimited(
+            f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and "
+            f"{max(per_tenant.max_hits - used, 0):,} are left today. {later}"
+        )
+    by_subject = {ratelimit.hashed(address): address for address in addresses}
+    flooded = [by_subject[subject] for subject in ratelimit.over_limit(per_address, list(by_subject))]
+    if flooded:
+        named = ", ".join(flooded[:5]) + (f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else "")
+        raise RateLimited(
+            f"{named} already received {per_address.max_hits} invitations today, the most one address "
+            f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
+            "try again tomorrow. Nothing was sent."
+        )
+    if inviter_key:
+        ratelimit.record(per_inviter, inviter_key, cost=count)
+    ratelimit.record(per_tenant, tenant.public_id, cost=count)
+    ratelimit.record_many(per_address, list(by_subject))
 
 
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:

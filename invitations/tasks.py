@@ -4,6 +4,7 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
 from invitations import selectors, services
 from invitations.emails import invitation_email_message
@@ -31,13 +32,16 @@ def classify_send_error(error: Exception) -> str:
     return PERMANENT
 
 
-def retry_countdown(attempts: int) -> int:
+def retry_countdown(attempts: int) -> float:
     """Exponential backoff after attempt ``attempts``: 10, 20, 40, 80, 160 seconds.
 
     The longest wait plus the task time limit stays under the outbox lease,
-    so the sweep never races a scheduled retry.
+    so the sweep never races a scheduled retry. The base
+    (``INVITATION_EMAIL_RETRY_BACKOFF_SECONDS``, 10) is read at call time so
+    tests can watch a whole series of retries in seconds.
     """
-    return min(10 * 2 ** max(attempts - 1, 0), 160)
+    base = float(getattr(settings, "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", 10))
+    return min(base * 2 ** max(attempts - 1, 0), base * 16)
 
 
 def _describe(error: Exception) -> str:

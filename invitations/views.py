@@ -122,6 +122,8 @@ class InviteView(TenantMixin, FormView):
             for message in refused.address_errors.values():
                 form.add_error("emails", message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        except RateLimited as error:
+            return too_many_requests(self.request, error.message)
         count = len(created)
         messages.success(
             self.request,

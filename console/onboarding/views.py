@@ -1,5 +1,8 @@
 """Sign-up, the invitation-aware log-in, and the Get started page."""
 
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -10,18 +13,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from console import ratelimit
 from console.accounts import views as accounts_views
 from console.accounts.forms import SegmentForm, SignupForm
-from console.accounts.models import Segment
+from console.accounts.models import Segment, normalize_email
 from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
+from console.views import too_many_requests
 from invitations.selectors import invitation_in_session
 from tenants.mixins import TenantMixin
 
 # The invitation page the accept link redirects to once its secret is in the
 # session; the visitor completes it there with "Accept invitation".
 INVITATION_REVIEW_URL = reverse_lazy("invitations:review")
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationHandoffMixin:
@@ -92,8 +99,54 @@ class SignupView(InvitationHandoffMixin, FormView):
         return redirect("onboarding:get_started", tenant_id=signup.tenant.public_id)
 
 
+def login_failure_limits() -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    """Failed log-ins counted per account (the email typed) and per client address."""
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    return (
+        ratelimit.Limit("login-failures-account", settings.LOGIN_FAILURES_PER_ACCOUNT, window),
+        ratelimit.Limit("login-failures-ip", settings.LOGIN_FAILURES_PER_IP, window),
+    )
+
+
 class LoginView(InvitationHandoffMixin, accounts_views.LoginView):
-    """Log in; from an invitation the email is prefilled and the visitor returns to it."""
+    """Log in; from an invitation the email is prefilled and the visitor returns to it.
+
+    Password guessing is limited: past too many failures for the account or
+    from the client's address, every attempt gets the 429 page and the
+    password is not even checked (so it cannot confirm a guess). The right
+    password clears the account's count. The limits fail open while the cache
+    (Redis) is down.
+    """
+
+    def throttle_subjects(self) -> tuple[str, str]:
+        typed = self.request.POST.get("username", "")
+        return ratelimit.hashed(normalize_email(typed)), ratelimit.client_ip(self.request)
+
+    def post(self, request, *args, **kwargs):
+        per_account, per_ip = login_failure_limits()
+        account, ip = self.throttle_subjects()
+        if not (ratelimit.allows(per_account, account) and ratelimit.allows(per_ip, ip)):
+            logger.warning("Log-in refused: too many failures for this account or from %s", ip)
+            minutes = max(per_account.window_seconds // 60, 1)
+            return too_many_requests(
+                request,
+                f"Too many failed log-in attempts. Wait {minutes} minutes and try again, "
+                "or reset your password.",
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if self.request.method == "POST":
+            per_account, per_ip = login_failure_limits()
+            account, ip = self.throttle_subjects()
+            ratelimit.record(per_account, account)
+            ratelimit.record(per_ip, ip)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        per_account, _ = login_failure_limits()
+        ratelimit.reset(per_account, self.throttle_subjects()[0])
+        return super().form_valid(form)
 
     def get_initial(self):
         initial = super().get_initial()
