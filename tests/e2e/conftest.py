@@ -107,6 +107,14 @@ def screenshot(page, name: str) -> None:
         page.set_viewport_size(viewport)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow}px wider than the {label} window ({viewport['width']}px)"
+        # An open menu must fit too (one running off the left edge adds no scroll width).
+        outside = page.evaluate(
+            """[...document.querySelectorAll('.dropdown-menu.show')].filter(m => {
+                const r = m.getBoundingClientRect();
+                return r.left < 0 || r.right > window.innerWidth;
+            }).length"""
+        )
+        assert outside == 0, f"{name}: an open menu runs off the {label} window"
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(original)
 

@@ -6,7 +6,9 @@ tenant, an invitation someone sent earlier).
 """
 
 import re
+from datetime import timedelta
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests import factories
@@ -86,6 +88,9 @@ def test_admin_invites_two_collaborators_and_one_signs_up_from_the_email(new_pag
     expect(row(admin, "bo@example.com")).to_contain_text("Bo Brown")
     expect(row(admin, "bo@example.com")).to_contain_text("Collaborator")
     expect(admin.get_by_text("3 of 3 members")).to_be_visible()  # 2 members + 1 pending
+    admin.get_by_role("navigation", name="Tenant settings").get_by_role("link", name="Invitations").click()
+    expect(row(admin, "bo@example.com").locator(".status-badge").first).to_have_text("Accepted")
+    expect(row(admin, "cy@example.com").locator(".status-badge").first).to_have_text("Pending")
 
 
 def test_invite_refusals_name_each_address_and_send_nothing(new_page, mail):
@@ -130,7 +135,13 @@ def test_a_free_production_tenant_cannot_invite(page, mail):
     page.get_by_role("button", name="Create tenant").click()
     expect(page.get_by_text("Tenant “Acme Live” created. You are its admin.")).to_be_visible()
 
-    open_invite_form(page)
+    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Tenant settings").get_by_role("link", name="Invitations").click()
+    expect(page.get_by_role("heading", name="No invitations yet")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "invitations-empty")
+
+    page.get_by_role("link", name="Invite members").first.click()
     expect(page.get_by_text("Inviting members needs the Pro plan.")).to_be_visible()
     expect(page.get_by_role("textbox", name="Email addresses")).to_be_disabled()
     expect(page.get_by_role("button", name="Send invitations")).to_be_disabled()
@@ -165,7 +176,14 @@ def test_pro_invite_shows_the_added_cost_before_sending_and_billing_counts_it(pa
 
 
 def test_resend_and_revoke_make_the_old_links_show_the_410_page(new_page, mail):
-    factories.AdminMembershipFactory(user__email="ada@example.com", tenant__name="Acme")
+    membership = factories.AdminMembershipFactory(
+        user__email="ada@example.com", user__name="Ada Admin", tenant__name="Acme"
+    )
+    # Sent earlier and never accepted: shown as Expired.
+    factories.InvitationFactory(
+        tenant=membership.tenant, email="old@example.com", invited_by=membership.user,
+        sent_at=timezone.now() - timedelta(days=9),
+    )
     admin = new_page()
     dialogs = accept_confirmations(admin)
     log_in(admin, "ada@example.com")
@@ -183,6 +201,7 @@ def test_resend_and_revoke_make_the_old_links_show_the_410_page(new_page, mail):
     expect(admin.get_by_text("Invitation to fay@example.com revoked.")).to_be_visible()
     expect(row(admin, "fay@example.com").locator(".status-badge").first).to_have_text("Revoked")
     expect(row(admin, "fay@example.com").get_by_role("button", name="Delete")).to_be_visible()
+    expect(row(admin, "old@example.com").locator(".status-badge").first).to_have_text("Expired")
     assert dialogs == [
         "Send the invitation to eve@example.com again? The previous link will stop working.",
         "Revoke the invitation to fay@example.com? Its link will stop working.",

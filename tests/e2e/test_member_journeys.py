@@ -15,7 +15,7 @@ def member_row(page, email: str):
 
 
 def open_settings(page, tab: str = "Members"):
-    page.get_by_role("link", name="Tenant Settings").click()
+    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role("link", name="Settings").click()
     if tab != "Settings":
         page.get_by_role("navigation", name="Tenant settings").get_by_role("link", name=tab).click()
 
@@ -40,6 +40,9 @@ def test_admin_changes_a_role_removes_a_member_and_transfers_ownership(page):
     log_in(page, "ada@example.com")
     open_settings(page)
     expect(page.get_by_text("4 of 5 members")).to_be_visible()
+    joined = member_row(page, "bo@example.com").locator("time")
+    expect(joined).to_have_text(re.compile(r"^(now|(a|an|\d+) (second|minute)s? ago)$"))
+    expect(joined).to_have_attribute("title", re.compile(r"^\w+ \d+, \d{4}, \d\d:\d\d UTC$"))
     assert_accessible(page)
     screenshot(page, "members")
 
