@@ -56,6 +56,14 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _same_fake_names():
+    """The same generated names on every run, so screenshots only change when pages do."""
+    import factory.random
+
+    factory.random.reseed_random("tenant-console-e2e")
+
+
 @pytest.fixture
 def mail(smtp_sink, settings):
     """Emails from the live server go over SMTP to the sink (tasks run in-process)."""
