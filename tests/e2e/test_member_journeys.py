@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import accept_confirmations, assert_accessible, log_in, screenshot
+from tests.e2e.conftest import PHONE, accept_confirmations, assert_accessible, log_in, screenshot
 
 LAST_ADMIN = "A tenant needs at least one admin. Make another member an admin first."
 
@@ -117,10 +117,25 @@ def test_a_collaborator_sees_no_admin_controls_and_admin_urls_give_403(page):
     assert_accessible(page)
     screenshot(page, "members-collaborator")
 
-    members_url = page.url
+    # Keyboard: the first Tab reaches the skip link, which jumps to the page content.
+    page.reload()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+
+    members_url = page.url.split("#")[0]
     for admin_path in ("invitations/", "invitations/new/", "../billing/"):
         response = page.goto(members_url + admin_path)
         assert response.status == 403, admin_path
         expect(page.get_by_role("heading", name="You don’t have access to this page")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "forbidden")
+
+    # On a phone the tenant's areas are in the account menu.
+    page.set_viewport_size(PHONE)
+    page.goto(members_url)
+    page.get_by_role("button", name="Account menu for bo@example.com").click()
+    page.get_by_role("link", name="Get started").click()
+    expect(page.get_by_role("heading", name="Get started")).to_be_visible()

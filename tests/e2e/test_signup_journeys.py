@@ -86,7 +86,10 @@ def test_password_reset_by_email_then_log_in(page, mail):
     assert page.get_by_role("heading", name="Your password has been changed").is_visible()
 
     page.get_by_role("link", name="Log in").last.click()
-    page.get_by_role("textbox", name="Email", exact=True).fill("Ada@Example.com")
-    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # By keyboard alone: the email field has the focus, Tab to the password, Enter submits.
+    expect(page.get_by_role("textbox", name="Email", exact=True)).to_be_focused()
+    page.keyboard.type("Ada@Example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/accounts/" not in url)
