@@ -28,19 +28,26 @@ class Limit:
         return f"ratelimit:{self.name}:{subject}"
 
 
-def hits(limit: Limit, subjects: list[str]) -> dict[str, int]:
-    """Hits so far in the current window for each subject (0 when the cache is down)."""
+def _counts(limit: Limit, subjects: list[str]) -> dict[str, int] | None:
+    """Hits so far in the current window for each subject, or None when the cache is down."""
     try:
         found = cache.get_many([limit.key(subject) for subject in subjects])
     except Exception:
         logger.warning("rate limit %s: cache unavailable, failing open", limit.name, exc_info=True)
-        return {subject: 0 for subject in subjects}
+        return None
     return {subject: int(found.get(limit.key(subject), 0)) for subject in subjects}
 
 
+def hits(limit: Limit, subjects: list[str]) -> dict[str, int]:
+    """Hits so far in the current window for each subject (0 when the cache is down)."""
+    counts = _counts(limit, subjects)
+    return counts if counts is not None else {subject: 0 for subject in subjects}
+
+
 def allows(limit: Limit, subject: str, cost: int = 1) -> bool:
-    """Whether ``cost`` more hits fit in the window, without counting them."""
-    return hits(limit, [subject])[subject] + cost <= limit.max_hits
+    """Whether ``cost`` more hits fit in the window, without counting them (yes when the cache is down)."""
+    counts = _counts(limit, [subject])
+    return counts is None or counts[subject] + cost <= limit.max_hits
 
 
 def record(limit: Limit, subject: str, cost: int = 1) -> None:
@@ -65,7 +72,8 @@ def check_and_record(limit: Limit, subject: str, message: str, cost: int = 1) ->
 
 def over_limit(limit: Limit, subjects: list[str]) -> list[str]:
     """The subjects with no room left for one more hit (none when the cache is down)."""
-    return [subject for subject, count in hits(limit, subjects).items() if count + 1 > limit.max_hits]
+    counts = _counts(limit, subjects) or {}
+    return [subject for subject, count in counts.items() if count + 1 > limit.max_hits]
 
 
 def record_many(limit: Limit, subjects: list[str]) -> None:

@@ -123,18 +123,17 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
     count = len(addresses)
     later = "Nothing was sent. Try again later: the count covers the last 24 hours."
     inviter_key = str(inviter.pk) if inviter is not None else ""
-    if inviter_key:
-        used = ratelimit.hits(per_inviter, [inviter_key])[inviter_key]
-        if used + count > per_inviter.max_hits:
-            raise RateLimited(
-                f"You can send at most {per_inviter.max_hits:,} invitations a day, and "
-                f"{max(per_inviter.max_hits - used, 0):,} are left today. {later}"
-            )
-    used = ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id]
-    if used + count > per_tenant.max_hits:
+    if inviter_key and not ratelimit.allows(per_inviter, inviter_key, cost=count):
+        left = max(per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0)
         raise RateLimited(
-            f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and "
-            f"{max(per_tenant.max_hits - used, 0):,} are left today. {later}"
+            f"You can send at most {per_inviter.max_hits:,} invitations a day, and {left:,} "
+            f"are left today. {later}"
+        )
+    if not ratelimit.allows(per_tenant, tenant.public_id, cost=count):
+        left = max(per_tenant.max_hits - ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id], 0)
+        raise RateLimited(
+            f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and {left:,} "
+            f"are left today. {later}"
         )
     by_subject = {ratelimit.hashed(address): address for address in addresses}
     flooded = [by_subject[subject] for subject in ratelimit.over_limit(per_address, list(by_subject))]
@@ -187,7 +186,12 @@ def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
 
 
 def _locked(invitation: Invitation) -> Invitation:
-    return Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
+    # Lock the invitation row only: a plain FOR UPDATE would also lock the
+    # joined tenant row, in the opposite order to invitation_accept (tenant,
+    # then invitation), and a revoke racing an accept would deadlock.
+    return (
+        Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
+    )
 
 
 def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> None:
