@@ -89,10 +89,18 @@ class Invitation(models.Model):
                 condition=models.Q(status=InvitationStatus.PENDING),
                 name="invitations_pending_expiry_idx",
             ),
+            # The Invitations tab, newest first: all (tenant, created_at, id) and
+            # per status (tenant, status, created_at, id). With the id in the key,
+            # a page's primary keys come from the index alone (DeferredJoinPaginator).
+            models.Index(fields=["tenant", "created_at", "id"], name="invitations_tenant_page_idx"),
             models.Index(
-                fields=["tenant", "status", "created_at"], name="invitations_tab_idx"
+                fields=["tenant", "status", "created_at", "id"], name="invitations_status_page_idx"
             ),
-            models.Index(fields=["tenant", "created_at"], name="invitations_tenant_new_idx"),
+            # Seats (pending count) and the tab's per-status counts, which also
+            # need expires_at: index-only scans.
+            models.Index(
+                fields=["tenant", "status", "expires_at"], name="invitations_status_count_idx"
+            ),
             models.Index(
                 fields=["email"],
                 condition=models.Q(status=InvitationStatus.PENDING),

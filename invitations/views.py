@@ -14,11 +14,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 
+from console.pagination import DeferredJoinPaginator
 from console.views import too_many_requests
 from invitations import selectors, services, tokens
 from invitations.exceptions import (
@@ -164,19 +166,28 @@ class InvitationListView(TenantMixin, ListView):
     template_name = "invitations/invitation_list.html"
     context_object_name = "invitations"
     paginate_by = INVITATIONS_PER_PAGE
+    paginator_class = DeferredJoinPaginator
 
     def status_filter(self) -> str:
         status = self.request.GET.get("status", "")
         return status if status in InvitationStatus.values else ""
 
     def get_queryset(self):
-        return selectors.invitations_for_tab(tenant=self.tenant, status=self.status_filter())
+        # One clock for the rows and the counts, so the tab badges and the pages agree.
+        self.now = timezone.now()
+        return selectors.invitations_for_tab(tenant=self.tenant, status=self.status_filter(), now=self.now)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The status tabs count every filter anyway; the current one is the paginator's count.
+        self.status_counts = selectors.invitation_status_counts(tenant=self.tenant, now=self.now)
+        count = self.status_counts[self.status_filter() or "all"]
+        return super().get_paginator(queryset, per_page, count=count, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         status = self.status_filter()
-        counts = selectors.invitation_status_counts(tenant=self.tenant)
+        counts = self.status_counts
         context.update(
             settings_tab="invitations",
             status=status,

@@ -26,7 +26,8 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "role"], name="members_tenant_role_idx"),
-            models.Index(fields=["tenant", "created_at"], name="members_tenant_joined_idx"),
+            # The Members tab's order (created_at, pk), read from the index without a sort.
+            models.Index(fields=["tenant", "created_at", "id"], name="members_tenant_page_idx"),
         ]
 
     def __str__(self):
