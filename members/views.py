@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from console.pagination import DeferredJoinPaginator
 from members import services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
@@ -29,15 +30,18 @@ class MemberListView(TenantMixin, ListView):
     template_name = "members/member_list.html"
     context_object_name = "members"
     paginate_by = MEMBERS_PER_PAGE
+    paginator_class = DeferredJoinPaginator
 
     def get_queryset(self):
         # Ordered by the (tenant, created_at) index; the user comes in the same query.
         return self.tenant.memberships.select_related("user").order_by("created_at", "pk")
 
     def paginate_queryset(self, queryset, page_size):
+        # The seat use counts the members anyway: that count is the paginator's.
+        self.usage = seat_usage(self.tenant)
+        paginator = self.get_paginator(queryset, page_size, count=self.usage.members)
         # A page past the end (the last row of the last page was just removed)
         # shows the last page instead of a 404.
-        paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -46,7 +50,7 @@ class MemberListView(TenantMixin, ListView):
         page = context["page_obj"]
         context.update(
             settings_tab="members",
-            usage=seat_usage(self.tenant),
+            usage=self.usage,
             extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
             can_manage=self.membership.can(MANAGE_MEMBERS),
             can_invite=self.membership.can(INVITE_MEMBERS),
