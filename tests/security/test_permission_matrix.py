@@ -1,0 +1,443 @@
+"""Every URL of the console and every state-changing action, as every kind of visitor.
+
+The URL patterns are read from the resolver (``/admin/`` is Django's own and
+left out), and ``test_every_url_and_method_has_expectations`` fails when a
+pattern or one of its GET/POST handlers has no row in ``MATRIX``: a new page
+cannot ship without saying who may use it.
+
+Visitors: anonymous; an outsider (admin of another tenant); a collaborator and
+an admin of the tenant; the invitee (signed up with the invited address, in
+no tenant yet). Tenant pages: anonymous → log-in page, outsider and invitee →
+404 without the tenant's name, collaborator → 403 on admin-only pages. Every
+refusal leaves the database exactly as it was; every allowed write changes it.
+
+IDOR: another tenant's membership and invitation ids under one's own
+tenant's URL are 404 and change nothing.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from console.accounts.models import User
+from console.onboarding.models import ChecklistState
+from invitations.models import Invitation, InvitationStatus
+from members.models import Membership, Role
+from tenants.models import Tenant
+from tests import factories
+from tests.factories import TEST_PASSWORD, invitation_link_token
+
+pytestmark = [pytest.mark.security, pytest.mark.django_db]
+
+ROLES = ["anonymous", "outsider", "collaborator", "admin", "invitee"]
+
+
+# -- The world and what "nothing changed" means ------------------------------------------------------
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    admin: Membership
+    second_admin: Membership  # so the acting admin may leave or step down
+    collaborator: Membership
+    target: Membership  # the member that member actions aim at
+    pending: Invitation
+    revoked: Invitation
+    invitee: User  # signed up with pending.email, not a member of anything
+    outsider: User
+    other_tenant: Tenant
+    other_membership: Membership
+    other_invitation: Invitation
+
+
+@pytest.fixture
+def world(db):
+    # A Development tenant whose limit an operator raised: invites go straight through.
+    tenant = factories.TenantFactory(name="Secret Tenant", member_limit_override=50)
+    admin = factories.AdminMembershipFactory(tenant=tenant)
+    other = factories.AdminMembershipFactory(tenant__name="Other Tenant")
+    pending = factories.InvitationFactory(tenant=tenant, invited_by=admin.user, email="invitee@example.com")
+    return World(
+        tenant=tenant,
+        admin=admin,
+        second_admin=factories.AdminMembershipFactory(tenant=tenant),
+        collaborator=factories.MembershipFactory(tenant=tenant),
+        target=factories.MembershipFactory(tenant=tenant),
+        pending=pending,
+        revoked=factories.InvitationFactory(tenant=tenant, invited_by=admin.user, status=InvitationStatus.REVOKED),
+        invitee=factories.UserFactory(email="invitee@example.com"),
+        outsider=other.user,
+        other_tenant=other.tenant,
+        other_membership=factories.MembershipFactory(tenant=other.tenant),
+        other_invitation=factories.InvitationFactory(tenant=other.tenant, invited_by=other.user),
+    )
+
+
+def snapshot() -> tuple:
+    """Every row a console action can write, in a comparable form."""
+    return (
+        sorted(Tenant.objects.values_list("pk", "name", "type", "plan", "member_limit_override")),
+        sorted(Membership.objects.values_list("pk", "tenant_id", "user_id", "role")),
+        sorted(Invitation.objects.values_list("pk", "tenant_id", "email", "role", "status", "token_hash", "email_status")),
+        sorted(User.objects.values_list("pk", "email", "name", "segment", "password", "is_active")),
+        sorted(ChecklistState.objects.values_list("pk", "user_id", "tenant_id", "hidden", "community_joined_at")),
+    )
+
+
+def user_of(world: World, role: str) -> User | None:
+    return {
+        "anonymous": None,
+        "outsider": world.outsider,
+        "collaborator": world.collaborator.user,
+        "admin": world.admin.user,
+        "invitee": world.invitee,
+    }[role]
+
+
+# -- Expectations ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    writes: bool = False  # an allowed action that must change the database
+    to_login: bool = False
+
+
+LOGIN = Expect(302, to_login=True)
+NOT_FOUND = Expect(404)
+FORBIDDEN = Expect(403)
+
+
+def everyone(expect: Expect) -> dict:
+    return dict.fromkeys(ROLES, expect)
+
+
+def tenant_page(*, collaborator: Expect, admin: Expect) -> dict:
+    """A /t/<tenant>/ URL: strangers never learn the tenant exists."""
+    return {
+        "anonymous": LOGIN,
+        "outsider": NOT_FOUND,
+        "invitee": NOT_FOUND,
+        "collaborator": collaborator,
+        "admin": admin,
+    }
+
+
+def signed_out_only(*, anonymous: Expect) -> dict:
+    """Log-in and sign-up: signed-in visitors are sent on, nothing else happens."""
+    return {**everyone(Expect(302)), "anonymous": anonymous}
+
+
+def t(name: str, **kwargs):
+    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, **kwargs})
+
+
+def t_pk(name: str, attribute: str):
+    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, "pk": getattr(w, attribute).pk})
+
+
+def plain(name: str, **kwargs):
+    return lambda w: reverse(name, kwargs=kwargs or None)
+
+
+def open_invitation_link(client, w: World) -> None:
+    """The invitee's link puts the secret in the session; the review page reads it there."""
+    client.get(reverse("invitations:open", kwargs={"token": invitation_link_token(w.pending)}))
+
+
+@dataclass(frozen=True)
+class Case:
+    url: object  # World -> str
+    expect: dict  # role -> Expect
+    data: object = None  # World -> dict
+    prepare: object = None  # (client, World) -> None
+
+
+NEW_ACCOUNT = {"name": "New Person", "email": "new-person@example.com", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD}
+
+# {url name: {method: Case}}
+MATRIX = {
+    "home": {"get": Case(plain("home"), {**everyone(Expect(302)), "anonymous": LOGIN, "invitee": Expect(200)})},
+    "healthz": {"get": Case(plain("healthz"), everyone(Expect(200)))},
+    "accounts:signup": {
+        "get": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(200))),
+        "post": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(302, writes=True)), lambda w: NEW_ACCOUNT),
+    },
+    "accounts:login": {
+        "get": Case(plain("accounts:login"), signed_out_only(anonymous=Expect(200))),
+        "post": Case(
+            plain("accounts:login"),
+            signed_out_only(anonymous=Expect(302)),
+            lambda w: {"username": w.invitee.email, "password": TEST_PASSWORD},
+        ),
+    },
+    "accounts:logout": {"post": Case(plain("accounts:logout"), everyone(Expect(302)))},
+    "accounts:password_reset": {
+        "get": Case(plain("accounts:password_reset"), everyone(Expect(200))),
+        "post": Case(plain("accounts:password_reset"), everyone(Expect(302)), lambda w: {"email": w.invitee.email}),
+    },
+    "accounts:password_reset_done": {"get": Case(plain("accounts:password_reset_done"), everyone(Expect(200)))},
+    "accounts:password_reset_confirm": {
+        # A forged link shows the "invalid link" page and sets no password.
+        "get": Case(plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"), everyone(Expect(200))),
+        "post": Case(
+            plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"),
+            everyone(Expect(200)),
+            lambda w: {"new_password1": "Another-passw0rd!", "new_password2": "Another-passw0rd!"},
+        ),
+    },
+    "accounts:password_reset_complete": {"get": Case(plain("accounts:password_reset_complete"), everyone(Expect(200)))},
+    "tenants:create": {
+        "get": Case(plain("tenants:create"), {**everyone(Expect(200)), "anonymous": LOGIN}),
+        "post": Case(
+            plain("tenants:create"),
+            {**everyone(Expect(302, writes=True)), "anonymous": LOGIN},
+            lambda w: {"name": "Made here", "type": "development"},
+        ),
+    },
+    "onboarding:get_started": {
+        "get": Case(t("onboarding:get_started"), tenant_page(collaborator=Expect(200), admin=Expect(200))),
+        "post": Case(
+            t("onboarding:get_started"),
+            tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
+            lambda w: {"segment": "enterprise"},
+        ),
+    },
+    "onboarding:hide_checklist": {
+        "post": Case(t("onboarding:hide_checklist"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+    },
+    "onboarding:show_checklist": {
+        "post": Case(t("onboarding:show_checklist"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+    },
+    "onboarding:follow": {
+        "get": Case(t("onboarding:follow", link="community"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+    },
+    "tenant_settings:settings": {
+        "get": Case(t("tenant_settings:settings"), tenant_page(collaborator=Expect(200), admin=Expect(200))),
+        "post": Case(
+            t("tenant_settings:settings"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"name": "Renamed"},
+        ),
+    },
+    "tenant_settings:delete": {
+        "post": Case(
+            t("tenant_settings:delete"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"confirm_name": w.tenant.name},
+        ),
+    },
+    "tenant_settings:billing": {
+        "get": Case(t("tenant_settings:billing"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+    },
+    "members:list": {"get": Case(t("members:list"), tenant_page(collaborator=Expect(200), admin=Expect(200)))},
+    "members:leave": {
+        "post": Case(t("members:leave"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+    },
+    "members:change_role": {
+        "post": Case(
+            t_pk("members:change_role", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"role": Role.ADMIN},
+        ),
+    },
+    "members:remove": {
+        "post": Case(t_pk("members:remove", "target"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+    },
+    "members:transfer": {
+        "get": Case(t_pk("members:transfer", "target"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "post": Case(
+            t_pk("members:transfer", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"then": "stay"},
+        ),
+    },
+    "tenant_invitations:list": {
+        "get": Case(t("tenant_invitations:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+    },
+    "tenant_invitations:invite": {
+        "get": Case(t("tenant_invitations:invite"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "post": Case(
+            t("tenant_invitations:invite"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"emails": "new-invitee@example.com", "role": Role.COLLABORATOR},
+        ),
+    },
+    "tenant_invitations:invite_preview": {
+        "post": Case(
+            t("tenant_invitations:invite_preview"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+            lambda w: {"emails": "new-invitee@example.com"},
+        ),
+    },
+    "tenant_invitations:resend": {
+        "post": Case(t_pk("tenant_invitations:resend", "pending"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+    },
+    "tenant_invitations:revoke": {
+        "post": Case(t_pk("tenant_invitations:revoke", "pending"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+    },
+    "tenant_invitations:delete": {
+        "post": Case(t_pk("tenant_invitations:delete", "revoked"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+    },
+    "invitations:open": {
+        "get": Case(lambda w: reverse("invitations:open", kwargs={"token": invitation_link_token(w.pending)}), everyone(Expect(302))),
+    },
+    "invitations:review": {
+        "get": Case(plain("invitations:review"), everyone(Expect(200)), prepare=open_invitation_link),
+        "post": Case(
+            plain("invitations:review"),
+            # Signed in as anyone but the invitee: 403 naming the invited address.
+            {**everyone(FORBIDDEN), "anonymous": LOGIN, "invitee": Expect(302, writes=True)},
+            prepare=open_invitation_link,
+        ),
+    },
+    "invitations:sign_out": {"post": Case(plain("invitations:sign_out"), everyone(Expect(302)), prepare=open_invitation_link)},
+    "invitations:join": {
+        "post": Case(
+            lambda w: reverse("invitations:join", kwargs={"pk": w.pending.pk}),
+            # Only invitations addressed to the signed-in user: anyone else's id is a 404.
+            {**everyone(NOT_FOUND), "anonymous": LOGIN, "invitee": Expect(302, writes=True)},
+        ),
+    },
+}
+
+# Views that are plain functions declare their methods here (class-based views are read).
+FUNCTION_VIEW_METHODS = {"healthz": {"get"}}
+
+
+def console_patterns(patterns=None, namespace: str = "", prefix: str = ""):
+    """(url name, route, view) for every pattern of the console, admin left out."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from console_patterns(pattern.url_patterns, inner, route)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}", route, pattern.callback
+
+
+def handled_methods(name: str, callback) -> set[str]:
+    """GET and POST if the view handles them (what a browser, or an attacker's form, can send)."""
+    view_class = getattr(callback, "view_class", None)
+    if view_class is None:
+        return FUNCTION_VIEW_METHODS.get(name, {"get", "post"})
+    return {m for m in ("get", "post") if m in view_class.http_method_names and hasattr(view_class, m)}
+
+
+def test_every_url_and_method_has_expectations():
+    found = {name: handled_methods(name, callback) for name, _, callback in console_patterns()}
+    missing = {name: methods - set(MATRIX.get(name, {})) for name, methods in found.items()}
+    assert {name: methods for name, methods in missing.items() if methods} == {}, (
+        "add these URLs / methods to MATRIX with who may use them"
+    )
+    assert set(MATRIX) == set(found), "MATRIX names a URL that no longer exists"
+    assert len(found) >= 30
+
+
+CASES = [
+    pytest.param(name, method, role, id=f"{name}-{method}-{role}")
+    for name, methods in MATRIX.items()
+    for method in methods
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "method", "role"), CASES)
+def test_permission_matrix(client, world, name, method, role, mailoutbox):
+    case = MATRIX[name][method]
+    expect = case.expect[role]
+    user = user_of(world, role)
+    if user is not None:
+        client.force_login(user)
+    if case.prepare:
+        case.prepare(client, world)
+    before = snapshot()
+
+    data = case.data(world) if case.data else {}
+    response = getattr(client, method)(case.url(world), data)
+
+    assert response.status_code == expect.status, response.content.decode()[:500]
+    if expect.to_login:
+        assert response["Location"].startswith(reverse("accounts:login"))
+    if expect.status == 404 and role == "outsider":
+        # Existence not revealed. (The invitee's page does name the tenant: their
+        # own pending invitation to it is listed with "Join".)
+        assert world.tenant.name not in response.content.decode()
+    if expect.status == 403 and "t/<str:tenant_id>" in next(r for n, r, _ in console_patterns() if n == name):
+        assert "You don’t have access to this page" in response.content.decode()
+    if expect.writes:
+        assert snapshot() != before
+    else:
+        assert snapshot() == before
+
+
+# -- IDOR: another tenant's ids under one's own tenant ---------------------------------------------------
+
+IDOR = [
+    ("members:change_role", "post", "other_membership", {"role": Role.ADMIN}),
+    ("members:remove", "post", "other_membership", {}),
+    ("members:transfer", "get", "other_membership", {}),
+    ("members:transfer", "post", "other_membership", {"then": "leave"}),
+    ("tenant_invitations:resend", "post", "other_invitation", {}),
+    ("tenant_invitations:revoke", "post", "other_invitation", {}),
+    ("tenant_invitations:delete", "post", "other_invitation", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "attribute", "data"), IDOR, ids=[f"{n}-{m}" for n, m, _, _ in IDOR])
+def test_another_tenants_ids_under_ones_own_tenant_are_404(client, world, name, method, attribute, data, mailoutbox):
+    # given the admin of the world's tenant who learned ids of the other tenant
+    client.force_login(world.admin.user)
+    if name == "tenant_invitations:delete":  # deletable in its own tenant: only the scoping refuses it
+        Invitation.objects.filter(pk=world.other_invitation.pk).update(status=InvitationStatus.REVOKED)
+    before = snapshot()
+
+    url = reverse(name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk})
+    response = getattr(client, method)(url, data)
+
+    assert response.status_code == 404
+    assert snapshot() == before
+    assert mailoutbox == []
+    assert world.other_tenant.name not in response.content.decode()
+
+
+def test_guessing_ids_around_ones_own_reaches_nothing_of_another_tenant(client, world):
+    client.force_login(world.admin.user)
+    before = snapshot()
+    guesses = [
+        (Membership, world.tenant.memberships, "members:remove"),
+        (Invitation, world.tenant.invitations, "tenant_invitations:delete"),
+    ]
+    for model, own, name in guesses:
+        own_ids = set(own.values_list("pk", flat=True))
+        # Every id from just below the first row to just past the last: the
+        # other tenant's rows were created in between.
+        ids = list(model.objects.values_list("pk", flat=True))
+        for pk in set(range(max(min(ids) - 3, 1), max(ids) + 3)) - own_ids:
+            url = reverse(name, kwargs={"tenant_id": world.tenant.public_id, "pk": pk})
+            assert client.post(url).status_code == 404, (name, pk)
+
+    assert snapshot() == before
+
+
+def test_join_with_someone_elses_invitation_id_is_404(client, world):
+    client.force_login(world.invitee)
+    before = snapshot()
+    response = client.post(reverse("invitations:join", kwargs={"pk": world.other_invitation.pk}))
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_outsider_using_their_own_ids_under_the_victims_tenant_is_404(client, world):
+    # The outsider is an admin elsewhere: their power does not travel with the URL.
+    client.force_login(world.outsider)
+    before = snapshot()
+    for name, attribute in [("members:remove", "target"), ("tenant_invitations:revoke", "pending")]:
+        url = reverse(name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk})
+        assert client.post(url).status_code == 404
+    assert snapshot() == before
