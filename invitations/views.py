@@ -197,6 +197,8 @@ class InvitationListView(TenantMixin, ListView):
             ],
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),
+            # The empty state explains instead of offering a form that cannot send.
+            invite_blocked_reason=selectors.invite_blocked_reason(self.tenant),
         )
         return context
 
