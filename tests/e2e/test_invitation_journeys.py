@@ -52,6 +52,7 @@ def test_admin_invites_two_collaborators_and_one_signs_up_from_the_email(new_pag
     admin = new_page()
     log_in(admin, "ada@example.com")
     open_invite_form(admin)
+    admin.get_by_role("radio", name="Collaborator").check()
     invite(admin, "bo@example.com,\nCy@Example.com")
 
     admin.wait_for_url(re.compile(r"/settings/members/invitations/$"))
