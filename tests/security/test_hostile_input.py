@@ -1,0 +1,580 @@
+"""Hostile input: each attempt gets a clear refusal and changes nothing.
+
+"Nothing" is checked on the rows (``snapshot``) and on the outgoing mail
+(``mailoutbox``, or the bytes a real SMTP sink received). Property-based
+cases use hypothesis.
+
+Decisions (README, "Reliability and security"): internationalised domains
+are accepted, as Django's validator does, and the email goes to their
+punycode form; the address is stored as typed (lower-cased), so the invitee
+signs up with that same form. A non-ASCII local part, IP-literal domains
+and "localhost" are refused. Names may contain anything; they are escaped in
+pages and emails and folded onto one line in email headers.
+"""
+
+import email
+import email.policy
+import string
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from console.accounts.models import User
+from invitations import tasks
+from invitations.emails import invitation_email_message
+from invitations.models import EmailStatus, Invitation, InvitationStatus
+from invitations.selectors import validate_invitee_email
+from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
+from members.models import Membership, Role
+from tenants.models import Tenant
+from tests import factories
+from tests.factories import TEST_PASSWORD, invitation_link_token
+from tests.security.test_permission_matrix import console_patterns, handled_methods, snapshot
+
+pytestmark = [pytest.mark.security, pytest.mark.django_db]
+
+HYPOTHESIS = hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+SCRIPT = "<script>alert(1)</script>"
+# The headers of an invitation email, each once: nothing a name can add to.
+MESSAGE_HEADERS = ["Content-Type", "MIME-Version", "Subject", "From", "To", "Reply-To", "Date", "Message-ID"]
+ATTRIBUTE_BREAKOUT = '"><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()  # rate-limit counters must not leak between cases
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def tenant(db):
+    # Room for many members and no cost review: only the input decides.
+    return factories.TenantFactory(member_limit_override=2000)
+
+
+def invite_url(tenant) -> str:
+    return reverse("tenant_invitations:invite", kwargs={"tenant_id": tenant.public_id})
+
+
+def tenant_url(name, tenant, **kwargs) -> str:
+    return reverse(name, kwargs={"tenant_id": tenant.public_id, **kwargs})
+
+
+def post_invite(client, tenant, emails, role=Role.COLLABORATOR):
+    return client.post(invite_url(tenant), {"emails": emails, "role": role})
+
+
+def smtp_settings(settings, sink):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
+# -- Address lists: size ---------------------------------------------------------------------------
+
+
+def test_ten_thousand_addresses_are_refused_whole(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    addresses = "\n".join(f"person{i}@example.com" for i in range(10_000))
+
+    response = post_invite(admin_client, tenant, addresses)
+
+    assert response.status_code == 400
+    assert "at most 1,000 addresses at a time; this list has 10,000" in response.content.decode()
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_one_address_over_the_limit_is_refused_whole(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    response = post_invite(admin_client, tenant, ",".join(f"p{i}@example.com" for i in range(1001)))
+    assert response.status_code == 400
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_a_one_megabyte_body_is_refused_with_413(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    response = post_invite(admin_client, tenant, "a" * (1024 * 1024))
+    assert response.status_code == 413
+    assert "This request is too large" in response.content.decode()
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_thousands_of_form_fields_are_refused_with_400(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    fields = {f"field{i}": "x" for i in range(5000)} | {"emails": "ana@example.com", "role": Role.COLLABORATOR}
+    response = admin_client.post(invite_url(tenant), fields)
+    assert response.status_code == 400
+    assert snapshot() == before and mailoutbox == []
+
+
+# -- Address lists: content --------------------------------------------------------------------------
+
+MALFORMED = [
+    "plainaddress",
+    "@example.com",
+    "ana@",
+    "ana@@example.com",
+    "ana@example..com",
+    "ana@-example.com",
+    "ana@b",
+    "<ana@example.com>",
+    "ana@example.com>",
+    "josé@example.com",  # non-ASCII local part (no SMTPUTF8)
+    "ana\u200b@example.com",  # zero-width space
+    "ana\u202e@example.com",  # right-to-left override
+    "ana＠example.com",  # fullwidth at sign
+    "ana@localhost",  # Django allows it; our mail relay must not deliver locally
+    "ana@[10.0.0.5]",  # IP literal: the relay would connect inside its network
+    "ana@[IPv6:::1]",
+    f"{'a' * 250}@example.com",  # longer than 254
+]
+
+
+@pytest.mark.parametrize("address", MALFORMED)
+def test_malformed_address_is_named_and_nothing_is_created(admin_client, tenant, mailoutbox, address):
+    before = snapshot()
+
+    response = post_invite(admin_client, tenant, f"good@example.com, {address}")
+
+    assert response.status_code == 400
+    assert f"is not an email address" in response.content.decode()
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_a_null_byte_is_refused(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    response = post_invite(admin_client, tenant, "ana\x00@example.com")
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in response.content.decode()
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_idn_domain_is_accepted_stored_as_typed_and_delivered_to_its_punycode_form(
+    admin, tenant, settings, smtp_sink, django_capture_on_commit_callbacks
+):
+    smtp_settings(settings, smtp_sink)
+    with django_capture_on_commit_callbacks(execute=True):
+        [invitation] = invitation_create_bulk(tenant=tenant, inviter=admin, emails=["Ana@Bücher.Example"], role=Role.COLLABORATOR)
+
+    assert invitation.email == "ana@bücher.example"
+    smtp_sink.wait_for(1)
+    [(_, recipients, raw)] = smtp_sink.raw
+    assert recipients == ["ana@xn--bcher-kva.example"]
+    assert b"xn--bcher-kva.example" in raw
+    # the invitee who signs up with the same address can accept
+    invitee = factories.UserFactory(email="ana@bücher.example")
+    invitation_accept(invitation=invitation, user=invitee)
+    assert Membership.objects.filter(tenant=tenant, user=invitee).exists()
+
+
+@given(text=st.text(alphabet=string.printable + "äéü@ \u200b\u202e", max_size=200))
+@HYPOTHESIS
+def test_any_typed_text_creates_all_valid_addresses_or_nothing(client, text):
+    # given a fresh tenant per example (the database is not reset between examples)
+    cache.clear()
+    tenant = factories.TenantFactory(member_limit_override=2000)
+    client.force_login(factories.AdminMembershipFactory(tenant=tenant).user)
+
+    response = post_invite(client, tenant, text)
+
+    created = Invitation.objects.filter(tenant=tenant).count()
+    assert response.status_code in {302, 400}
+    if response.status_code == 400:
+        assert created == 0
+    else:
+        assert created >= 1
+        for invitation in Invitation.objects.filter(tenant=tenant):
+            validate_invitee_email(invitation.email)
+            assert invitation.email == invitation.email.strip().lower()
+
+
+@given(
+    local=st.from_regex(r"[a-z0-9.]{1,12}", fullmatch=True),
+    bad=st.sampled_from(["\r", "\n", "\r\n", "\x00", ",", ";", " ", "\t", "<", ">", '"', "\u2028"]),
+    where=st.integers(min_value=0, max_value=40),
+)
+@HYPOTHESIS
+def test_an_address_with_a_line_break_or_separator_anywhere_is_never_valid(local, bad, where):
+    address = f"{local}@example.com"
+    at = where % (len(address) + 1)
+    with pytest.raises(ValidationError):
+        validate_invitee_email(address[:at] + bad + address[at:])
+
+
+# -- Header injection --------------------------------------------------------------------------------
+
+INJECTIONS = [
+    "Eve\r\nBcc: victim@evil.example",
+    "Eve\nX-Injected: yes",
+    "Eve\rCc: victim@evil.example",
+    "Eve\r\n\r\n<html>body takeover</html>",
+    "=?utf-8?q?Eve=0D=0ABcc:_victim@evil.example?=",
+]
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_line_breaks_in_names_never_reach_email_headers(tenant, settings, smtp_sink, django_capture_on_commit_callbacks, name):
+    # given an inviter and a tenant whose names try to start new headers
+    smtp_settings(settings, smtp_sink)
+    Tenant.objects.filter(pk=tenant.pk).update(name=f"Acme {name}")
+    tenant.refresh_from_db()
+    inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=name).user
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create_bulk(tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR)
+
+    # then the real SMTP server saw one recipient and only the headers we write
+    smtp_sink.wait_for(1)
+    [(_, recipients, raw)] = smtp_sink.raw
+    assert recipients == ["ana@example.com"]
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    unfolded = head.replace(b"\n ", b" ").replace(b"\n\t", b" ").split(b"\n")
+    names = [line.split(b":", 1)[0].decode() for line in unfolded]
+    assert sorted(names) == sorted(MESSAGE_HEADERS), names
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["Cc"] is None and parsed["X-Injected"] is None
+
+
+@given(tenant_name=st.text(max_size=80), inviter_name=st.text(max_size=80))
+@HYPOTHESIS
+def test_any_names_make_a_well_formed_message_to_the_invitee_only(tenant_name, inviter_name):
+    # Built without the database: the message depends only on these fields.
+    invitation = Invitation(
+        pk=1,
+        tenant=Tenant(name=tenant_name or "x", public_id="t1"),
+        invited_by=User(email="inviter@example.com", name=inviter_name),
+        email="ana@example.com",
+        role=Role.COLLABORATOR,
+        expires_at=timezone.now(),
+        link_salt="0" * 32,
+    )
+    message = invitation_email_message(invitation).message()
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["To"] == "ana@example.com"
+    assert parsed["Bcc"] is None and parsed["Cc"] is None
+    assert sorted(parsed.keys()) == sorted(MESSAGE_HEADERS)
+
+
+# -- Script in names -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", [SCRIPT, ATTRIBUTE_BREAKOUT])
+def test_script_in_tenant_and_user_names_is_escaped_on_every_page(client, payload):
+    # given a tenant and people whose names carry markup
+    tenant = factories.TenantFactory(name=payload[:64], member_limit_override=10)
+    admin = factories.AdminMembershipFactory(tenant=tenant, user__name=payload).user
+    factories.MembershipFactory(tenant=tenant, user__name=payload)
+    invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin)
+    client.force_login(admin)
+    pages = [
+        tenant_url("onboarding:get_started", tenant),
+        tenant_url("tenant_settings:settings", tenant),
+        tenant_url("members:list", tenant),
+        tenant_url("tenant_invitations:list", tenant),
+        tenant_url("tenant_settings:billing", tenant),
+        tenant_url("members:transfer", tenant, pk=tenant.memberships.exclude(user=admin).get().pk),
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert payload not in page, url
+        assert "&lt;" in page, url
+    # and on the invitation page the invitee sees
+    invitee = Client()
+    invitee.get(reverse("invitations:open", kwargs={"token": invitation_link_token(invitation)}))
+    page = invitee.get(reverse("invitations:review")).content.decode()
+    assert payload not in page and "&lt;" in page
+
+
+def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(db, smtp_sink, settings, django_capture_on_commit_callbacks):
+    smtp_settings(settings, smtp_sink)
+    tenant = factories.TenantFactory(name=SCRIPT, member_limit_override=10)
+    inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=ATTRIBUTE_BREAKOUT).user
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create_bulk(tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR)
+    [message] = smtp_sink.wait_for(1)
+    html = message.get_body(("html",)).get_content()
+    assert SCRIPT not in html and ATTRIBUTE_BREAKOUT not in html
+    assert "&lt;script&gt;" in html
+    assert SCRIPT in message.get_body(("plain",)).get_content()  # text is not HTML: shown as typed
+
+
+# -- Tokens ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invitation(tenant, admin):
+    return factories.InvitationFactory(tenant=tenant, invited_by=admin, email="invitee@example.com")
+
+
+def visit(client, token: str):
+    """Open a link as a browser would: the secret goes into the session, then the review page."""
+    return client.get(reverse("invitations:open", kwargs={"token": token}), follow=True)
+
+
+def accept_with(client, token: str):
+    visit(client, token)
+    return client.post(reverse("invitations:review"))
+
+
+@pytest.fixture
+def invitee_client(client):
+    client.force_login(factories.UserFactory(email="invitee@example.com"))
+    return client
+
+
+def test_forged_token_is_404_and_accepts_nothing(invitee_client, invitation):
+    before = snapshot()
+    assert visit(invitee_client, "A" * 43).status_code == 404
+    assert accept_with(invitee_client, "A" * 43).status_code == 404
+    assert snapshot() == before
+
+
+def test_truncated_token_is_404(invitee_client, invitation):
+    before = snapshot()
+    assert accept_with(invitee_client, invitation_link_token(invitation)[:-1]).status_code == 404
+    assert snapshot() == before
+
+
+def test_replayed_token_is_410_already_used(invitee_client, invitation):
+    token = invitation_link_token(invitation)
+    assert accept_with(invitee_client, token).status_code == 302
+    before = snapshot()
+    response = accept_with(invitee_client, token)
+    assert response.status_code == 410
+    assert "This invitation has already been used" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_expired_token_is_410_even_before_the_job_marks_it(invitee_client, invitation):
+    before = snapshot()
+    with time_machine.travel(invitation.expires_at + timedelta(seconds=1)):
+        response = accept_with(invitee_client, invitation_link_token(invitation))
+    assert response.status_code == 410
+    assert "This invitation has expired" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_revoked_token_is_410(invitee_client, invitation):
+    Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.REVOKED)
+    before = snapshot()
+    response = accept_with(invitee_client, invitation_link_token(invitation))
+    assert response.status_code == 410 and "revoked" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_superseded_token_is_410(invitee_client, invitation, admin):
+    old = invitation_link_token(invitation)
+    invitation_resend(invitation=invitation, actor=admin)
+    before = snapshot()
+    response = accept_with(invitee_client, old)
+    assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_token_for_another_email_is_403_naming_the_invited_address(client, invitation):
+    client.force_login(factories.UserFactory(email="mallory@example.com"))
+    before = snapshot()
+    response = accept_with(client, invitation_link_token(invitation))
+    assert response.status_code == 403
+    assert "This invitation is for invitee@example.com" in response.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["x" * 10_000, "..%2F..%2Fadmin", "%00", "ünïcødé", "' OR 1=1 --", "review", quote("<script>")],
+    ids=["huge", "traversal", "null", "unicode", "sql", "reserved-word", "markup"],
+)
+def test_odd_tokens_are_404_not_errors(invitee_client, invitation, token):
+    before = snapshot()
+    response = visit(invitee_client, token)
+    assert response.status_code in {404, 200}  # "review" is the review page itself: no invitation there
+    assert response.status_code == 404 or "Accept invitation" not in response.content.decode()
+    assert snapshot() == before
+
+
+@given(token=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=60))
+@HYPOTHESIS
+def test_random_tokens_never_open_an_invitation(client, token):
+    response = visit(client, token)
+    assert response.status_code in {404, 200}
+    assert "Accept invitation" not in response.content.decode()
+
+
+# -- CSRF ---------------------------------------------------------------------------------------------
+
+
+def _csrf_cases():
+    return {
+        "invite": lambda w: (tenant_url("tenant_invitations:invite", w["tenant"]), {"emails": "x@example.com", "role": "collaborator"}),
+        "resend": lambda w: (tenant_url("tenant_invitations:resend", w["tenant"], pk=w["invitation"].pk), {}),
+        "revoke": lambda w: (tenant_url("tenant_invitations:revoke", w["tenant"], pk=w["invitation"].pk), {}),
+        "rename": lambda w: (tenant_url("tenant_settings:settings", w["tenant"]), {"name": "Hijacked"}),
+        "delete tenant": lambda w: (tenant_url("tenant_settings:delete", w["tenant"]), {"confirm_name": w["tenant"].name}),
+        "change role": lambda w: (tenant_url("members:change_role", w["tenant"], pk=w["member"].pk), {"role": "admin"}),
+        "remove member": lambda w: (tenant_url("members:remove", w["tenant"], pk=w["member"].pk), {}),
+        "leave": lambda w: (tenant_url("members:leave", w["tenant"]), {}),
+        "create tenant": lambda w: (reverse("tenants:create"), {"name": "Forged", "type": "development"}),
+        "hide checklist": lambda w: (tenant_url("onboarding:hide_checklist", w["tenant"]), {}),
+        "logout": lambda w: (reverse("accounts:logout"), {}),
+    }
+
+
+@pytest.mark.parametrize("action", list(_csrf_cases()))
+def test_a_post_without_csrf_token_is_403_and_changes_nothing(tenant, admin, invitation, mailoutbox, action):
+    factories.AdminMembershipFactory(tenant=tenant)  # so that leaving would otherwise succeed
+    world = {"tenant": tenant, "invitation": invitation, "member": factories.MembershipFactory(tenant=tenant)}
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    before = snapshot()
+
+    url, data = _csrf_cases()[action](world)
+    response = client.post(url, data)
+
+    assert response.status_code == 403
+    assert snapshot() == before and mailoutbox == []
+    assert "_auth_user_id" in client.session  # not even logged out
+
+
+def test_accepting_without_csrf_token_is_403(invitation):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(factories.UserFactory(email=invitation.email))
+    visit(client, invitation_link_token(invitation))
+    before = snapshot()
+    assert client.post(reverse("invitations:review")).status_code == 403
+    assert client.post(reverse("invitations:join", kwargs={"pk": invitation.pk})).status_code == 403
+    assert snapshot() == before
+
+
+def test_logging_in_without_csrf_token_is_403(user):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+# -- Wrong HTTP methods -----------------------------------------------------------------------------------
+
+
+def _method_cases():
+    cases = []
+    for name, route, callback in console_patterns():
+        handled = handled_methods(name, callback)
+        view_class = getattr(callback, "view_class", None)
+        for method in ("get", "post", "put", "patch", "delete"):
+            implemented = method in handled or (view_class and method in view_class.http_method_names and hasattr(view_class, method))
+            if not implemented:
+                cases.append(pytest.param(name, route, method, id=f"{name}-{method}"))
+    return cases
+
+
+def _url_for(name: str, tenant, invitation, member) -> str:
+    kwargs = {}
+    route = next(r for n, r, _ in console_patterns() if n == name)
+    if "<str:tenant_id>" in route:
+        kwargs["tenant_id"] = tenant.public_id
+    if "<int:pk>" in route:
+        kwargs["pk"] = invitation.pk if "invitation" in name else member.pk
+    for key, value in {"<uidb64>": "MQ", "<token>": "t", "<str:token>": "t", "<slug:link>": "community"}.items():
+        if key in route:
+            kwargs[key.strip("<>").split(":")[-1]] = value
+    return reverse(name, kwargs=kwargs or None)
+
+
+@pytest.mark.parametrize(("name", "route", "method"), _method_cases())
+def test_methods_a_url_does_not_handle_are_405_and_change_nothing(client, tenant, admin, invitation, name, route, method):
+    member = factories.MembershipFactory(tenant=tenant)
+    invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin, email=admin.email)  # joinable by admin
+    if name not in {"accounts:signup", "accounts:login"}:  # those send signed-in visitors on first
+        client.force_login(admin)
+    before = snapshot()
+
+    response = getattr(client, method)(_url_for(name, tenant, invitation, member))
+
+    if name == "accounts:password_reset_confirm":
+        # Django's view checks the link before the method: a bad link is the
+        # "no longer works" page whatever the method, and nothing is set.
+        assert response.status_code == 200 and "This reset link no longer works" in response.content.decode()
+    else:
+        assert response.status_code == 405
+    assert snapshot() == before
+
+
+# -- Other tampering ----------------------------------------------------------------------------------------
+
+
+def test_an_unknown_role_is_refused_and_nothing_is_created(admin_client, tenant, mailoutbox):
+    before = snapshot()
+    response = post_invite(admin_client, tenant, "ana@example.com", role="owner")
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert snapshot() == before and mailoutbox == []
+
+
+def test_changing_a_role_to_an_unknown_one_changes_nothing(admin_client, tenant):
+    member = factories.MembershipFactory(tenant=tenant)
+    before = snapshot()
+    response = admin_client.post(tenant_url("members:change_role", tenant, pk=member.pk), {"role": "superuser"}, follow=True)
+    assert "Choose Admin or Collaborator." in response.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 65])
+def test_an_empty_or_oversized_tenant_name_is_refused(admin_client, tenant, name):
+    before = snapshot()
+    response = admin_client.post(tenant_url("tenant_settings:settings", tenant), {"name": name})
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_ids_past_the_integer_range_are_404_not_errors(admin_client, tenant):
+    huge = 10**30
+    for name in ("members:remove", "tenant_invitations:revoke"):
+        assert admin_client.post(tenant_url(name, tenant, pk=huge)).status_code == 404
+    assert admin_client.post(reverse("invitations:join", kwargs={"pk": huge})).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["page=-1", "page=abc", f"page={10**30}", "status=%3Cscript%3E", "page=1%00"])
+def test_hostile_list_parameters_show_a_page_not_an_error(admin_client, tenant, query):
+    for name in ("members:list", "tenant_invitations:list"):
+        response = admin_client.get(f"{tenant_url(name, tenant)}?{query}")
+        assert response.status_code in {200, 404}, (name, query)
+        assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"])
+def test_log_in_never_redirects_off_site(client, user, next_url):
+    response = client.post(
+        f"{reverse('accounts:login')}?next={quote(next_url)}", {"username": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"] and not response["Location"].startswith("javascript")
+
+
+def test_a_forged_host_header_is_refused_and_sends_no_reset_email(client, user, mailoutbox):
+    response = client.post(reverse("accounts:password_reset"), {"email": user.email}, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert mailoutbox == []
+
+
+def test_an_unknown_checklist_link_is_404_and_records_nothing(admin_client, tenant):
+    before = snapshot()
+    assert admin_client.get(tenant_url("onboarding:follow", tenant, link="javascript-alert")).status_code == 404
+    assert snapshot() == before
+
+
+def test_the_send_task_given_a_hostile_id_does_nothing(db, mailoutbox):
+    for hostile in (-1, 0, 2**63 - 1):
+        assert tasks.send_invitation_email.apply(args=[hostile]).get() == "skipped"
+    assert mailoutbox == [] and not Invitation.objects.filter(email_status=EmailStatus.SENDING).exists()
