@@ -3,9 +3,23 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 app = Celery("console")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(task=None, **kwargs):
+    """Between tasks, as Django does between requests: close a database
+    connection that broke or outlived ``CONN_MAX_AGE``; keep a healthy one
+    (``CELERY_DB_REUSE_MAX`` stops Celery from closing every connection)."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # run in-process (no broker): the request or the test owns the connection
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -177,6 +177,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every
+# task unless told to reuse it: a new PostgreSQL connection per email was most
+# of a send's time (bench/run). Reuse it; console/celery.py drops a broken or
+# CONN_MAX_AGE-old connection between tasks, as Django does between requests.
+CELERY_DB_REUSE_MAX = 1000
 
 # The invitation email outbox (read at call time, see invitations.selectors):
 # a send claimed longer ago than the lease belongs to a dead worker and may be

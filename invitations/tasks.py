@@ -6,6 +6,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
+from console.mail import send_reusing_connection
 from invitations import selectors, services
 from invitations.emails import invitation_email_message
 
@@ -75,7 +76,7 @@ def send_invitation_email(self, invitation_id: int) -> str:
         )
         return "failed"
     try:
-        invitation_email_message(invitation).send(fail_silently=False)
+        send_reusing_connection(invitation_email_message(invitation))
     except Exception as error:  # noqa: BLE001 - every outcome is recorded on the send
         kind = classify_send_error(error)
         out_of_retries = (
