@@ -183,6 +183,7 @@ class WorkerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log_path.unlink(missing_ok=True)  # read by the test already; one file per worker
 
 
 @pytest.fixture
