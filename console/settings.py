@@ -215,6 +215,10 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=1
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
+# Password-reset emails per typed address and per client address, per hour:
+# the form must not become a way to flood someone's mailbox.
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", default=3)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=20)
 # Behind a reverse proxy, the META key of the header it appends the client's
 # address to (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR is the client.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")

@@ -33,6 +33,14 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def postgres(settings):
     """Skip (or fail in CI) unless the suite is running on PostgreSQL."""

@@ -1,7 +1,12 @@
 """Account pages: thin subclasses of Django's auth views with the console's forms and templates."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.shortcuts import render
 from django.urls import reverse_lazy
+
+from console import ratelimit
+from console.accounts.models import normalize_email
 
 from console.accounts.forms import (
     EmailAuthenticationForm,
@@ -25,6 +30,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        # Counted whether or not an account exists, so the answer reveals nothing.
+        hour = 60 * 60
+        limits = (
+            (
+                ratelimit.Limit("password-reset-address", settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, hour),
+                ratelimit.hashed(normalize_email(form.cleaned_data["email"])),
+            ),
+            (
+                ratelimit.Limit("password-reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, hour),
+                ratelimit.client_ip(self.request),
+            ),
+        )
+        if not all(ratelimit.allows(limit, subject) for limit, subject in limits):
+            message = "Too many password reset requests. Try again in an hour."
+            return render(self.request, "429.html", {"message": message}, status=429)
+        for limit, subject in limits:
+            ratelimit.record(limit, subject)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -128,3 +128,34 @@ def test_reset_task_does_not_retry_a_permanent_refusal():
     assert result.successful()
     assert send.call_count == 1
     assert mail.outbox == []
+
+
+def test_reset_requests_for_one_address_are_limited_per_hour(client, settings, django_capture_on_commit_callbacks):
+    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 2
+    factories.UserFactory(email="ada@example.com")
+    for _ in range(2):
+        response, _ = request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
+        assert response.status_code == 302
+    response, callbacks = request_reset(client, "ADA@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == 429
+    assert "Too many password reset requests" in response.content.decode()
+    assert callbacks == []
+    assert len(mail.outbox) == 2
+
+
+def test_reset_requests_from_one_client_are_limited_per_hour(client, settings, django_capture_on_commit_callbacks):
+    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 2
+    for name in ("a", "b"):
+        factories.UserFactory(email=f"{name}@example.com")
+        request_reset(client, f"{name}@example.com", django_capture_on_commit_callbacks)
+    factories.UserFactory(email="c@example.com")
+    response, _ = request_reset(client, "c@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == 429
+    assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
+
+
+def test_unknown_addresses_count_too_so_the_limit_reveals_nothing(client, settings, django_capture_on_commit_callbacks):
+    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 1
+    request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
+    response, _ = request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == 429
