@@ -12,9 +12,9 @@ def console(request):
         return {"COMMUNITY_URL": settings.COMMUNITY_URL}
 
     def switcher_memberships():
-        from tenants.selectors import tenants_for_user
+        from tenants.selectors import memberships_for_request
 
-        return list(tenants_for_user(user))
+        return memberships_for_request(request)
 
     def pending_invitations():
         from invitations.selectors import pending_invitations_for_user

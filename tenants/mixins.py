@@ -1,7 +1,7 @@
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 
-from tenants.selectors import membership_for_member
+from tenants.selectors import membership_among, membership_for_member, memberships_for_request
 
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
 
@@ -19,7 +19,12 @@ class TenantMixin(AccessMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.membership = membership_for_member(user=request.user, public_id=kwargs["tenant_id"])
+        if request.method in ("GET", "HEAD"):
+            # The header lists every membership anyway (one query for both).
+            # Not on a POST: its view may change memberships before it renders.
+            self.membership = membership_among(memberships_for_request(request), public_id=kwargs["tenant_id"])
+        else:
+            self.membership = membership_for_member(user=request.user, public_id=kwargs["tenant_id"])
         self.tenant = self.membership.tenant
         if self.permission_required:
             self.require(self.permission_required)

@@ -9,6 +9,15 @@ from tenants.models import Tenant
 PENDING = "pending"  # invitations.InvitationStatus.PENDING; not imported (arrows point here)
 
 
+def membership_among(memberships, *, public_id: str):
+    """The membership in the tenant ``public_id`` among ``memberships``, or the same 404
+    as ``membership_for_member``."""
+    for membership in memberships:
+        if membership.tenant.public_id == public_id:
+            return membership
+    raise Http404("No such tenant.")
+
+
 def membership_for_member(*, user, public_id: str):
     """The user's membership in the tenant ``public_id`` (tenant joined), or 404.
 
@@ -46,3 +55,16 @@ def seats_used(tenant: Tenant) -> int:
 def tenants_for_user(user):
     """The user's tenants for the switcher, with the user's role on each."""
     return user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")
+
+
+def memberships_for_request(request) -> list:
+    """The signed-in user's memberships (``tenants_for_user``), queried once per request.
+
+    The header's tenant switcher lists all of them and a tenant page's own
+    membership is one of them: on a GET, ``TenantMixin`` picks it from this
+    list, so one query serves both.
+    """
+    memberships = getattr(request, "_console_memberships", None)
+    if memberships is None:
+        memberships = request._console_memberships = list(tenants_for_user(request.user))
+    return memberships

@@ -9,17 +9,25 @@ from members.models import Membership, Role
 from tenants.models import TenantType
 
 
-def checklist_facts(*, user, tenant) -> ChecklistFacts:
+def checklist_facts(*, user, tenant, memberships=None) -> ChecklistFacts:
     """Four small indexed queries, however many members or invitations the tenant has:
     member and admin counts, whether any invitation was ever created, whether the
-    user is in a production tenant, and the user's stored state."""
+    user is in a production tenant, and the user's stored state.
+
+    ``memberships``, the user's memberships with their tenants when the caller
+    already has them (the header's list), answers the production question
+    without a query.
+    """
     counts = Membership.objects.filter(tenant=tenant).aggregate(
         members=Count("pk"), admins=Count("pk", filter=Q(role=Role.ADMIN))
     )
     invitation_sent = Invitation.objects.filter(tenant=tenant).exists()
-    in_production_tenant = Membership.objects.filter(
-        user=user, tenant__type=TenantType.PRODUCTION
-    ).exists()
+    if memberships is None:
+        in_production_tenant = Membership.objects.filter(
+            user=user, tenant__type=TenantType.PRODUCTION
+        ).exists()
+    else:
+        in_production_tenant = any(m.tenant.type == TenantType.PRODUCTION for m in memberships)
     state = ChecklistState.objects.filter(user=user, tenant=tenant).first()
     return ChecklistFacts(
         members=counts["members"],
@@ -32,11 +40,11 @@ def checklist_facts(*, user, tenant) -> ChecklistFacts:
     )
 
 
-def get_started_checklist(*, user, membership) -> Checklist:
+def get_started_checklist(*, user, membership, memberships=None) -> Checklist:
     """The user's checklist in the membership's tenant, with done states computed from data."""
     tenant = membership.tenant
     return build_checklist(
-        facts=checklist_facts(user=user, tenant=tenant),
+        facts=checklist_facts(user=user, tenant=tenant, memberships=memberships),
         segment=user.segment,
         tenant_id=tenant.public_id,
         permissions=membership.permissions,

@@ -23,6 +23,7 @@ from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_des
 from console.views import too_many_requests
 from invitations.selectors import invitation_in_session
 from tenants.mixins import TenantMixin
+from tenants.selectors import memberships_for_request
 
 # The invitation page the accept link redirects to once its secret is in the
 # session; the visitor completes it there with "Accept invitation".
@@ -171,7 +172,9 @@ class GetStartedView(TenantMixin, TemplateView):
     def get_context_data(self, segment_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        checklist = selectors.get_started_checklist(user=user, membership=self.membership)
+        checklist = selectors.get_started_checklist(
+            user=user, membership=self.membership, memberships=memberships_for_request(self.request)
+        )
         asking = (
             segment_form is not None
             or not user.segment
