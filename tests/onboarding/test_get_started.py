@@ -287,10 +287,11 @@ def test_queries_do_not_grow_with_members_or_invitations(client, django_assert_m
     client.force_login(small_admin)
     small_count = _queries_for_page(client, small)
     client.force_login(large_admin)
-    # Breakdown: session + user (2), the membership and tenant (1), the facts: member
-    # and admin counts, any invitation, production membership, checklist state (4),
-    # header: switcher and pending invitations (2), the session saving the current
-    # tenant (savepoint, update, release: 3).
-    with django_assert_max_num_queries(12):
+    # Breakdown: session + user (2), the user's memberships with their tenants, which
+    # hold this tenant's and answer "in a production tenant" and fill the switcher (1),
+    # the facts: member and admin counts, any invitation, checklist state (3), the
+    # header's pending invitations (1), the session saving the current tenant
+    # (savepoint, update, release: 3).
+    with django_assert_max_num_queries(10):
         large_count = _queries_for_page(client, large)
     assert large_count == small_count
