@@ -34,10 +34,6 @@ def membership_for_member(*, user, public_id: str):
     return membership
 
 
-def tenant_for_member(*, user, public_id: str) -> Tenant:
-    return membership_for_member(user=user, public_id=public_id).tenant
-
-
 def seat_usage(tenant: Tenant) -> policies.SeatUsage:
     """Members and pending invitations of ``tenant``: two indexed counts."""
     return policies.SeatUsage(
@@ -46,10 +42,6 @@ def seat_usage(tenant: Tenant) -> policies.SeatUsage:
         included=policies.seats_included(tenant),
         limit=policies.member_limit(tenant),
     )
-
-
-def seats_used(tenant: Tenant) -> int:
-    return seat_usage(tenant).used
 
 
 def tenants_for_user(user):
