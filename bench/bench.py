@@ -78,7 +78,9 @@ def machine() -> str:
 
     cores = os.cpu_count()
     redis_version = subprocess.run(
-        ["redis-cli", "-u", os.environ["REDIS_URL"], "INFO", "server"], capture_output=True, text=True
+        ["redis-cli", "-u", os.environ["REDIS_URL"], "INFO", "server"],
+        capture_output=True,
+        text=True,
     ).stdout
     redis_match = re.search(r"redis_version:(\S+)", redis_version)
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
@@ -95,10 +97,20 @@ def machine() -> str:
 def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
     result = subprocess.run(
         [
-            "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-            "-H", f"Cookie: {cookie}", url,
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-H",
+            f"Cookie: {cookie}",
+            url,
         ],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = result.stdout
     if "Non-2xx" in out:
@@ -110,7 +122,11 @@ def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return {"rps": round(rps, 1), "p50_ms": round(latency_ms("50"), 2), "p99_ms": round(latency_ms("99"), 2)}
+    return {
+        "rps": round(rps, 1),
+        "p50_ms": round(latency_ms("50"), 2),
+        "p99_ms": round(latency_ms("99"), 2),
+    }
 
 
 def count_queries(client, path: str) -> int:
@@ -154,10 +170,19 @@ def bench_pages(args, tenant, admin) -> dict:
     workers = str(args.web_workers)
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "console.wsgi", "-b", f"127.0.0.1:{port}",
-            "-w", workers, "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "console.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            workers,
+            "--log-level",
+            "warning",
         ],
-        cwd=ROOT, env=dict(os.environ),
+        cwd=ROOT,
+        env=dict(os.environ),
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz")
@@ -228,11 +253,18 @@ def bench_expiry(rows: int, repeats: int = 3) -> dict:
     def row(i):
         sent_at = now - (INVITATION_LIFETIME + timedelta(hours=1) if i % 2 else timedelta(hours=1))
         return Invitation(
-            tenant=tenant, email=f"x{i}@expiry.example", status=InvitationStatus.PENDING,
-            created_at=sent_at, sent_at=sent_at, expires_at=sent_at + INVITATION_LIFETIME,
-            link_salt=secrets.token_hex(16), token_hash=secrets.token_hex(32),
+            tenant=tenant,
+            email=f"x{i}@expiry.example",
+            status=InvitationStatus.PENDING,
+            created_at=sent_at,
+            sent_at=sent_at,
+            expires_at=sent_at + INVITATION_LIFETIME,
+            link_salt=secrets.token_hex(16),
+            token_hash=secrets.token_hex(32),
             # Their emails went out long ago: the outbox holds only live sends (steady state).
-            email_status=EmailStatus.SENT, email_attempts=1, email_sent_at=sent_at,
+            email_status=EmailStatus.SENT,
+            email_attempts=1,
+            email_sent_at=sent_at,
         )
 
     Invitation.objects.bulk_create((row(i) for i in range(rows)), batch_size=5000)
@@ -296,11 +328,10 @@ def wait_for_messages(sink, count: int, timeout: float) -> None:
 
 
 def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
-    from tests.smtp import SMTPSink
-
     from console.celery import app
     from invitations.services import invitation_create_bulk
     from members.models import Role
+    from tests.smtp import SMTPSink
 
     sink = SMTPSink()
     sink.start()
@@ -310,10 +341,22 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
         conn.default_channel.client.delete("celery")
     worker = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "console", "worker", "--loglevel=WARNING",
-            f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "--loglevel=WARNING",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ],
-        cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         time.sleep(3)  # let the pool fork before the clock starts
@@ -390,7 +433,8 @@ def main():
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument(
-        "--explain", action="store_true",
+        "--explain",
+        action="store_true",
         help="only write the PostgreSQL plans (bench/results/explain.md), on the database of an earlier run",
     )
     args = parser.parse_args()
@@ -404,7 +448,9 @@ def main():
         write_explain(*scale_tenant_and_admin())
         return
 
-    print(f"Recreating the benchmark database {urlparse(os.environ['DATABASE_URL']).path}", flush=True)
+    print(
+        f"Recreating the benchmark database {urlparse(os.environ['DATABASE_URL']).path}", flush=True
+    )
     recreate_database(os.environ["DATABASE_URL"])
     flush_redis(os.environ["REDIS_URL"])
     django.setup()
@@ -414,7 +460,11 @@ def main():
     call_command("collectstatic", interactive=False, verbosity=0)
     print("Seeding", flush=True)
     call_command(
-        "seed_scale", members=1000 // scale, invitations=10000 // scale, tenants=1000 // scale, verbosity=0
+        "seed_scale",
+        members=1000 // scale,
+        invitations=10000 // scale,
+        tenants=1000 // scale,
+        verbosity=0,
     )
     analyze_database(os.environ["DATABASE_URL"])
     tenant, admin = scale_tenant_and_admin()

@@ -15,16 +15,31 @@ import re
 # The page queries worth a plan: (label, a regex the SQL must match).
 PAGE_QUERIES = {
     "members": [
-        ("Members tab: the page's rows (users joined)", r'FROM "members_membership" INNER JOIN "accounts_user".* IN \(SELECT'),
-        ("Members tab: member count (seat use and paginator)", r'COUNT\(\*\).*FROM "members_membership"'),
-        ("Members tab: pending invitations (seat use)", r'COUNT\(\*\).*FROM "invitations_invitation"'),
+        (
+            "Members tab: the page's rows (users joined)",
+            r'FROM "members_membership" INNER JOIN "accounts_user".* IN \(SELECT',
+        ),
+        (
+            "Members tab: member count (seat use and paginator)",
+            r'COUNT\(\*\).*FROM "members_membership"',
+        ),
+        (
+            "Members tab: pending invitations (seat use)",
+            r'COUNT\(\*\).*FROM "invitations_invitation"',
+        ),
     ],
     "invitations_first": [
-        ("Invitations tab, first page: rows (inviter joined)", r'FROM "invitations_invitation" LEFT OUTER JOIN "accounts_user".* IN \(SELECT'),
+        (
+            "Invitations tab, first page: rows (inviter joined)",
+            r'FROM "invitations_invitation" LEFT OUTER JOIN "accounts_user".* IN \(SELECT',
+        ),
         ("Invitations tab: counts per status (tabs and paginator)", r"GROUP BY"),
     ],
     "invitations_last": [
-        ("Invitations tab, last page: rows (inviter joined)", r'FROM "invitations_invitation" LEFT OUTER JOIN "accounts_user".* IN \(SELECT'),
+        (
+            "Invitations tab, last page: rows (inviter joined)",
+            r'FROM "invitations_invitation" LEFT OUTER JOIN "accounts_user".* IN \(SELECT',
+        ),
     ],
     "get_started": [
         ("Get started: member and admin counts", r'COUNT\("members_membership"\."id"\)'),
@@ -95,10 +110,15 @@ def job_plans() -> list[tuple[str, str, str]]:
     from invitations.tasks import SWEEP_BATCH
 
     jobs = [
-        ("Expiry job: one UPDATE of every stale Pending invitation (rolled back)", services.invitations_expire_stale),
+        (
+            "Expiry job: one UPDATE of every stale Pending invitation (rolled back)",
+            services.invitations_expire_stale,
+        ),
         (
             "Outbox sweep: sends due again",
-            lambda: list(selectors.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH]),
+            lambda: list(
+                selectors.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH]
+            ),
         ),
     ]
     plans = []

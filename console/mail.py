@@ -53,7 +53,7 @@ def _settings_key() -> tuple:
 def _close_quietly(backend: SMTPBackend) -> None:
     try:
         backend.close()  # QUIT; a dead connection is just dropped
-    except Exception:  # noqa: BLE001 - closing must never hide the send's own outcome
+    except Exception:
         pass
 
 

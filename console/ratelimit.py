@@ -41,7 +41,7 @@ def _counts(limit: Limit, subjects: list[str]) -> dict[str, int] | None:
 def hits(limit: Limit, subjects: list[str]) -> dict[str, int]:
     """Hits so far in the current window for each subject (0 when the cache is down)."""
     counts = _counts(limit, subjects)
-    return counts if counts is not None else {subject: 0 for subject in subjects}
+    return counts if counts is not None else dict.fromkeys(subjects, 0)
 
 
 def allows(limit: Limit, subject: str, cost: int = 1) -> bool:
@@ -121,7 +121,9 @@ def client_ip(request) -> str:
     """
     header = getattr(settings, "CLIENT_IP_HEADER", "")
     if header:
-        forwarded = [part.strip() for part in request.META.get(header, "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get(header, "").split(",") if part.strip()
+        ]
         if forwarded:
             return forwarded[-1]
     return request.META.get("REMOTE_ADDR", "") or "unknown"

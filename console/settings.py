@@ -188,7 +188,9 @@ CELERY_DB_REUSE_MAX = 1000
 # taken over; retries wait BACKOFF, 2x, 4x ... 16x seconds. The lease must stay
 # above the task time limit plus the longest backoff (120 + 160 < 300).
 INVITATION_EMAIL_LEASE_SECONDS = env.int("INVITATION_EMAIL_LEASE_SECONDS", default=300)
-INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.float("INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=10.0)
+INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.float(
+    "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=10.0
+)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every 10 minutes: mark Pending invitations past their expiry as Expired.

@@ -1,8 +1,8 @@
 import logging
 
 from django.conf import settings
-from django.db import connection
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache

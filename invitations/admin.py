@@ -21,10 +21,21 @@ class SupersededLinkInline(admin.TabularInline):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = [
-        "email", "tenant", "role", "status", "email_status", "invited_by", "sent_at", "expires_at",
+        "email",
+        "tenant",
+        "role",
+        "status",
+        "email_status",
+        "invited_by",
+        "sent_at",
+        "expires_at",
     ]
     list_filter = [
-        "status", "email_status", "role", "tenant__type", "tenant__plan",
+        "status",
+        "email_status",
+        "role",
+        "tenant__type",
+        "tenant__plan",
         ("tenant", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["email", "tenant__name", "tenant__public_id"]
@@ -35,8 +46,15 @@ class InvitationAdmin(admin.ModelAdmin):
     # The link secret is never stored; its salt and hash are not for eyes either.
     exclude = ["link_salt", "token_hash"]
     readonly_fields = [
-        "created_at", "sent_at", "accepted_by", "accepted_at", "email_status", "email_attempts",
-        "email_claimed_at", "email_sent_at", "email_error",
+        "created_at",
+        "sent_at",
+        "accepted_by",
+        "accepted_at",
+        "email_status",
+        "email_attempts",
+        "email_claimed_at",
+        "email_sent_at",
+        "email_error",
     ]
     inlines = [SupersededLinkInline]
     actions = ["resend_invitations", "revoke_invitations", "expire_invitations_now"]
@@ -50,7 +68,9 @@ class InvitationAdmin(admin.ModelAdmin):
         invitations = list(queryset.select_related("tenant"))
         refused = []
         if check:
-            refused = [f"{i.email} ({i.tenant}): {reason}" for i in invitations if (reason := check(i))]
+            refused = [
+                f"{i.email} ({i.tenant}): {reason}" for i in invitations if (reason := check(i))
+            ]
         if not refused:
             try:
                 with transaction.atomic():
@@ -58,7 +78,9 @@ class InvitationAdmin(admin.ModelAdmin):
                         try:
                             action(invitation=invitation, actor=request.user)
                         except InvitationError as error:
-                            refused.append(f"{invitation.email} ({invitation.tenant}): {error.message}")
+                            refused.append(
+                                f"{invitation.email} ({invitation.tenant}): {error.message}"
+                            )
                     if refused:
                         raise _Refused
             except _Refused:
@@ -66,18 +88,24 @@ class InvitationAdmin(admin.ModelAdmin):
         if refused:
             self.message_user(
                 request,
-                f"Nothing was {verb}: " + "; ".join(refused[:10]) + (" …" if len(refused) > 10 else ""),
+                f"Nothing was {verb}: "
+                + "; ".join(refused[:10])
+                + (" …" if len(refused) > 10 else ""),
                 messages.ERROR,
             )
             return
         count = len(invitations)
-        self.message_user(request, f"{count} invitation{'s' if count != 1 else ''} {verb}.", messages.SUCCESS)
+        self.message_user(
+            request, f"{count} invitation{'s' if count != 1 else ''} {verb}.", messages.SUCCESS
+        )
 
     @admin.action(description="Resend selected invitations (new link, new 7 days)")
     def resend_invitations(self, request, queryset):
         def check(invitation):
             if invitation.effective_status != InvitationStatus.PENDING:
-                return f"it is {invitation.effective_status}; only pending invitations can be resent."
+                return (
+                    f"it is {invitation.effective_status}; only pending invitations can be resent."
+                )
             if not services.invitation_resend_allowed(invitation=invitation):
                 return services.RESEND_LIMIT_MESSAGE
             return None

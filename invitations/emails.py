@@ -64,5 +64,7 @@ def invitation_email_message(invitation: Invitation) -> EmailMultiAlternatives:
         reply_to=[inviter.email] if inviter else None,
         headers={"Message-ID": message_id(invitation)},
     )
-    message.attach_alternative(render_to_string("invitations/email/invitation.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("invitations/email/invitation.html", context), "text/html"
+    )
     return message

@@ -11,7 +11,9 @@ class InvitationsRefused(ValidationError):
     submission (plan, member limit, too many addresses).
     """
 
-    def __init__(self, *, address_errors: dict[str, str] | None = None, errors: list[str] | None = None):
+    def __init__(
+        self, *, address_errors: dict[str, str] | None = None, errors: list[str] | None = None
+    ):
         self.address_errors = dict(address_errors or {})
         self.errors = list(errors or [])
         super().__init__(self.errors + list(self.address_errors.values()))

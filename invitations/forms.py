@@ -20,7 +20,12 @@ class InviteForm(forms.Form):
     emails = forms.CharField(
         label="Email addresses",
         widget=forms.Textarea(
-            attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false", "placeholder": "ana@example.com, li@example.com"}
+            attrs={
+                "rows": 5,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "ana@example.com, li@example.com",
+            }
         ),
         help_text=(
             f"Separate addresses with commas, spaces or new lines; up to "

@@ -47,6 +47,7 @@ def validate_invitee_email(address: str) -> None:
     except UnicodeError as error:
         raise ValidationError("The domain cannot be encoded for delivery.") from error
 
+
 # The outbox. A claim older than the lease belongs to a worker that died
 # mid-send; it is longer than the task time limit (so a live send is never
 # taken over) and than the longest retry backoff (so a scheduled retry is not
@@ -55,7 +56,10 @@ DEFAULT_EMAIL_LEASE_SECONDS = 300
 
 
 def email_lease() -> timedelta:
-    return timedelta(seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", DEFAULT_EMAIL_LEASE_SECONDS))
+    return timedelta(
+        seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", DEFAULT_EMAIL_LEASE_SECONDS)
+    )
+
 
 # A fresh send is enqueued on commit; the sweep leaves it that long before
 # assuming the enqueue was lost (broker down).
@@ -100,7 +104,10 @@ class InviteCheck:
 
 def invite_blocked_reason(tenant: Tenant) -> str | None:
     """Why nobody at all can be invited into ``tenant`` (Production free), or None."""
-    if tenant.is_production_free and (policies.member_limit(tenant) or 0) <= policies.PRODUCTION_FREE_MEMBER_LIMIT:
+    if (
+        tenant.is_production_free
+        and (policies.member_limit(tenant) or 0) <= policies.PRODUCTION_FREE_MEMBER_LIMIT
+    ):
         return (
             "Inviting members needs the Pro plan. A Production tenant on the Free plan "
             "has one member: its admin."
@@ -108,14 +115,20 @@ def invite_blocked_reason(tenant: Tenant) -> str | None:
     return None
 
 
-def member_limit_message(tenant: Tenant, *, limit: int, used: int, adding: int | None = None) -> str:
+def member_limit_message(
+    tenant: Tenant, *, limit: int, used: int, adding: int | None = None
+) -> str:
     kind = "Production" if tenant.type == "production" else "Development"
     available = max(limit - used, 0)
-    message = f"This {kind} tenant is limited to {limit} member{'s' if limit != 1 else ''} ({used} used"
+    message = (
+        f"This {kind} tenant is limited to {limit} member{'s' if limit != 1 else ''} ({used} used"
+    )
     if adding is None:
         message += ")."
     elif available:
-        message += f", counting pending invitations), so you can invite {available} more, not {adding}."
+        message += (
+            f", counting pending invitations), so you can invite {available} more, not {adding}."
+        )
     else:
         message += ", counting pending invitations)."
     return message + " Remove someone or ask an operator to raise the limit."
@@ -209,7 +222,9 @@ def _status_q(status: str, now) -> Q:
     if status == InvitationStatus.PENDING:
         return Q(status=InvitationStatus.PENDING, expires_at__gt=now)
     if status == InvitationStatus.EXPIRED:
-        return Q(status=InvitationStatus.EXPIRED) | Q(status=InvitationStatus.PENDING, expires_at__lte=now)
+        return Q(status=InvitationStatus.EXPIRED) | Q(
+            status=InvitationStatus.PENDING, expires_at__lte=now
+        )
     return Q(status=status)
 
 
@@ -323,7 +338,11 @@ def invitation_outbox_due(*, now=None):
     now = now or timezone.now()
     stale = now - email_lease()
     return Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__gt=now).filter(
-        Q(email_status=EmailStatus.QUEUED, email_claimed_at__isnull=True, sent_at__lte=now - EMAIL_SWEEP_GRACE)
+        Q(
+            email_status=EmailStatus.QUEUED,
+            email_claimed_at__isnull=True,
+            sent_at__lte=now - EMAIL_SWEEP_GRACE,
+        )
         | Q(email_status=EmailStatus.QUEUED, email_claimed_at__lte=stale)
         | Q(email_status=EmailStatus.SENDING, email_claimed_at__lte=stale)
     )

@@ -51,7 +51,9 @@ MAX_EMAIL_ATTEMPTS = 6
 
 
 @transaction.atomic
-def invitation_create_bulk(*, tenant: Tenant, inviter, emails: list[str], role: str) -> list[Invitation]:
+def invitation_create_bulk(
+    *, tenant: Tenant, inviter, emails: list[str], role: str
+) -> list[Invitation]:
     """Invite every address in ``emails`` into ``tenant`` with ``role``, all or none.
 
     Locks the tenant row, then checks the whole submission with
@@ -106,9 +108,15 @@ DAY_SECONDS = 24 * 60 * 60
 def invitation_daily_limits() -> tuple[ratelimit.Limit, ratelimit.Limit, ratelimit.Limit]:
     """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
     return (
-        ratelimit.Limit("invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY_SECONDS),
-        ratelimit.Limit("invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY_SECONDS),
-        ratelimit.Limit("invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY_SECONDS),
+        ratelimit.Limit(
+            "invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY_SECONDS
+        ),
+        ratelimit.Limit(
+            "invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY_SECONDS
+        ),
+        ratelimit.Limit(
+            "invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY_SECONDS
+        ),
     )
 
 
@@ -124,21 +132,30 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
     later = "Nothing was sent. Try again later: the count covers the last 24 hours."
     inviter_key = str(inviter.pk) if inviter is not None else ""
     if inviter_key and not ratelimit.allows(per_inviter, inviter_key, cost=count):
-        left = max(per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0)
+        left = max(
+            per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0
+        )
         raise RateLimited(
             f"You can send at most {per_inviter.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
     if not ratelimit.allows(per_tenant, tenant.public_id, cost=count):
-        left = max(per_tenant.max_hits - ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id], 0)
+        left = max(
+            per_tenant.max_hits - ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id],
+            0,
+        )
         raise RateLimited(
             f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
     by_subject = {ratelimit.hashed(address): address for address in addresses}
-    flooded = [by_subject[subject] for subject in ratelimit.over_limit(per_address, list(by_subject))]
+    flooded = [
+        by_subject[subject] for subject in ratelimit.over_limit(per_address, list(by_subject))
+    ]
     if flooded:
-        named = ", ".join(flooded[:5]) + (f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else "")
+        named = ", ".join(flooded[:5]) + (
+            f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
+        )
         raise RateLimited(
             f"{named} already received {per_address.max_hits} invitations today, the most one address "
             f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
@@ -190,7 +207,9 @@ def _locked(invitation: Invitation) -> Invitation:
     # joined tenant row, in the opposite order to invitation_accept (tenant,
     # then invitation), and a revoke racing an accept would deadlock.
     return (
-        Invitation.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("tenant")
+        .get(pk=invitation.pk)
     )
 
 
@@ -201,7 +220,9 @@ def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> No
         raise InvitationActionNotAllowed(f"This invitation is {label}, so it can't be {action}.")
 
 
-RESEND_LIMIT = ratelimit.Limit("invitation-resend", max_hits=RESENDS_PER_HOUR, window_seconds=60 * 60)
+RESEND_LIMIT = ratelimit.Limit(
+    "invitation-resend", max_hits=RESENDS_PER_HOUR, window_seconds=60 * 60
+)
 
 
 def invitation_resend_allowed(*, invitation: Invitation) -> bool:
@@ -238,8 +259,15 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
     invitation.email_error = ""
     invitation.save(
         update_fields=[
-            "link_salt", "token_hash", "sent_at", "expires_at", "email_status",
-            "email_attempts", "email_claimed_at", "email_sent_at", "email_error",
+            "link_salt",
+            "token_hash",
+            "sent_at",
+            "expires_at",
+            "email_status",
+            "email_attempts",
+            "email_claimed_at",
+            "email_sent_at",
+            "email_error",
         ]
     )
     _enqueue_sends_on_commit([invitation.pk])
@@ -357,7 +385,10 @@ def invitation_email_claim(*, invitation_id: int) -> Invitation | None:
         )
         .filter(
             Q(email_status=EmailStatus.QUEUED)
-            | Q(email_status=EmailStatus.SENDING, email_claimed_at__lte=now - selectors.email_lease())
+            | Q(
+                email_status=EmailStatus.SENDING,
+                email_claimed_at__lte=now - selectors.email_lease(),
+            )
         )
         .update(
             email_status=EmailStatus.SENDING,

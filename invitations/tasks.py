@@ -77,19 +77,26 @@ def send_invitation_email(self, invitation_id: int) -> str:
         return "failed"
     try:
         send_reusing_connection(invitation_email_message(invitation))
-    except Exception as error:  # noqa: BLE001 - every outcome is recorded on the send
+    except Exception as error:
         kind = classify_send_error(error)
         out_of_retries = (
             invitation.email_attempts >= services.MAX_EMAIL_ATTEMPTS
             or self.request.retries >= self.max_retries
         )
         if kind == PERMANENT or out_of_retries:
-            logger.warning("Invitation %s email failed (%s): %s", invitation_id, kind, _describe(error))
+            logger.warning(
+                "Invitation %s email failed (%s): %s", invitation_id, kind, _describe(error)
+            )
             services.invitation_email_mark_failed(invitation=invitation, error=_describe(error))
             return "failed"
         services.invitation_email_release(invitation=invitation, error=_describe(error))
         countdown = retry_countdown(invitation.email_attempts)
-        logger.info("Invitation %s email will be retried in %ss: %s", invitation_id, countdown, _describe(error))
+        logger.info(
+            "Invitation %s email will be retried in %ss: %s",
+            invitation_id,
+            countdown,
+            _describe(error),
+        )
         raise self.retry(countdown=countdown, exc=error) from error
     services.invitation_email_mark_sent(invitation=invitation)
     return "sent"

@@ -9,7 +9,9 @@ app_name = "invitations"
 urlpatterns = [
     # Before "<token>/" so these words are never taken for a secret.
     path(f"{tokens.SESSION_TOKEN}/", views.InvitationReviewView.as_view(), name="review"),
-    path(f"{tokens.SESSION_TOKEN}/sign-out/", views.InvitationSignOutView.as_view(), name="sign_out"),
+    path(
+        f"{tokens.SESSION_TOKEN}/sign-out/", views.InvitationSignOutView.as_view(), name="sign_out"
+    ),
     path("join/<int:pk>/", views.InvitationJoinView.as_view(), name="join"),
     path("<str:token>/", views.InvitationOpenView.as_view(), name="open"),
 ]

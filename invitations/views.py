@@ -55,7 +55,7 @@ def _cost_message(count: int, cost) -> str:
 
 
 class InviteView(TenantMixin, FormView):
-    """"Invite members": many addresses, one role, "Send invitations".
+    """ "Invite members": many addresses, one role, "Send invitations".
 
     Works without JavaScript: choosing Admin needs the confirmation checkbox,
     and on Pro a submission that adds cost is first shown back with the
@@ -83,7 +83,8 @@ class InviteView(TenantMixin, FormView):
             request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         except RequestDataTooBig:
             return self.render_to_response(
-                self.get_context_data(form=InviteForm(), request_error=REQUEST_TOO_LARGE), status=413
+                self.get_context_data(form=InviteForm(), request_error=REQUEST_TOO_LARGE),
+                status=413,
             )
         return super().post(request, *args, **kwargs)
 
@@ -92,7 +93,9 @@ class InviteView(TenantMixin, FormView):
         # (e.g. the admin confirmation), so one round trip finds them all.
         emails = form.cleaned_data.get("emails")
         if emails and not form.has_error("emails") and not self.tenant_blocked():
-            for message in selectors.invite_check(tenant=self.tenant, emails=emails).address_errors.values():
+            for message in selectors.invite_check(
+                tenant=self.tenant, emails=emails
+            ).address_errors.values():
                 form.add_error("emails", message)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -150,7 +153,8 @@ class InvitePreviewView(TenantMixin, View):
             {
                 "tenant": self.tenant,
                 "check": check,
-                "cost_message": check and _cost_message(len(check.addresses), check.added_monthly_cost),
+                "cost_message": check
+                and _cost_message(len(check.addresses), check.added_monthly_cost),
                 "problems": check and len(check.address_errors) + len(check.errors),
             },
         )
@@ -175,7 +179,9 @@ class InvitationListView(TenantMixin, ListView):
     def get_queryset(self):
         # One clock for the rows and the counts, so the tab badges and the pages agree.
         self.now = timezone.now()
-        return selectors.invitations_for_tab(tenant=self.tenant, status=self.status_filter(), now=self.now)
+        return selectors.invitations_for_tab(
+            tenant=self.tenant, status=self.status_filter(), now=self.now
+        )
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The status tabs count every filter anyway; the current one is the paginator's count.
@@ -238,7 +244,9 @@ class InvitationActionView(TenantMixin, View):
 
 class InvitationResendView(InvitationActionView):
     action = services.invitation_resend
-    done_message = "Invitation to {email} sent again with a new link. The previous link no longer works."
+    done_message = (
+        "Invitation to {email} sent again with a new link. The previous link no longer works."
+    )
 
 
 class InvitationRevokeView(InvitationActionView):
@@ -361,7 +369,7 @@ class InvitationReviewView(AcceptMixin, View):
 
 
 class InvitationSignOutView(View):
-    """"Sign out and continue": sign out the wrong account but keep the invitation link."""
+    """ "Sign out and continue": sign out the wrong account but keep the invitation link."""
 
     http_method_names = ["post"]
 
@@ -374,7 +382,7 @@ class InvitationSignOutView(View):
 
 
 class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
-    """"Join" in the tenant switcher and on the landing page: accept one's own invitation."""
+    """ "Join" in the tenant switcher and on the landing page: accept one's own invitation."""
 
     http_method_names = ["post"]
 
@@ -384,6 +392,8 @@ class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
     def post(self, request, pk):
         # Only invitations addressed to the signed-in user: anyone else's id is a 404.
         invitation = get_object_or_404(
-            Invitation.objects.select_related("tenant", "invited_by"), pk=pk, email=request.user.email
+            Invitation.objects.select_related("tenant", "invited_by"),
+            pk=pk,
+            email=request.user.email,
         )
         return self.accept(request, invitation)

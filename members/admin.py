@@ -62,7 +62,9 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.membership_remove(membership=obj)
 
-    @admin.action(description="Remove selected members (each tenant keeps an admin)", permissions=["delete"])
+    @admin.action(
+        description="Remove selected members (each tenant keeps an admin)", permissions=["delete"]
+    )
     def remove_members(self, request, queryset):
         removed, refused = 0, []
         for membership in queryset.select_related("user", "tenant"):
@@ -73,7 +75,9 @@ class MembershipAdmin(admin.ModelAdmin):
             else:
                 removed += 1
         if removed:
-            self.message_user(request, f"Removed {removed} member{'s' if removed != 1 else ''}.", messages.SUCCESS)
+            self.message_user(
+                request, f"Removed {removed} member{'s' if removed != 1 else ''}.", messages.SUCCESS
+            )
         if refused:
             names = ", ".join(f"{m.user.email} ({m.tenant.name})" for m in refused)
             self.message_user(

@@ -8,7 +8,10 @@ class ChangeRoleForm(forms.Form):
     role = forms.ChoiceField(
         label="Role",
         choices=Role.choices,
-        error_messages={"invalid_choice": "Choose Admin or Collaborator.", "required": "Choose a role."},
+        error_messages={
+            "invalid_choice": "Choose Admin or Collaborator.",
+            "required": "Choose a role.",
+        },
     )
 
 

@@ -22,7 +22,9 @@ class Membership(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="members_one_membership_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "tenant"], name="members_one_membership_per_user"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "role"], name="members_tenant_role_idx"),

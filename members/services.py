@@ -102,7 +102,9 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor_membership: Membership | None = None) -> None:
+def membership_remove(
+    *, membership: Membership, actor_membership: Membership | None = None
+) -> None:
     """An admin removes a member. Refuses to remove the tenant's last admin."""
     tenant = _lock_tenant(membership.tenant_id)
     _require_manager(actor_membership, tenant)
@@ -134,7 +136,9 @@ def ownership_transfer(
     steps down, the tenant keeps an admin.
     """
     if then not in TRANSFER_THEN_CHOICES:
-        raise MembershipError("Choose whether to stay as a collaborator or leave the tenant.", code="invalid")
+        raise MembershipError(
+            "Choose whether to stay as a collaborator or leave the tenant.", code="invalid"
+        )
     locked = _lock_tenant(tenant.pk)
     try:
         giver = _reread(from_membership, locked)
@@ -144,7 +148,9 @@ def ownership_transfer(
         raise PermissionDenied("Only tenant admins can transfer ownership.")
     receiver = _reread(to_membership, locked)
     if receiver.pk == giver.pk:
-        raise MembershipError("Choose another member to receive the admin role.", code="same_member")
+        raise MembershipError(
+            "Choose another member to receive the admin role.", code="same_member"
+        )
     if receiver.role != Role.ADMIN:
         receiver.role = Role.ADMIN
         receiver.save(update_fields=["role"])

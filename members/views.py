@@ -114,7 +114,9 @@ class MemberRemoveView(MemberActionMixin, View):
         if target.pk == self.membership.pk:
             messages.success(request, f"You left “{self.tenant.name}”.")
             return redirect("home")
-        messages.success(request, f"{target.user.display_name} was removed from “{self.tenant.name}”.")
+        messages.success(
+            request, f"{target.user.display_name} was removed from “{self.tenant.name}”."
+        )
         return redirect(self.list_url())
 
 
@@ -146,13 +148,17 @@ class OwnershipTransferView(MemberActionMixin, TemplateView):
         if target.pk == self.membership.pk:
             messages.error(request, "Choose another member to receive the admin role.")
             return redirect("members:list", tenant_id=self.tenant.public_id)
-        return self.render_to_response(self.get_context_data(target=target, form=OwnershipTransferForm()))
+        return self.render_to_response(
+            self.get_context_data(target=target, form=OwnershipTransferForm())
+        )
 
     def post(self, request, *args, **kwargs):
         target = self.get_target()
         form = OwnershipTransferForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(target=target, form=form), status=400)
+            return self.render_to_response(
+                self.get_context_data(target=target, form=form), status=400
+            )
         then = form.cleaned_data["then"]
         try:
             services.ownership_transfer(
@@ -162,7 +168,9 @@ class OwnershipTransferView(MemberActionMixin, TemplateView):
             return self.refused(error)
         name = target.user.display_name
         if then == "leave":
-            messages.success(request, f"{name} is now an admin of “{self.tenant.name}”. You left the tenant.")
+            messages.success(
+                request, f"{name} is now an admin of “{self.tenant.name}”. You left the tenant."
+            )
             return redirect("home")
         messages.success(request, f"{name} is now an admin. You are now a collaborator.")
         return redirect("members:list", tenant_id=self.tenant.public_id)

@@ -9,7 +9,15 @@ from tenants.models import Tenant
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "public_id", "type", "plan", "member_count", "member_limit_display", "created_at"]
+    list_display = [
+        "name",
+        "public_id",
+        "type",
+        "plan",
+        "member_count",
+        "member_limit_display",
+        "created_at",
+    ]
     list_filter = ["type", "plan", "created_at"]
     search_fields = ["name", "public_id", "memberships__user__email"]
     readonly_fields = ["public_id", "created_at"]
@@ -18,7 +26,6 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
-
 
     @admin.display(description="Members", ordering="member_count")
     def member_count(self, tenant):

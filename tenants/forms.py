@@ -72,7 +72,5 @@ class TenantDeleteForm(forms.Form):
     def clean_confirm_name(self):
         value = self.cleaned_data["confirm_name"]
         if value != self.tenant.name:
-            raise forms.ValidationError(
-                f"Type “{self.tenant.name}” exactly to delete this tenant."
-            )
+            raise forms.ValidationError(f"Type “{self.tenant.name}” exactly to delete this tenant.")
         return value

@@ -30,7 +30,9 @@ class Tenant(models.Model):
         max_length=PUBLIC_ID_LENGTH, unique=True, default=new_public_id, editable=False
     )
     name = models.CharField(max_length=64, validators=[MinLengthValidator(1)])
-    type = models.CharField(max_length=20, choices=TenantType.choices, default=TenantType.DEVELOPMENT)
+    type = models.CharField(
+        max_length=20, choices=TenantType.choices, default=TenantType.DEVELOPMENT
+    )
     plan = models.CharField(max_length=10, choices=Plan.choices, blank=True)
     member_limit_override = models.PositiveIntegerField(
         "Member limit",

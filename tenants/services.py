@@ -11,7 +11,9 @@ OWNER_ROLE = "admin"
 
 
 @transaction.atomic
-def tenant_create(*, owner, name: str, type: str = TenantType.DEVELOPMENT, plan: str = "") -> Tenant:
+def tenant_create(
+    *, owner, name: str, type: str = TenantType.DEVELOPMENT, plan: str = ""
+) -> Tenant:
     """Create a tenant and make ``owner`` its first admin, both or neither."""
     if type == TenantType.DEVELOPMENT:
         plan = ""

@@ -28,7 +28,8 @@ class TenantSettingsView(TenantMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         can_rename = self.membership.can("rename_tenant")
         context.setdefault(
-            "rename_form", TenantRenameForm(initial={"name": self.tenant.name}) if can_rename else None
+            "rename_form",
+            TenantRenameForm(initial={"name": self.tenant.name}) if can_rename else None,
         )
         context.setdefault(
             "delete_form",
@@ -56,7 +57,9 @@ class TenantDeleteView(TenantMixin, TemplateView):
         form = TenantDeleteForm(request.POST, tenant=self.tenant)
         if form.is_valid():
             try:
-                services.tenant_delete(tenant=self.tenant, confirm_name=form.cleaned_data["confirm_name"])
+                services.tenant_delete(
+                    tenant=self.tenant, confirm_name=form.cleaned_data["confirm_name"]
+                )
             except ValidationError as error:
                 form.add_error("confirm_name", error)
             else:

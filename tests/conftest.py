@@ -128,14 +128,18 @@ def _test_database_url() -> str:
 class WorkerProcess:
     """A real ``celery -A console worker`` subprocess against Redis and the test database."""
 
-    def __init__(self, *, redis_url: str, email_url: str, extra_env: dict | None = None, pool: str = "solo"):
+    def __init__(
+        self, *, redis_url: str, email_url: str, extra_env: dict | None = None, pool: str = "solo"
+    ):
         self.redis_url = redis_url
         self.email_url = email_url
         self.extra_env = extra_env or {}
         self.pool = pool
         self.process: subprocess.Popen | None = None
         # One log per worker: "ready." in another worker's log must not count.
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-worker-{os.getpid()}-{id(self)}.log"
+        self.log_path = (
+            Path(os.environ.get("TMPDIR", "/tmp")) / f"celery-worker-{os.getpid()}-{id(self)}.log"
+        )
 
     def env(self) -> dict:
         env = dict(os.environ)
@@ -157,9 +161,18 @@ class WorkerProcess:
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "console", "worker",
-                f"--pool={self.pool}", "--concurrency=1", "--loglevel=INFO", "--without-gossip",
-                "--without-mingle", "--without-heartbeat",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "console",
+                "worker",
+                f"--pool={self.pool}",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
             ],
             cwd=ROOT,
             env=self.env(),

@@ -61,9 +61,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.COLLABORATOR
     status = InvitationStatus.PENDING
-    invited_by = factory.LazyAttribute(
-        lambda o: AdminMembershipFactory(tenant=o.tenant).user
-    )
+    invited_by = factory.LazyAttribute(lambda o: AdminMembershipFactory(tenant=o.tenant).user)
     sent_at = factory.LazyFunction(timezone.now)
     created_at = factory.SelfAttribute("sent_at")
     expires_at = factory.LazyAttribute(lambda o: o.sent_at + INVITATION_LIFETIME)

@@ -79,4 +79,6 @@ class SMTPSink:
                 if self.receiving >= count:
                     return
             time.sleep(0.05)
-        raise AssertionError(f"expected {count} messages in flight, saw {self.receiving} in {timeout}s")
+        raise AssertionError(
+            f"expected {count} messages in flight, saw {self.receiving} in {timeout}s"
+        )

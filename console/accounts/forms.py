@@ -152,7 +152,11 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
             "accounts:password_reset_confirm",
             kwargs={"uidb64": context["uid"], "token": context["token"]},
         )
-        context = {**context, "reset_url": f"{settings.SITE_URL}{path}", "site_url": settings.SITE_URL}
+        context = {
+            **context,
+            "reset_url": f"{settings.SITE_URL}{path}",
+            "site_url": settings.SITE_URL,
+        }
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         html_body = loader.render_to_string(html_email_template_name, context)

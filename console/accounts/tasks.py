@@ -31,7 +31,9 @@ def send_password_reset_email(
         logger.warning("password reset email refused for its recipient; not retrying")
     except smtplib.SMTPResponseException as error:
         if 500 <= error.smtp_code < 600:
-            logger.warning("password reset email refused permanently (%s); not retrying", error.smtp_code)
+            logger.warning(
+                "password reset email refused permanently (%s); not retrying", error.smtp_code
+            )
             return
         raise self.retry(exc=error, countdown=_backoff(self.request.retries))
     except OSError as error:  # smtplib's other errors, refused connections, timeouts
@@ -39,4 +41,6 @@ def send_password_reset_email(
 
 
 def _backoff(retries: int) -> int:
-    return get_exponential_backoff_interval(factor=5, retries=retries, maximum=600, full_jitter=True)
+    return get_exponential_backoff_interval(
+        factor=5, retries=retries, maximum=600, full_jitter=True
+    )

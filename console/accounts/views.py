@@ -6,13 +6,12 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from console import ratelimit
-from console.accounts.models import normalize_email
-
 from console.accounts.forms import (
     EmailAuthenticationForm,
     PasswordResetRequestForm,
     SetNewPasswordForm,
 )
+from console.accounts.models import normalize_email
 
 
 class LoginView(auth_views.LoginView):
@@ -36,11 +35,15 @@ class PasswordResetView(auth_views.PasswordResetView):
         hour = 60 * 60
         limits = (
             (
-                ratelimit.Limit("password-reset-address", settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, hour),
+                ratelimit.Limit(
+                    "password-reset-address", settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR, hour
+                ),
                 ratelimit.hashed(normalize_email(form.cleaned_data["email"])),
             ),
             (
-                ratelimit.Limit("password-reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, hour),
+                ratelimit.Limit(
+                    "password-reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, hour
+                ),
                 ratelimit.client_ip(self.request),
             ),
         )

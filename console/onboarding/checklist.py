@@ -83,7 +83,9 @@ def _follow_url(tenant_id: str, link: str) -> str:
     return reverse("onboarding:follow", kwargs={"tenant_id": tenant_id, "link": link})
 
 
-def build_checklist(*, facts: ChecklistFacts, segment: str, tenant_id: str, permissions) -> Checklist:
+def build_checklist(
+    *, facts: ChecklistFacts, segment: str, tenant_id: str, permissions
+) -> Checklist:
     members_url = reverse("members:list", kwargs={"tenant_id": tenant_id})
     can_invite = "invite_members" in permissions
     ask_admin = "" if can_invite else "Only admins can invite; ask one of your tenant's admins."
@@ -153,7 +155,9 @@ def build_checklist(*, facts: ChecklistFacts, segment: str, tenant_id: str, perm
                 done=facts.admins >= 2,
                 url=members_url,
                 action_label="Manage members" if can_invite else "See members",
-                note="" if can_invite else "Only admins can change roles; ask one of your tenant's admins.",
+                note=""
+                if can_invite
+                else "Only admins can change roles; ask one of your tenant's admins.",
             ),
             production,
         ],

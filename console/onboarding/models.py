@@ -21,7 +21,9 @@ class ChecklistState(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="onboarding_one_state_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "tenant"], name="onboarding_one_state_per_user"
+            ),
         ]
 
     def __str__(self):

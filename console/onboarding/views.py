@@ -46,7 +46,9 @@ class InvitationHandoffMixin:
     def safe_next_url(self) -> str | None:
         next_url = self.request.POST.get("next") or self.request.GET.get("next")
         if next_url and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+            next_url,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
         ):
             return next_url
         return None
@@ -186,7 +188,8 @@ class GetStartedView(TenantMixin, TemplateView):
             checklist=checklist,
             segment_form=segment_form,
             segment_choices=[
-                (radio, SEGMENT_DESCRIPTIONS[radio.data["value"]]) for radio in segment_form["segment"]
+                (radio, SEGMENT_DESCRIPTIONS[radio.data["value"]])
+                for radio in segment_form["segment"]
             ]
             if segment_form
             else [],

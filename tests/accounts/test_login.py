@@ -14,14 +14,18 @@ def signed_in_user_id(client):
 
 def test_login_with_email_and_password_signs_in(client):
     user = factories.UserFactory(email="alice@example.com")
-    response = client.post(LOGIN, {"username": "alice@example.com", "password": factories.TEST_PASSWORD})
+    response = client.post(
+        LOGIN, {"username": "alice@example.com", "password": factories.TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert signed_in_user_id(client) == str(user.pk)
 
 
 def test_login_email_is_case_insensitive(client):
     user = factories.UserFactory(email="alice@example.com")
-    response = client.post(LOGIN, {"username": "Alice@Example.COM", "password": factories.TEST_PASSWORD})
+    response = client.post(
+        LOGIN, {"username": "Alice@Example.COM", "password": factories.TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert signed_in_user_id(client) == str(user.pk)
 
@@ -51,7 +55,12 @@ def test_unknown_email_gets_the_same_error_as_a_wrong_password(client):
 def test_login_honours_a_same_site_next(client):
     factories.UserFactory(email="alice@example.com")
     response = client.post(
-        LOGIN, {"username": "alice@example.com", "password": factories.TEST_PASSWORD, "next": "/tenants/new/"}
+        LOGIN,
+        {
+            "username": "alice@example.com",
+            "password": factories.TEST_PASSWORD,
+            "next": "/tenants/new/",
+        },
     )
     assert response["Location"] == "/tenants/new/"
 
@@ -60,7 +69,11 @@ def test_login_ignores_a_next_on_another_site(client):
     factories.UserFactory(email="alice@example.com")
     response = client.post(
         LOGIN,
-        {"username": "alice@example.com", "password": factories.TEST_PASSWORD, "next": "https://evil.example/"},
+        {
+            "username": "alice@example.com",
+            "password": factories.TEST_PASSWORD,
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("home")
 

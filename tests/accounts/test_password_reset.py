@@ -37,7 +37,9 @@ def test_reset_email_is_enqueued_only_after_commit(client, django_capture_on_com
     assert RESET_LINK.search(mail.outbox[0].body)
 
 
-def test_reset_email_has_plain_text_and_html_with_the_same_link(client, django_capture_on_commit_callbacks):
+def test_reset_email_has_plain_text_and_html_with_the_same_link(
+    client, django_capture_on_commit_callbacks
+):
     factories.UserFactory(email="ada@example.com")
     request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
     [message] = mail.outbox
@@ -59,14 +61,20 @@ def test_reset_task_receives_strings_not_the_user(client):
     assert enqueue.call_args.args == ()
 
 
-def test_reset_email_matches_the_account_case_insensitively(client, django_capture_on_commit_callbacks):
+def test_reset_email_matches_the_account_case_insensitively(
+    client, django_capture_on_commit_callbacks
+):
     factories.UserFactory(email="ada@example.com")
     request_reset(client, "ADA@Example.com", django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
 
 
-def test_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(client, django_capture_on_commit_callbacks):
-    response, callbacks = request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
+def test_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    response, callbacks = request_reset(
+        client, "nobody@example.com", django_capture_on_commit_callbacks
+    )
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert callbacks == []
     assert mail.outbox == []
@@ -94,14 +102,23 @@ def test_a_used_reset_link_no_longer_works(client, django_capture_on_commit_call
     request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
     link = RESET_LINK.search(mail.outbox[0].body).group(0).removeprefix("http://testserver")
     set_password_url = client.get(link)["Location"]
-    client.post(set_password_url, {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"})
+    client.post(
+        set_password_url,
+        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+    )
 
     response = client.get(link, follow=True)
 
     assert "This reset link no longer works" in response.content.decode()
 
 
-EMAIL = dict(subject="Reset", body="text", html_body="<p>html</p>", from_email=None, to_email="ada@example.com")
+EMAIL = dict(
+    subject="Reset",
+    body="text",
+    html_body="<p>html</p>",
+    from_email=None,
+    to_email="ada@example.com",
+)
 
 
 def test_reset_task_retries_a_dropped_connection_then_sends_once():
@@ -130,20 +147,26 @@ def test_reset_task_does_not_retry_a_permanent_refusal():
     assert mail.outbox == []
 
 
-def test_reset_requests_for_one_address_are_limited_per_hour(client, settings, django_capture_on_commit_callbacks):
+def test_reset_requests_for_one_address_are_limited_per_hour(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 2
     factories.UserFactory(email="ada@example.com")
     for _ in range(2):
         response, _ = request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
         assert response.status_code == 302
-    response, callbacks = request_reset(client, "ADA@example.com", django_capture_on_commit_callbacks)
+    response, callbacks = request_reset(
+        client, "ADA@example.com", django_capture_on_commit_callbacks
+    )
     assert response.status_code == 429
     assert "Too many password reset requests" in response.content.decode()
     assert callbacks == []
     assert len(mail.outbox) == 2
 
 
-def test_reset_requests_from_one_client_are_limited_per_hour(client, settings, django_capture_on_commit_callbacks):
+def test_reset_requests_from_one_client_are_limited_per_hour(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 2
     for name in ("a", "b"):
         factories.UserFactory(email=f"{name}@example.com")
@@ -154,7 +177,9 @@ def test_reset_requests_from_one_client_are_limited_per_hour(client, settings, d
     assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
 
 
-def test_unknown_addresses_count_too_so_the_limit_reveals_nothing(client, settings, django_capture_on_commit_callbacks):
+def test_unknown_addresses_count_too_so_the_limit_reveals_nothing(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 1
     request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
     response, _ = request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)

@@ -12,9 +12,16 @@ def test_seed_scale_fills_a_large_tenant_and_many_small_ones():
     big = Tenant.objects.get(name="Scale Co")
     assert Membership.objects.filter(tenant=big).count() == 40
     assert Invitation.objects.filter(tenant=big).count() == 200
-    counts = {s: Invitation.objects.filter(tenant=big, status=s).count() for s in InvitationStatus.values}
+    counts = {
+        s: Invitation.objects.filter(tenant=big, status=s).count() for s in InvitationStatus.values
+    }
     assert set(counts.values()) == {50}  # every status, evenly
     assert Tenant.objects.count() == 31
-    assert Membership.objects.filter(tenant__name__startswith="Small tenant", role="admin").count() == 30
+    assert (
+        Membership.objects.filter(tenant__name__startswith="Small tenant", role="admin").count()
+        == 30
+    )
     # expired rows really are past their expiry, pending ones are not
-    assert not Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=big.created_at).exists()
+    assert not Invitation.objects.filter(
+        status=InvitationStatus.PENDING, expires_at__lte=big.created_at
+    ).exists()

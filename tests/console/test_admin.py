@@ -22,13 +22,20 @@ def _changelist(model):
 
 @pytest.fixture
 def some_data():
-    membership = factories.AdminMembershipFactory(user__email="findme@example.com", tenant__name="Findable")
+    membership = factories.AdminMembershipFactory(
+        user__email="findme@example.com", tenant__name="Findable"
+    )
     factories.InvitationFactory(tenant=membership.tenant, email="invited@example.com")
     return membership
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in admin.site._registry if m._meta.app_label in {"accounts", "tenants", "members", "invitations"}],
+    "model",
+    [
+        m
+        for m in admin.site._registry
+        if m._meta.app_label in {"accounts", "tenants", "members", "invitations"}
+    ],
     ids=lambda m: m._meta.label,
 )
 def test_every_console_model_has_a_searchable_changelist(operator_client, some_data, model):
@@ -39,7 +46,9 @@ def test_every_console_model_has_a_searchable_changelist(operator_client, some_d
 
 
 def test_tenant_changelist_shows_member_count_and_limit(operator_client, some_data):
-    page = operator_client.get(_changelist(some_data.tenant.__class__), {"q": "Findable"}).content.decode()
+    page = operator_client.get(
+        _changelist(some_data.tenant.__class__), {"q": "Findable"}
+    ).content.decode()
     assert "Findable" in page
     assert "Member limit" in page
 
@@ -50,7 +59,13 @@ def test_operator_raises_a_tenants_member_limit(operator_client, some_data):
     page = operator_client.get(url).content.decode()
     assert "Member limit" in page
     response = operator_client.post(
-        url, {"name": tenant.name, "type": tenant.type, "plan": tenant.plan, "member_limit_override": 10}
+        url,
+        {
+            "name": tenant.name,
+            "type": tenant.type,
+            "plan": tenant.plan,
+            "member_limit_override": 10,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     tenant.refresh_from_db()
@@ -58,7 +73,9 @@ def test_operator_raises_a_tenants_member_limit(operator_client, some_data):
 
 
 def test_tenant_search_finds_by_member_email(operator_client, some_data):
-    page = operator_client.get(_changelist(some_data.tenant.__class__), {"q": "findme@example.com"}).content.decode()
+    page = operator_client.get(
+        _changelist(some_data.tenant.__class__), {"q": "findme@example.com"}
+    ).content.decode()
     assert "Findable" in page
 
 

@@ -32,7 +32,9 @@ def smtp_settings(settings, smtp_sink):
 
 @pytest.fixture
 def connects():
-    with mock.patch.object(smtplib.SMTP, "connect", autospec=True, side_effect=smtplib.SMTP.connect) as spy:
+    with mock.patch.object(
+        smtplib.SMTP, "connect", autospec=True, side_effect=smtplib.SMTP.connect
+    ) as spy:
         yield spy
 
 
@@ -44,11 +46,17 @@ def test_messages_in_a_row_share_one_connection(smtp_settings, smtp_sink, connec
     for address in ("ana@example.com", "bo@example.com", "cy@example.com"):
         assert console_mail.send_reusing_connection(message(address)) == 1
 
-    assert [m["To"] for m in smtp_sink.wait_for(3)] == ["ana@example.com", "bo@example.com", "cy@example.com"]
+    assert [m["To"] for m in smtp_sink.wait_for(3)] == [
+        "ana@example.com",
+        "bo@example.com",
+        "cy@example.com",
+    ]
     assert connects.call_count == 1
 
 
-def test_a_refused_message_closes_the_connection_and_the_next_one_reconnects(smtp_settings, smtp_sink, connects):
+def test_a_refused_message_closes_the_connection_and_the_next_one_reconnects(
+    smtp_settings, smtp_sink, connects
+):
     smtp_sink.reject_with = "550 No such user"
     with pytest.raises(smtplib.SMTPDataError):
         console_mail.send_reusing_connection(message())
@@ -60,9 +68,13 @@ def test_a_refused_message_closes_the_connection_and_the_next_one_reconnects(smt
     assert connects.call_count == 2
 
 
-def test_a_connection_the_server_dropped_while_idle_is_replaced(smtp_settings, smtp_sink, connects, monkeypatch):
+def test_a_connection_the_server_dropped_while_idle_is_replaced(
+    smtp_settings, smtp_sink, connects, monkeypatch
+):
     console_mail.send_reusing_connection(message())
-    console_mail._local.backend.connection.sock.shutdown(socket.SHUT_RDWR)  # as if the server hung up
+    console_mail._local.backend.connection.sock.shutdown(
+        socket.SHUT_RDWR
+    )  # as if the server hung up
     monkeypatch.setattr(console_mail, "PROBE_AFTER_IDLE_SECONDS", 0)
 
     console_mail.send_reusing_connection(message("bo@example.com"))
@@ -71,7 +83,9 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(smtp_settings, s
     assert connects.call_count == 2
 
 
-def test_at_most_so_many_messages_go_over_one_connection(smtp_settings, smtp_sink, connects, monkeypatch):
+def test_at_most_so_many_messages_go_over_one_connection(
+    smtp_settings, smtp_sink, connects, monkeypatch
+):
     monkeypatch.setattr(console_mail, "MAX_MESSAGES_PER_CONNECTION", 2)
 
     for _ in range(5):

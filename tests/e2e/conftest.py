@@ -37,7 +37,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        skip_or_fail(f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+        skip_or_fail(
+            f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
@@ -114,7 +116,9 @@ def screenshot(page, name: str) -> None:
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than the {label} window ({viewport['width']}px)"
+        assert overflow <= 0, (
+            f"{name} is {overflow}px wider than the {label} window ({viewport['width']}px)"
+        )
         # An open menu must fit too (one running off the left edge adds no scroll width).
         outside = page.evaluate(
             """[...document.querySelectorAll('.dropdown-menu.show')].filter(m => {

@@ -89,13 +89,17 @@ def test_admin_invites_two_collaborators_and_one_signs_up_from_the_email(new_pag
     expect(row(admin, "bo@example.com")).to_contain_text("Bo Brown")
     expect(row(admin, "bo@example.com")).to_contain_text("Collaborator")
     expect(admin.get_by_text("3 of 3 members")).to_be_visible()  # 2 members + 1 pending
-    admin.get_by_role("navigation", name="Tenant settings").get_by_role("link", name="Invitations").click()
+    admin.get_by_role("navigation", name="Tenant settings").get_by_role(
+        "link", name="Invitations"
+    ).click()
     expect(row(admin, "bo@example.com").locator(".status-badge").first).to_have_text("Accepted")
     expect(row(admin, "cy@example.com").locator(".status-badge").first).to_have_text("Pending")
 
 
 def test_invite_refusals_name_each_address_and_send_nothing(new_page, mail):
-    membership = factories.AdminMembershipFactory(user__email="ada@example.com", tenant__name="Acme")
+    membership = factories.AdminMembershipFactory(
+        user__email="ada@example.com", tenant__name="Acme"
+    )
     factories.MembershipFactory(tenant=membership.tenant, user__email="cy@example.com")
     factories.InvitationFactory(
         tenant=membership.tenant, email="di@example.com", invited_by=membership.user
@@ -118,7 +122,9 @@ def test_invite_refusals_name_each_address_and_send_nothing(new_page, mail):
     expect(page.get_by_role("alert")).to_contain_text(
         "This Development tenant is limited to 3 members (3 used, counting pending invitations)."
     )
-    page.get_by_role("navigation", name="Tenant settings").get_by_role("link", name="Invitations").click()
+    page.get_by_role("navigation", name="Tenant settings").get_by_role(
+        "link", name="Invitations"
+    ).click()
     expect(page.get_by_role("row").filter(has_text="@example.com")).to_have_count(1)
     assert mail.messages == []
 
@@ -136,10 +142,16 @@ def test_a_free_production_tenant_cannot_invite(page, mail):
     page.get_by_role("button", name="Create tenant").click()
     expect(page.get_by_text("Tenant “Acme Live” created. You are its admin.")).to_be_visible()
 
-    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role("link", name="Settings").click()
-    page.get_by_role("navigation", name="Tenant settings").get_by_role("link", name="Invitations").click()
+    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role(
+        "link", name="Settings"
+    ).click()
+    page.get_by_role("navigation", name="Tenant settings").get_by_role(
+        "link", name="Invitations"
+    ).click()
     expect(page.get_by_role("heading", name="No invitations yet")).to_be_visible()
-    expect(page.get_by_role("main").get_by_text("Inviting members needs the Pro plan.")).to_be_visible()
+    expect(
+        page.get_by_role("main").get_by_text("Inviting members needs the Pro plan.")
+    ).to_be_visible()
     assert_accessible(page)
     screenshot(page, "invitations-empty")
 
@@ -172,7 +184,9 @@ def test_pro_invite_shows_the_added_cost_before_sending_and_billing_counts_it(pa
     page.get_by_role("link", name="Billing").click()
     billing = page.get_by_role("region", name="Plan and seats")
     expect(billing).to_contain_text(re.compile(r"Pending invitations\s*2"))
-    expect(billing).to_contain_text(re.compile(r"If every pending invitation is accepted\s*\$16\.00 / month"))
+    expect(billing).to_contain_text(
+        re.compile(r"If every pending invitation is accepted\s*\$16\.00 / month")
+    )
     assert_accessible(page)
     screenshot(page, "billing")
 
@@ -183,7 +197,9 @@ def test_resend_and_revoke_make_the_old_links_show_the_410_page(new_page, mail):
     )
     # Sent earlier and never accepted: shown as Expired.
     factories.InvitationFactory(
-        tenant=membership.tenant, email="old@example.com", invited_by=membership.user,
+        tenant=membership.tenant,
+        email="old@example.com",
+        invited_by=membership.user,
         sent_at=timezone.now() - timedelta(days=9),
     )
     admin = new_page()
@@ -196,7 +212,9 @@ def test_resend_and_revoke_make_the_old_links_show_the_410_page(new_page, mail):
     fay_link = link_in(message_to(first, "fay@example.com"))
 
     row(admin, "eve@example.com").get_by_role("button", name="Resend").click()
-    expect(admin.get_by_text("Invitation to eve@example.com sent again with a new link.")).to_be_visible()
+    expect(
+        admin.get_by_text("Invitation to eve@example.com sent again with a new link.")
+    ).to_be_visible()
     eve_new = link_in(message_to(mail.wait_for(3)[2:], "eve@example.com"))
     assert eve_new != eve_old
     row(admin, "fay@example.com").get_by_role("button", name="Revoke").click()
@@ -214,7 +232,9 @@ def test_resend_and_revoke_make_the_old_links_show_the_410_page(new_page, mail):
     visitor = new_page()
     response = visitor.goto(eve_old)
     assert response.status == 410
-    expect(visitor.get_by_role("heading", name="This invitation has been replaced by a newer one")).to_be_visible()
+    expect(
+        visitor.get_by_role("heading", name="This invitation has been replaced by a newer one")
+    ).to_be_visible()
     assert_accessible(visitor)
     screenshot(visitor, "invitation-gone")
     response = visitor.goto(fay_link)
@@ -242,9 +262,13 @@ def test_a_signed_in_invitee_joins_from_the_tenant_switcher(page):
     menu.get_by_role("button", name="Join").click()
 
     page.wait_for_url(GET_STARTED)
-    expect(page.get_by_text(f"Welcome to {invitation.tenant.name}! You joined as Collaborator.")).to_be_visible()
+    expect(
+        page.get_by_text(f"Welcome to {invitation.tenant.name}! You joined as Collaborator.")
+    ).to_be_visible()
     page.get_by_role("button", name="Switch tenant").click()
-    expect(page.locator(".tenant-switcher-menu").get_by_role("heading", name="Pending invitations")).to_have_count(0)
+    expect(
+        page.locator(".tenant-switcher-menu").get_by_role("heading", name="Pending invitations")
+    ).to_have_count(0)
 
 
 def test_a_user_without_a_tenant_sees_pending_invitations_on_the_landing_page(page):
@@ -258,5 +282,7 @@ def test_a_user_without_a_tenant_sees_pending_invitations_on_the_landing_page(pa
     expect(pending.get_by_role("button", name="Join")).to_have_count(2)
     assert_accessible(page)
     screenshot(page, "landing")
-    pending.get_by_role("listitem").filter(has_text="Globex").get_by_role("button", name="Join").click()
+    pending.get_by_role("listitem").filter(has_text="Globex").get_by_role(
+        "button", name="Join"
+    ).click()
     expect(page.get_by_text("Welcome to Globex! You joined as Admin.")).to_be_visible()

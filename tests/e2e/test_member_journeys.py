@@ -15,7 +15,9 @@ def member_row(page, email: str):
 
 
 def open_settings(page, tab: str = "Members"):
-    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Tenant", exact=True).get_by_role(
+        "link", name="Settings"
+    ).click()
     if tab != "Settings":
         page.get_by_role("navigation", name="Tenant settings").get_by_role("link", name=tab).click()
 
@@ -30,11 +32,17 @@ def act_on(page, email: str, action: str):
 
 def test_admin_changes_a_role_removes_a_member_and_transfers_ownership(page):
     membership = factories.AdminMembershipFactory(
-        user__email="ada@example.com", user__name="Ada Admin", tenant__name="Acme",
+        user__email="ada@example.com",
+        user__name="Ada Admin",
+        tenant__name="Acme",
         tenant__member_limit_override=5,
     )
     tenant = membership.tenant
-    for email, name in [("bo@example.com", "Bo Brown"), ("cy@example.com", "Cy Chen"), ("di@example.com", "Di Diaz")]:
+    for email, name in [
+        ("bo@example.com", "Bo Brown"),
+        ("cy@example.com", "Cy Chen"),
+        ("di@example.com", "Di Diaz"),
+    ]:
         factories.MembershipFactory(tenant=tenant, user__email=email, user__name=name)
     dialogs = accept_confirmations(page)
     log_in(page, "ada@example.com")
@@ -129,7 +137,9 @@ def test_a_collaborator_sees_no_admin_controls_and_admin_urls_give_403(page):
     for admin_path in ("invitations/", "invitations/new/", "../billing/"):
         response = page.goto(members_url + admin_path)
         assert response.status == 403, admin_path
-        expect(page.get_by_role("heading", name="You don’t have access to this page")).to_be_visible()
+        expect(
+            page.get_by_role("heading", name="You don’t have access to this page")
+        ).to_be_visible()
     assert_accessible(page)
     screenshot(page, "forbidden")
 

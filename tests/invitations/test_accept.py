@@ -6,7 +6,6 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from invitations import tokens
 from invitations.exceptions import InvitationGone, MemberLimitReached
@@ -29,7 +28,11 @@ def invitee(invitation):
 
 
 def open_link(client, invitation_or_token):
-    token = invitation_or_token if isinstance(invitation_or_token, str) else invitation_link_token(invitation_or_token)
+    token = (
+        invitation_or_token
+        if isinstance(invitation_or_token, str)
+        else invitation_link_token(invitation_or_token)
+    )
     response = client.get(open_url(token))
     assert response.status_code == 302
     assert response["Location"] == REVIEW
@@ -90,7 +93,9 @@ def test_post_accepts_and_redirects_to_get_started(client, invitation, invitee):
     open_link(client, invitation)
     response = client.post(REVIEW)
     assert response.status_code == 302
-    assert response["Location"] == reverse("onboarding:get_started", kwargs={"tenant_id": invitation.tenant.public_id})
+    assert response["Location"] == reverse(
+        "onboarding:get_started", kwargs={"tenant_id": invitation.tenant.public_id}
+    )
     membership = Membership.objects.get(tenant=invitation.tenant, user=invitee)
     assert membership.role == Role.COLLABORATOR
     invitation.refresh_from_db()
@@ -113,7 +118,9 @@ def test_email_is_compared_case_insensitively(invitation):
     invitation_accept(invitation=invitation, user=user)
 
 
-def test_other_email_gets_403_naming_the_invited_address_and_nothing_changes(client, invitation, outsider):
+def test_other_email_gets_403_naming_the_invited_address_and_nothing_changes(
+    client, invitation, outsider
+):
     client.force_login(outsider)
     page = open_link(client, invitation).content.decode()
     assert "This invitation is for <strong>invitee@example.com</strong>" in page
@@ -171,10 +178,26 @@ def test_review_without_a_link_is_404(client, db):
 @pytest.mark.parametrize(
     "make_gone, headline",
     [
-        (lambda i, admin: Invitation.objects.filter(pk=i.pk).update(status=InvitationStatus.EXPIRED), "This invitation has expired"),
-        (lambda i, admin: invitation_revoke(invitation=i, actor=admin), "This invitation has been revoked"),
-        (lambda i, admin: invitation_accept(invitation=i, user=factories.UserFactory(email=i.email)), "This invitation has already been used"),
-        (lambda i, admin: invitation_resend(invitation=i, actor=admin), "This invitation has been replaced by a newer one"),
+        (
+            lambda i, admin: Invitation.objects.filter(pk=i.pk).update(
+                status=InvitationStatus.EXPIRED
+            ),
+            "This invitation has expired",
+        ),
+        (
+            lambda i, admin: invitation_revoke(invitation=i, actor=admin),
+            "This invitation has been revoked",
+        ),
+        (
+            lambda i, admin: invitation_accept(
+                invitation=i, user=factories.UserFactory(email=i.email)
+            ),
+            "This invitation has already been used",
+        ),
+        (
+            lambda i, admin: invitation_resend(invitation=i, actor=admin),
+            "This invitation has been replaced by a newer one",
+        ),
     ],
     ids=["expired", "revoked", "accepted", "superseded"],
 )
@@ -186,7 +209,9 @@ def test_unusable_links_are_410_with_a_clear_page(client, invitation, admin, mak
     assert headline in response.content.decode()
 
 
-@pytest.mark.parametrize("status", [InvitationStatus.EXPIRED, InvitationStatus.REVOKED, InvitationStatus.ACCEPTED])
+@pytest.mark.parametrize(
+    "status", [InvitationStatus.EXPIRED, InvitationStatus.REVOKED, InvitationStatus.ACCEPTED]
+)
 def test_post_on_an_unusable_link_is_410_and_changes_nothing(client, invitation, invitee, status):
     client.force_login(invitee)
     open_link(client, invitation)
@@ -262,7 +287,9 @@ def test_the_same_link_accepts_once(invitation, invitee):
 
 
 def test_already_a_member_is_told_and_nothing_changes(client, tenant, admin, collaborator):
-    invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin, email=collaborator.email)
+    invitation = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, email=collaborator.email
+    )
     client.force_login(collaborator)
     open_link(client, invitation)
     response = client.post(REVIEW)

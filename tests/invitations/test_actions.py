@@ -38,7 +38,10 @@ def fresh_rate_limits():
 
 def snapshot(invitation):
     invitation.refresh_from_db()
-    return model_to_dict(invitation) | {"link_salt": invitation.link_salt, "token_hash": invitation.token_hash}
+    return model_to_dict(invitation) | {
+        "link_salt": invitation.link_salt,
+        "token_hash": invitation.token_hash,
+    }
 
 
 @pytest.mark.parametrize("status", InvitationStatus.values)
@@ -79,7 +82,10 @@ def test_pending_past_expiry_counts_as_expired_for_actions(admin_client, tenant,
 
 @pytest.mark.parametrize("action", ACTIONS)
 def test_collaborator_cannot_act_on_invitations(collaborator_client, tenant, action):
-    invitation = factories.InvitationFactory(tenant=tenant, status=InvitationStatus.REVOKED if action == "delete" else InvitationStatus.PENDING)
+    invitation = factories.InvitationFactory(
+        tenant=tenant,
+        status=InvitationStatus.REVOKED if action == "delete" else InvitationStatus.PENDING,
+    )
     before = snapshot(invitation)
     assert collaborator_client.post(action_url(invitation, action)).status_code == 403
     assert snapshot(invitation) == before
@@ -99,21 +105,26 @@ def test_actions_are_post_only(admin_client, invitation, action):
 
 
 def test_action_returns_to_the_same_filter_and_page(admin_client, invitation):
-    response = admin_client.post(action_url(invitation, "revoke"), {"status": "pending", "page": "2"})
+    response = admin_client.post(
+        action_url(invitation, "revoke"), {"status": "pending", "page": "2"}
+    )
     assert response["Location"] == list_url(invitation.tenant) + "?status=pending&page=2"
 
 
-def test_resend_supersedes_the_old_link_and_starts_a_new_week(invitation, admin, on_commit, mailoutbox):
+def test_resend_supersedes_the_old_link_and_starts_a_new_week(
+    invitation, admin, on_commit, mailoutbox
+):
     old_token = tokens.link_token(invitation.link_salt)
     three_days_later = timezone.now() + timedelta(days=3)
-    with time_machine.travel(three_days_later, tick=False):
-        with on_commit():
-            invitation_resend(invitation=invitation, actor=admin)
+    with time_machine.travel(three_days_later, tick=False), on_commit():
+        invitation_resend(invitation=invitation, actor=admin)
     invitation.refresh_from_db()
     assert invitation.sent_at == three_days_later
     assert invitation.expires_at == three_days_later + timedelta(days=7)
     assert invitation.token_hash != tokens.token_hash(old_token)
-    assert SupersededLink.objects.filter(invitation=invitation, token_hash=tokens.token_hash(old_token)).exists()
+    assert SupersededLink.objects.filter(
+        invitation=invitation, token_hash=tokens.token_hash(old_token)
+    ).exists()
     assert invitation.email_status == EmailStatus.SENT
     assert len(mailoutbox) == 1
     assert tokens.link_token(invitation.link_salt) in mailoutbox[0].body
@@ -127,11 +138,17 @@ def test_resend_of_a_failed_email_starts_the_send_over(invitation, admin, on_com
     with on_commit():
         invitation_resend(invitation=invitation, actor=admin)
     invitation.refresh_from_db()
-    assert (invitation.email_status, invitation.email_attempts, invitation.email_error) == (EmailStatus.SENT, 1, "")
+    assert (invitation.email_status, invitation.email_attempts, invitation.email_error) == (
+        EmailStatus.SENT,
+        1,
+        "",
+    )
     assert len(mailoutbox) == 1
 
 
-def test_fourth_resend_within_an_hour_is_429_and_sends_nothing(admin_client, invitation, on_commit, mailoutbox):
+def test_fourth_resend_within_an_hour_is_429_and_sends_nothing(
+    admin_client, invitation, on_commit, mailoutbox
+):
     for _ in range(3):
         with on_commit():
             assert admin_client.post(action_url(invitation, "resend")).status_code == 302
@@ -142,7 +159,10 @@ def test_fourth_resend_within_an_hour_is_429_and_sends_nothing(admin_client, inv
         response = admin_client.post(action_url(invitation, "resend"))
 
     assert response.status_code == 429
-    assert "You can resend this invitation at most 3 times an hour. Try again later." in response.content.decode()
+    assert (
+        "You can resend this invitation at most 3 times an hour. Try again later."
+        in response.content.decode()
+    )
     assert snapshot(invitation) == before
     assert len(mailoutbox) == 3
 

@@ -48,7 +48,9 @@ def test_changelist_lists_searches_and_filters(operator_client, tenant, admin):
 
 
 def test_change_page_never_shows_the_link_salt_or_hash(operator_client, invitation):
-    page = operator_client.get(reverse("admin:invitations_invitation_change", args=[invitation.pk])).content.decode()
+    page = operator_client.get(
+        reverse("admin:invitations_invitation_change", args=[invitation.pk])
+    ).content.decode()
     assert invitation.link_salt not in page
     assert invitation.token_hash not in page
 
@@ -64,7 +66,9 @@ def test_bulk_resend_sends_new_links(operator_client, tenant, admin, on_commit, 
 
 def test_bulk_resend_is_all_or_nothing(operator_client, tenant, admin, on_commit, mailoutbox):
     pending = factories.InvitationFactory(tenant=tenant, invited_by=admin)
-    revoked = factories.InvitationFactory(tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED)
+    revoked = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED
+    )
     before = pending.token_hash
     response = run_action(operator_client, "resend_invitations", [pending, revoked], on_commit)
     assert "Nothing was resent" in response.content.decode()
@@ -72,7 +76,9 @@ def test_bulk_resend_is_all_or_nothing(operator_client, tenant, admin, on_commit
     assert mailoutbox == []
 
 
-def test_bulk_resend_respects_the_hourly_limit(operator_client, invitation, admin, on_commit, mailoutbox):
+def test_bulk_resend_respects_the_hourly_limit(
+    operator_client, invitation, admin, on_commit, mailoutbox
+):
     for _ in range(3):
         invitation_resend(invitation=invitation, actor=admin)
     invitation.refresh_from_db()
@@ -90,7 +96,9 @@ def test_bulk_revoke(operator_client, tenant, admin, on_commit):
 
 def test_bulk_revoke_refuses_all_if_one_is_not_pending(operator_client, tenant, admin, on_commit):
     pending = factories.InvitationFactory(tenant=tenant, invited_by=admin)
-    accepted = factories.InvitationFactory(tenant=tenant, invited_by=admin, status=InvitationStatus.ACCEPTED)
+    accepted = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, status=InvitationStatus.ACCEPTED
+    )
     response = run_action(operator_client, "revoke_invitations", [pending, accepted], on_commit)
     assert "Nothing was revoked" in response.content.decode()
     assert Invitation.objects.get(pk=pending.pk).status == InvitationStatus.PENDING
@@ -107,7 +115,14 @@ def test_bulk_expire_now(operator_client, tenant, admin, on_commit):
 
 
 def test_failed_sends_are_found_by_operators(operator_client, tenant, admin):
-    factories.InvitationFactory(tenant=tenant, invited_by=admin, email="bounced@example.com", email_status=EmailStatus.FAILED)
-    factories.InvitationFactory(tenant=tenant, invited_by=admin, email="fine@example.com", email_status=EmailStatus.SENT)
+    factories.InvitationFactory(
+        tenant=tenant,
+        invited_by=admin,
+        email="bounced@example.com",
+        email_status=EmailStatus.FAILED,
+    )
+    factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, email="fine@example.com", email_status=EmailStatus.SENT
+    )
     page = operator_client.get(CHANGELIST, {"email_status__exact": "failed"}).content.decode()
     assert "bounced@example.com" in page and "fine@example.com" not in page

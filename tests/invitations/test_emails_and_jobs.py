@@ -58,7 +58,9 @@ def send(invitation) -> None:
 # -- The email ------------------------------------------------------------------------
 
 
-def test_email_has_tenant_inviter_role_link_and_expiry_in_html_and_text(invitation, admin, mailoutbox, settings):
+def test_email_has_tenant_inviter_role_link_and_expiry_in_html_and_text(
+    invitation, admin, mailoutbox, settings
+):
     send(invitation)
     [email] = mailoutbox
     link = f"{settings.SITE_URL}/invitations/{invitation_link_token(invitation)}/"
@@ -77,7 +79,9 @@ def test_email_has_tenant_inviter_role_link_and_expiry_in_html_and_text(invitati
 
 def test_names_are_escaped_in_the_html_email(db, mailoutbox):
     tenant = factories.TenantFactory(name="<script>alert(1)</script>")
-    admin = factories.AdminMembershipFactory(tenant=tenant, user__name="Eve <b>\nBcc: x@evil.example").user
+    admin = factories.AdminMembershipFactory(
+        tenant=tenant, user__name="Eve <b>\nBcc: x@evil.example"
+    ).user
     invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin)
     send(invitation)
     [email] = mailoutbox
@@ -115,21 +119,27 @@ def test_a_duplicate_task_sends_nothing(invitation, mailoutbox):
 
 
 def test_a_send_claimed_by_a_live_worker_is_left_alone(invitation, mailoutbox):
-    Invitation.objects.filter(pk=invitation.pk).update(email_status=EmailStatus.SENDING, email_claimed_at=timezone.now())
+    Invitation.objects.filter(pk=invitation.pk).update(
+        email_status=EmailStatus.SENDING, email_claimed_at=timezone.now()
+    )
     send(invitation)
     assert mailoutbox == []
 
 
 def test_a_send_claimed_by_a_dead_worker_is_taken_over_after_the_lease(invitation, mailoutbox):
     Invitation.objects.filter(pk=invitation.pk).update(
-        email_status=EmailStatus.SENDING, email_claimed_at=timezone.now() - timedelta(minutes=6), email_attempts=1
+        email_status=EmailStatus.SENDING,
+        email_claimed_at=timezone.now() - timedelta(minutes=6),
+        email_attempts=1,
     )
     send(invitation)
     assert len(mailoutbox) == 1
     assert (invitation.email_status, invitation.email_attempts) == (EmailStatus.SENT, 2)
 
 
-@pytest.mark.parametrize("status", [InvitationStatus.REVOKED, InvitationStatus.EXPIRED, InvitationStatus.ACCEPTED])
+@pytest.mark.parametrize(
+    "status", [InvitationStatus.REVOKED, InvitationStatus.EXPIRED, InvitationStatus.ACCEPTED]
+)
 def test_no_email_once_the_invitation_is_not_pending(invitation, mailoutbox, status):
     Invitation.objects.filter(pk=invitation.pk).update(status=status)
     send(invitation)
@@ -150,7 +160,9 @@ def test_missing_invitation_is_skipped(db, mailoutbox):
 # -- SMTP failures ------------------------------------------------------------------------
 
 
-def test_smtp_4xx_is_retried_with_backoff_then_delivered_exactly_once(invitation, smtp, scheduled_retries):
+def test_smtp_4xx_is_retried_with_backoff_then_delivered_exactly_once(
+    invitation, smtp, scheduled_retries
+):
     # given the server answers "try again later"
     smtp.reject_with = "421 Service not available, try again later"
     send(invitation)
@@ -200,7 +212,10 @@ def test_out_of_retries_is_marked_failed(invitation, smtp, eager_retries):
     smtp.reject_with = "421 Service not available"
     send(invitation)  # eager: each retry runs at once, until the last
     assert smtp.messages == []
-    assert (invitation.email_status, invitation.email_attempts) == (EmailStatus.FAILED, MAX_EMAIL_ATTEMPTS)
+    assert (invitation.email_status, invitation.email_attempts) == (
+        EmailStatus.FAILED,
+        MAX_EMAIL_ATTEMPTS,
+    )
 
 
 def test_smtp_5xx_is_failed_at_once_shown_on_the_tab_then_resend_delivers(
@@ -246,7 +261,9 @@ def test_invite_succeeds_while_the_broker_is_down_and_the_sweep_sends_later(
 
     monkeypatch.setattr(tasks.send_invitation_email, "delay", broker_down)
     with on_commit():
-        response = admin_client.post(invite_url(tenant), {"emails": "a@example.com b@example.com", "role": Role.COLLABORATOR})
+        response = admin_client.post(
+            invite_url(tenant), {"emails": "a@example.com b@example.com", "role": Role.COLLABORATOR}
+        )
 
     assert response.status_code == 302
     assert Invitation.objects.filter(email_status=EmailStatus.QUEUED).count() == 2
@@ -276,8 +293,12 @@ def test_sweep_takes_over_a_dead_workers_send(invitation, mailoutbox):
 def test_sweep_ignores_sent_failed_and_not_pending(tenant, admin, mailoutbox):
     old = timezone.now() - timedelta(hours=1)
     for email_status in (EmailStatus.SENT, EmailStatus.FAILED):
-        factories.InvitationFactory(tenant=tenant, invited_by=admin, sent_at=old, email_status=email_status)
-    factories.InvitationFactory(tenant=tenant, invited_by=admin, sent_at=old, status=InvitationStatus.REVOKED)
+        factories.InvitationFactory(
+            tenant=tenant, invited_by=admin, sent_at=old, email_status=email_status
+        )
+    factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, sent_at=old, status=InvitationStatus.REVOKED
+    )
     assert tasks.sweep_invitation_outbox.apply().get() == 0
 
 
@@ -286,8 +307,12 @@ def test_sweep_ignores_sent_failed_and_not_pending(tenant, admin, mailoutbox):
 
 def test_job_expires_pending_invitations_past_their_expiry_in_one_update(tenant, admin):
     stale = factories.InvitationFactory.create_batch(3, tenant=tenant, invited_by=admin)
-    fresh = factories.InvitationFactory(tenant=tenant, invited_by=admin, sent_at=timezone.now() + timedelta(days=1))
-    revoked = factories.InvitationFactory(tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED)
+    fresh = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, sent_at=timezone.now() + timedelta(days=1)
+    )
+    revoked = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED
+    )
 
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
         with CaptureQueriesContext(connection) as captured:

@@ -19,7 +19,9 @@ LINK = re.compile(r"https?://[^\s\"<>]+/invitations/[A-Za-z0-9_\-]+/")
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_three_invitations_are_emailed_by_the_worker_and_accepted(postgres, celery_worker, smtp_sink):
+def test_three_invitations_are_emailed_by_the_worker_and_accepted(
+    postgres, celery_worker, smtp_sink
+):
     # given an admin of a tenant with room for three more members
     tenant = factories.TenantFactory(member_limit_override=4)
     admin = factories.AdminMembershipFactory(tenant=tenant).user
@@ -29,7 +31,8 @@ def test_three_invitations_are_emailed_by_the_worker_and_accepted(postgres, cele
 
     # when the admin invites them through the form
     response = admin_client.post(
-        invite_url(tenant), {"emails": "Ana@Example.com, li@example.com\nsam@example.com", "role": Role.COLLABORATOR}
+        invite_url(tenant),
+        {"emails": "Ana@Example.com, li@example.com\nsam@example.com", "role": Role.COLLABORATOR},
     )
     assert response.status_code == 302 and response["Location"] == list_url(tenant)
 
@@ -53,17 +56,28 @@ def test_three_invitations_are_emailed_by_the_worker_and_accepted(postgres, cele
         assert "Sign up" in review.content.decode()
         signup = client.post(
             reverse("accounts:signup") + "?next=/invitations/review/",
-            {"name": email.split("@")[0].title(), "password1": TEST_PASSWORD, "password2": TEST_PASSWORD},
+            {
+                "name": email.split("@")[0].title(),
+                "password1": TEST_PASSWORD,
+                "password2": TEST_PASSWORD,
+            },
         )
         assert signup.status_code == 302, signup.content.decode()[:2000]
         page = client.get(reverse("invitations:review")).content.decode()
         assert "Accept invitation" in page
         accepted = client.post(reverse("invitations:review"))
-        assert accepted["Location"] == reverse("onboarding:get_started", kwargs={"tenant_id": tenant.public_id})
+        assert accepted["Location"] == reverse(
+            "onboarding:get_started", kwargs={"tenant_id": tenant.public_id}
+        )
 
-    assert sorted(
-        Membership.objects.filter(tenant=tenant, role=Role.COLLABORATOR).values_list("user__email", flat=True)
-    ) == invitees
+    assert (
+        sorted(
+            Membership.objects.filter(tenant=tenant, role=Role.COLLABORATOR).values_list(
+                "user__email", flat=True
+            )
+        )
+        == invitees
+    )
     assert Invitation.objects.filter(tenant=tenant, status=InvitationStatus.ACCEPTED).count() == 3
     # signing up from an invitation creates no tenant of the invitee's own
     assert not Membership.objects.filter(user__email__in=invitees).exclude(tenant=tenant).exists()

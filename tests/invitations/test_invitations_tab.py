@@ -69,7 +69,9 @@ def test_each_status_has_its_own_badge(admin_client, tenant, admin, status, labe
         (InvitationStatus.REVOKED, ["delete"], ["resend", "revoke"]),
     ],
 )
-def test_only_the_actions_allowed_for_the_status_are_offered(admin_client, tenant, admin, status, shown, hidden):
+def test_only_the_actions_allowed_for_the_status_are_offered(
+    admin_client, tenant, admin, status, shown, hidden
+):
     invitation = make(tenant, admin, status=status)
     page = admin_client.get(list_url(tenant)).content.decode()
     for action in shown:
@@ -100,7 +102,9 @@ def test_actions_ask_for_confirmation(admin_client, tenant, admin):
 
 @pytest.mark.parametrize("status", InvitationStatus.values)
 def test_filter_by_status(admin_client, tenant, admin, status):
-    rows = {s: make(tenant, admin, status=s, email=f"{s}@example.com") for s in InvitationStatus.values}
+    rows = {
+        s: make(tenant, admin, status=s, email=f"{s}@example.com") for s in InvitationStatus.values
+    }
     page = admin_client.get(list_url(tenant), {"status": status}).content.decode()
     for other, invitation in rows.items():
         assert (invitation.email in page) == (other == status)
@@ -108,18 +112,31 @@ def test_filter_by_status(admin_client, tenant, admin, status):
 
 def test_expired_filter_includes_pending_past_expiry(admin_client, tenant, admin):
     make(tenant, admin, email="late@example.com", expires_at=timezone.now() - timedelta(seconds=1))
-    assert "late@example.com" in admin_client.get(list_url(tenant), {"status": "expired"}).content.decode()
-    assert "late@example.com" not in admin_client.get(list_url(tenant), {"status": "pending"}).content.decode()
+    assert (
+        "late@example.com"
+        in admin_client.get(list_url(tenant), {"status": "expired"}).content.decode()
+    )
+    assert (
+        "late@example.com"
+        not in admin_client.get(list_url(tenant), {"status": "pending"}).content.decode()
+    )
 
 
 def test_unknown_filter_shows_all(admin_client, tenant, admin):
     make(tenant, admin, email="ana@example.com")
-    assert "ana@example.com" in admin_client.get(list_url(tenant), {"status": "nope"}).content.decode()
+    assert (
+        "ana@example.com" in admin_client.get(list_url(tenant), {"status": "nope"}).content.decode()
+    )
 
 
 def test_paginated_25_a_page_keeping_the_filter(admin_client, tenant, admin):
     for i in range(30):
-        make(tenant, admin, email=f"u{i:02d}@example.com", sent_at=timezone.now() - timedelta(minutes=i))
+        make(
+            tenant,
+            admin,
+            email=f"u{i:02d}@example.com",
+            sent_at=timezone.now() - timedelta(minutes=i),
+        )
     first = admin_client.get(list_url(tenant), {"status": "pending"})
     assert len(first.context["invitations"]) == 25
     assert "?status=pending&amp;page=2" in first.content.decode()
@@ -143,8 +160,11 @@ def _fill(tenant, count: int):
     now = timezone.now()
     Invitation.objects.bulk_create(
         factories.InvitationFactory.build(
-            tenant=tenant, invited_by=inviters[i % 3], email=f"bulk{i}@example.com",
-            status=InvitationStatus.values[i % 4], sent_at=now - timedelta(minutes=i),
+            tenant=tenant,
+            invited_by=inviters[i % 3],
+            email=f"bulk{i}@example.com",
+            status=InvitationStatus.values[i % 4],
+            sent_at=now - timedelta(minutes=i),
         )
         for i in range(count)
     )

@@ -23,7 +23,9 @@ def invite(tenant, inviter, emails, role=Role.COLLABORATOR):
     return invitation_create_bulk(tenant=tenant, inviter=inviter, emails=emails, role=role)
 
 
-def test_invite_creates_pending_invitations_with_a_week_to_accept(tenant, admin, on_commit, mailoutbox):
+def test_invite_creates_pending_invitations_with_a_week_to_accept(
+    tenant, admin, on_commit, mailoutbox
+):
     before = timezone.now()
     with on_commit():
         created = invite(tenant, admin, ["ana@example.com", "li@example.com"])
@@ -60,14 +62,18 @@ def test_each_invitation_gets_its_own_link(tenant, admin):
 def test_not_an_email_is_refused_naming_the_address_and_nothing_is_created(tenant, admin):
     with pytest.raises(InvitationsRefused) as refused:
         invite(tenant, admin, ["ana@example.com", "not-an-email"])
-    assert refused.value.address_errors == {"not-an-email": "“not-an-email” is not an email address."}
+    assert refused.value.address_errors == {
+        "not-an-email": "“not-an-email” is not an email address."
+    }
     assert not Invitation.objects.exists()
 
 
 def test_existing_member_is_refused_as_already_a_member(tenant, admin, collaborator):
     with pytest.raises(InvitationsRefused) as refused:
         invite(tenant, admin, [collaborator.email.upper()])
-    assert list(refused.value.address_errors.values()) == [f"{collaborator.email} is already a member."]
+    assert list(refused.value.address_errors.values()) == [
+        f"{collaborator.email} is already a member."
+    ]
     assert not Invitation.objects.exists()
 
 
@@ -80,7 +86,9 @@ def test_address_with_pending_invitation_is_refused(tenant, admin, invitation):
     assert Invitation.objects.count() == 1
 
 
-def test_pending_invitation_past_expiry_does_not_block_and_is_marked_expired(tenant, admin, invitation):
+def test_pending_invitation_past_expiry_does_not_block_and_is_marked_expired(
+    tenant, admin, invitation
+):
     invitation.expires_at = timezone.now() - INVITATION_LIFETIME
     invitation.save()
     created = invite(tenant, admin, ["invitee@example.com"])
@@ -96,7 +104,9 @@ def test_pending_invitation_in_another_tenant_does_not_block(tenant, admin):
 
 def test_one_bad_address_refuses_the_whole_submission(tenant, admin, collaborator, invitation):
     with pytest.raises(InvitationsRefused) as refused:
-        invite(tenant, admin, ["good@example.com", "bad@", collaborator.email, "invitee@example.com"])
+        invite(
+            tenant, admin, ["good@example.com", "bad@", collaborator.email, "invitee@example.com"]
+        )
     assert len(refused.value.address_errors) == 3
     assert Invitation.objects.count() == 1  # only the fixture's
 

@@ -63,7 +63,12 @@ def test_invite_sends_and_opens_the_invitations_tab(admin_client, tenant, on_com
 def test_addresses_may_be_separated_by_commas_spaces_or_new_lines(admin_client, tenant, on_commit):
     tenant.member_limit_override = 10
     tenant.save()
-    post_invite(admin_client, tenant, on_commit, "a@example.com, b@example.com c@example.com\nd@example.com\r\ne@example.com")
+    post_invite(
+        admin_client,
+        tenant,
+        on_commit,
+        "a@example.com, b@example.com c@example.com\nd@example.com\r\ne@example.com",
+    )
     assert Invitation.objects.count() == 5
 
 
@@ -89,7 +94,9 @@ def test_already_pending_is_shown(admin_client, tenant, invitation, on_commit, m
 
 
 def test_member_limit_is_shown_naming_the_limit(admin_client, tenant, on_commit, mailoutbox):
-    response = post_invite(admin_client, tenant, on_commit, "a@example.com b@example.com c@example.com")
+    response = post_invite(
+        admin_client, tenant, on_commit, "a@example.com b@example.com c@example.com"
+    )
     assert response.status_code == 400
     assert "This Development tenant is limited to 3 members" in response.content.decode()
     assert_nothing_created_or_sent(mailoutbox)
@@ -112,7 +119,9 @@ def test_more_than_1000_addresses_get_a_clear_error(db, client, on_commit, mailo
     assert_nothing_created_or_sent(mailoutbox)
 
 
-def test_oversized_request_gets_a_clear_413_and_nothing_is_created(admin_client, tenant, on_commit, mailoutbox, settings):
+def test_oversized_request_gets_a_clear_413_and_nothing_is_created(
+    admin_client, tenant, on_commit, mailoutbox, settings
+):
     body = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     response = post_invite(admin_client, tenant, on_commit, body)
     assert response.status_code == 413
@@ -129,8 +138,12 @@ def test_admin_role_needs_confirmation(admin_client, tenant, on_commit, mailoutb
     assert_nothing_created_or_sent(mailoutbox)
 
 
-def test_admin_confirmation_and_address_errors_are_shown_together(admin_client, tenant, collaborator, on_commit, mailoutbox):
-    response = post_invite(admin_client, tenant, on_commit, f"{collaborator.email} nope", role="admin")
+def test_admin_confirmation_and_address_errors_are_shown_together(
+    admin_client, tenant, collaborator, on_commit, mailoutbox
+):
+    response = post_invite(
+        admin_client, tenant, on_commit, f"{collaborator.email} nope", role="admin"
+    )
     page = response.content.decode()
     assert "Confirm that the people you invite should be admins" in page
     assert f"{collaborator.email} is already a member." in page
@@ -139,12 +152,16 @@ def test_admin_confirmation_and_address_errors_are_shown_together(admin_client, 
 
 
 def test_confirmed_admin_invitation_is_sent(admin_client, tenant, on_commit, mailoutbox):
-    post_invite(admin_client, tenant, on_commit, "ana@example.com", role="admin", confirm_admin="on")
+    post_invite(
+        admin_client, tenant, on_commit, "ana@example.com", role="admin", confirm_admin="on"
+    )
     assert Invitation.objects.get().role == "admin"
     assert len(mailoutbox) == 1
 
 
-def test_production_free_explains_pro_is_needed_and_disables_sending(db, client, on_commit, mailoutbox):
+def test_production_free_explains_pro_is_needed_and_disables_sending(
+    db, client, on_commit, mailoutbox
+):
     tenant = factories.TenantFactory(production_free=True)
     client.force_login(factories.AdminMembershipFactory(tenant=tenant).user)
     page = client.get(invite_url(tenant)).content.decode()
@@ -156,9 +173,13 @@ def test_production_free_explains_pro_is_needed_and_disables_sending(db, client,
     assert_nothing_created_or_sent(mailoutbox)
 
 
-def test_pro_shows_the_added_monthly_cost_before_sending(pro_tenant, pro_admin, client, on_commit, mailoutbox):
+def test_pro_shows_the_added_monthly_cost_before_sending(
+    pro_tenant, pro_admin, client, on_commit, mailoutbox
+):
     client.force_login(pro_admin)
-    emails = "a@example.com b@example.com c@example.com d@example.com"  # 1 member + 4 = 2 extra seats
+    emails = (
+        "a@example.com b@example.com c@example.com d@example.com"  # 1 member + 4 = 2 extra seats
+    )
     response = post_invite(client, pro_tenant, on_commit, emails)
     page = response.content.decode()
     assert response.status_code == 200
@@ -172,7 +193,9 @@ def test_pro_shows_the_added_monthly_cost_before_sending(pro_tenant, pro_admin, 
     assert len(mailoutbox) == 4
 
 
-def test_pro_review_is_shown_again_when_the_list_changes(pro_tenant, pro_admin, client, on_commit, mailoutbox):
+def test_pro_review_is_shown_again_when_the_list_changes(
+    pro_tenant, pro_admin, client, on_commit, mailoutbox
+):
     client.force_login(pro_admin)
     emails = "a@example.com b@example.com c@example.com d@example.com e@example.com"
     response = post_invite(client, pro_tenant, on_commit, emails, reviewed_cost="16.00")
@@ -180,7 +203,9 @@ def test_pro_review_is_shown_again_when_the_list_changes(pro_tenant, pro_admin, 
     assert_nothing_created_or_sent(mailoutbox)
 
 
-def test_pro_within_included_seats_sends_without_a_review(pro_tenant, pro_admin, client, on_commit, mailoutbox):
+def test_pro_within_included_seats_sends_without_a_review(
+    pro_tenant, pro_admin, client, on_commit, mailoutbox
+):
     client.force_login(pro_admin)
     response = post_invite(client, pro_tenant, on_commit, "a@example.com b@example.com")
     assert response.status_code == 302
@@ -208,13 +233,17 @@ def test_invite_page_labels_every_field(admin_client, tenant):
     assert "<legend" in page and "Role</legend>" in page
 
 
-def test_login_then_invite_flow_uses_the_real_password(db, client, tenant, admin, on_commit, mailoutbox):
+def test_login_then_invite_flow_uses_the_real_password(
+    db, client, tenant, admin, on_commit, mailoutbox
+):
     assert client.login(email=admin.email, password=TEST_PASSWORD)
     post_invite(client, tenant, on_commit, "ana@example.com")
     assert len(mailoutbox) == 1
 
 
-def test_oversized_request_refused_by_csrf_parsing_gets_a_clear_page(tenant, admin, settings, mailoutbox):
+def test_oversized_request_refused_by_csrf_parsing_gets_a_clear_page(
+    tenant, admin, settings, mailoutbox
+):
     # In production the CSRF middleware parses the body before any view runs.
     from django.test import Client
 

@@ -21,7 +21,7 @@ def run_together(count: int, work):
         try:
             barrier.wait()
             results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
+        except Exception as error:
             results[i] = error
         finally:
             connection.close()
@@ -44,7 +44,9 @@ def test_concurrent_accepts_fill_the_last_seat_once(postgres):
     invitations = factories.InvitationFactory.create_batch(20, tenant=tenant, invited_by=admin)
     users = [factories.UserFactory(email=i.email) for i in invitations]
 
-    results = run_together(20, lambda i: invitation_accept(invitation=invitations[i], user=users[i]))
+    results = run_together(
+        20, lambda i: invitation_accept(invitation=invitations[i], user=users[i])
+    )
 
     assert sum(isinstance(r, Membership) for r in results) == 1
     assert all(isinstance(r, (Membership, InvitationError)) for r in results), results
@@ -75,7 +77,10 @@ def test_concurrent_bulk_invites_of_the_same_address_make_one_pending_invitation
     results = run_together(
         8,
         lambda i: invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["ana@example.com", f"other{i}@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            inviter=admin,
+            emails=["ana@example.com", f"other{i}@example.com"],
+            role=Role.COLLABORATOR,
         ),
     )
 

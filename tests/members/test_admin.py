@@ -78,7 +78,9 @@ def test_operator_adds_a_membership(operator_client, sole_admin):
         {"user": user.pk, "tenant": sole_admin.tenant.pk, "role": Role.COLLABORATOR},
     )
     assert response.status_code == 302
-    assert Membership.objects.filter(user=user, tenant=sole_admin.tenant, role=Role.COLLABORATOR).exists()
+    assert Membership.objects.filter(
+        user=user, tenant=sole_admin.tenant, role=Role.COLLABORATOR
+    ).exists()
 
 
 def test_last_admin_has_no_delete_page(operator_client, sole_admin):

@@ -55,10 +55,14 @@ def test_two_admins_demoting_each_other_at_once_leave_an_admin(postgres, as_acto
 
         outcomes = _race(
             lambda: services.membership_change_role(
-                membership=second, role=Role.COLLABORATOR, actor_membership=first if as_actor else None
+                membership=second,
+                role=Role.COLLABORATOR,
+                actor_membership=first if as_actor else None,
             ),
             lambda: services.membership_change_role(
-                membership=first, role=Role.COLLABORATOR, actor_membership=second if as_actor else None
+                membership=first,
+                role=Role.COLLABORATOR,
+                actor_membership=second if as_actor else None,
             ),
         )
 
@@ -111,7 +115,9 @@ def test_transfer_racing_the_receivers_departure_leaves_an_admin(postgres):
         lambda a, b: services.membership_change_role(membership=b, role=Role.ADMIN),
         lambda a, b: services.membership_remove(membership=b),
         lambda a, b: services.membership_leave(membership=b),
-        lambda a, b: services.ownership_transfer(tenant=a.tenant, from_membership=a, to_membership=b, then="stay"),
+        lambda a, b: services.ownership_transfer(
+            tenant=a.tenant, from_membership=a, to_membership=b, then="stay"
+        ),
     ],
     ids=["change role", "remove", "leave", "transfer"],
 )
@@ -120,5 +126,11 @@ def test_each_service_locks_the_tenant_row_before_reading_memberships(postgres, 
     member = factories.MembershipFactory(tenant=admin.tenant)
     with CaptureQueriesContext(connection) as queries:
         call(admin, member)
-    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert '"tenants_tenant"' in statements[0] and statements[0].endswith("FOR UPDATE"), statements[0]
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert '"tenants_tenant"' in statements[0] and statements[0].endswith("FOR UPDATE"), statements[
+        0
+    ]

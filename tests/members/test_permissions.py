@@ -45,10 +45,18 @@ def _tenant_url(name, world, **kwargs):
 # action: (method, url for the world, POST data)
 ACTIONS = {
     "members list": ("get", lambda w: _tenant_url("members:list", w), {}),
-    "change role": ("post", lambda w: _tenant_url("members:change_role", w, pk=w.target.pk), {"role": "admin"}),
+    "change role": (
+        "post",
+        lambda w: _tenant_url("members:change_role", w, pk=w.target.pk),
+        {"role": "admin"},
+    ),
     "remove": ("post", lambda w: _tenant_url("members:remove", w, pk=w.target.pk), {}),
     "transfer page": ("get", lambda w: _tenant_url("members:transfer", w, pk=w.target.pk), {}),
-    "transfer": ("post", lambda w: _tenant_url("members:transfer", w, pk=w.target.pk), {"then": "stay"}),
+    "transfer": (
+        "post",
+        lambda w: _tenant_url("members:transfer", w, pk=w.target.pk),
+        {"then": "stay"},
+    ),
     "leave": ("post", lambda w: _tenant_url("members:leave", w), {}),
     "billing": ("get", lambda w: _tenant_url("tenant_settings:billing", w), {}),
 }

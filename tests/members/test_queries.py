@@ -30,13 +30,17 @@ def _tenant_with_members(count: int):
     users = User.objects.bulk_create(
         User(email=f"bulk{count}-{i}@example.com", name=f"Member {i}") for i in range(count - 1)
     )
-    Membership.objects.bulk_create(Membership(tenant=tenant, user=user, role=Role.COLLABORATOR) for user in users)
+    Membership.objects.bulk_create(
+        Membership(tenant=tenant, user=user, role=Role.COLLABORATOR) for user in users
+    )
     factories.InvitationFactory(tenant=tenant, invited_by=admin)
     return tenant, admin
 
 
 @pytest.mark.parametrize("members", [5, 500])
-def test_members_page_query_count_does_not_grow_with_members(client, django_assert_max_num_queries, members):
+def test_members_page_query_count_does_not_grow_with_members(
+    client, django_assert_max_num_queries, members
+):
     tenant, admin = _tenant_with_members(members)
     assert tenant.memberships.count() == members
     client.force_login(admin)

@@ -37,14 +37,18 @@ def test_admin_makes_a_collaborator_an_admin(sole_admin, member):
 
 def test_admin_demotes_another_admin(tenant, sole_admin):
     other = factories.AdminMembershipFactory(tenant=tenant)
-    services.membership_change_role(membership=other, role=Role.COLLABORATOR, actor_membership=sole_admin)
+    services.membership_change_role(
+        membership=other, role=Role.COLLABORATOR, actor_membership=sole_admin
+    )
     assert admin_ids(tenant) == {sole_admin.pk}
 
 
 def test_last_admin_cannot_be_demoted(tenant, sole_admin, member, membership_rows):
     before = membership_rows()
     with pytest.raises(services.LastAdminError) as refused:
-        services.membership_change_role(membership=sole_admin, role=Role.COLLABORATOR, actor_membership=sole_admin)
+        services.membership_change_role(
+            membership=sole_admin, role=Role.COLLABORATOR, actor_membership=sole_admin
+        )
     assert refused.value.message == services.LAST_ADMIN_MESSAGE
     assert membership_rows() == before
 
@@ -52,13 +56,17 @@ def test_last_admin_cannot_be_demoted(tenant, sole_admin, member, membership_row
 def test_unknown_role_is_refused(sole_admin, member, membership_rows):
     before = membership_rows()
     with pytest.raises(services.MembershipError):
-        services.membership_change_role(membership=member, role="owner", actor_membership=sole_admin)
+        services.membership_change_role(
+            membership=member, role="owner", actor_membership=sole_admin
+        )
     assert membership_rows() == before
 
 
 def test_change_role_to_the_same_role_changes_nothing(sole_admin, member, membership_rows):
     before = membership_rows()
-    services.membership_change_role(membership=member, role=Role.COLLABORATOR, actor_membership=sole_admin)
+    services.membership_change_role(
+        membership=member, role=Role.COLLABORATOR, actor_membership=sole_admin
+    )
     assert membership_rows() == before
 
 
@@ -66,11 +74,15 @@ def test_actor_demoted_meanwhile_cannot_change_roles(tenant, sole_admin, member,
     # given an actor loaded as admin, then demoted by another admin
     other = factories.AdminMembershipFactory(tenant=tenant)
     stale_actor = Membership.objects.get(pk=sole_admin.pk)
-    services.membership_change_role(membership=sole_admin, role=Role.COLLABORATOR, actor_membership=other)
+    services.membership_change_role(
+        membership=sole_admin, role=Role.COLLABORATOR, actor_membership=other
+    )
     before = membership_rows()
     # when the stale actor acts, then the service re-reads the actor and refuses
     with pytest.raises(PermissionDenied):
-        services.membership_change_role(membership=member, role=Role.ADMIN, actor_membership=stale_actor)
+        services.membership_change_role(
+            membership=member, role=Role.ADMIN, actor_membership=stale_actor
+        )
     assert membership_rows() == before
 
 
@@ -78,7 +90,9 @@ def test_change_role_of_a_member_removed_meanwhile_is_refused(sole_admin, member
     Membership.objects.filter(pk=member.pk).delete()
     before = membership_rows()
     with pytest.raises(services.MemberGoneError):
-        services.membership_change_role(membership=member, role=Role.ADMIN, actor_membership=sole_admin)
+        services.membership_change_role(
+            membership=member, role=Role.ADMIN, actor_membership=sole_admin
+        )
     assert membership_rows() == before
 
 
@@ -148,40 +162,54 @@ def test_last_admin_alone_in_the_tenant_cannot_leave(sole_admin, membership_rows
 
 
 def test_transfer_then_stay_makes_the_giver_a_collaborator(tenant, sole_admin, member):
-    services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=member, then="stay")
+    services.ownership_transfer(
+        tenant=tenant, from_membership=sole_admin, to_membership=member, then="stay"
+    )
     sole_admin.refresh_from_db()
     member.refresh_from_db()
     assert (member.role, sole_admin.role) == (Role.ADMIN, Role.COLLABORATOR)
 
 
 def test_transfer_then_leave_removes_the_giver(tenant, sole_admin, member):
-    services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=member, then="leave")
+    services.ownership_transfer(
+        tenant=tenant, from_membership=sole_admin, to_membership=member, then="leave"
+    )
     assert admin_ids(tenant) == {member.pk}
     assert not Membership.objects.filter(pk=sole_admin.pk).exists()
 
 
 def test_transfer_to_an_existing_admin_then_leave(tenant, sole_admin):
     other = factories.AdminMembershipFactory(tenant=tenant)
-    services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=other, then="leave")
+    services.ownership_transfer(
+        tenant=tenant, from_membership=sole_admin, to_membership=other, then="leave"
+    )
     assert admin_ids(tenant) == {other.pk}
 
 
 @pytest.mark.parametrize("then", ["stay", "leave"])
-def test_last_admin_cannot_transfer_to_themselves(tenant, sole_admin, member, membership_rows, then):
+def test_last_admin_cannot_transfer_to_themselves(
+    tenant, sole_admin, member, membership_rows, then
+):
     before = membership_rows()
     with pytest.raises(services.MembershipError):
-        services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=sole_admin, then=then)
+        services.ownership_transfer(
+            tenant=tenant, from_membership=sole_admin, to_membership=sole_admin, then=then
+        )
     assert membership_rows() == before
 
 
 @pytest.mark.parametrize("then", ["stay", "leave"])
-def test_last_admin_keeps_the_role_when_the_receiver_left_meanwhile(tenant, sole_admin, member, membership_rows, then):
+def test_last_admin_keeps_the_role_when_the_receiver_left_meanwhile(
+    tenant, sole_admin, member, membership_rows, then
+):
     # given the receiver leaves after the admin opened the transfer page
     services.membership_leave(membership=member)
     before = membership_rows()
     # when the transfer is confirmed, then it is refused and the giver is still the admin
     with pytest.raises(services.MemberGoneError):
-        services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=member, then=then)
+        services.ownership_transfer(
+            tenant=tenant, from_membership=sole_admin, to_membership=member, then=then
+        )
     assert membership_rows() == before
     assert admin_ids(tenant) == {sole_admin.pk}
 
@@ -193,7 +221,9 @@ def test_giver_demoted_meanwhile_cannot_transfer(tenant, sole_admin, member, mem
     services.membership_change_role(membership=sole_admin, role=Role.COLLABORATOR)
     before = membership_rows()
     with pytest.raises(PermissionDenied):
-        services.ownership_transfer(tenant=tenant, from_membership=stale_giver, to_membership=member, then=then)
+        services.ownership_transfer(
+            tenant=tenant, from_membership=stale_giver, to_membership=member, then=then
+        )
     assert membership_rows() == before
     assert admin_ids(tenant) == {other.pk}
 
@@ -201,7 +231,9 @@ def test_giver_demoted_meanwhile_cannot_transfer(tenant, sole_admin, member, mem
 def test_transfer_needs_stay_or_leave(tenant, sole_admin, member, membership_rows):
     before = membership_rows()
     with pytest.raises(services.MembershipError):
-        services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=member, then="vanish")
+        services.ownership_transfer(
+            tenant=tenant, from_membership=sole_admin, to_membership=member, then="vanish"
+        )
     assert membership_rows() == before
 
 
@@ -209,7 +241,9 @@ def test_transfer_cannot_reach_into_another_tenant(tenant, sole_admin, membershi
     stranger = factories.MembershipFactory()
     before = membership_rows()
     with pytest.raises(services.MemberGoneError):
-        services.ownership_transfer(tenant=tenant, from_membership=sole_admin, to_membership=stranger, then="stay")
+        services.ownership_transfer(
+            tenant=tenant, from_membership=sole_admin, to_membership=stranger, then="stay"
+        )
     assert membership_rows() == before
 
 

@@ -36,7 +36,9 @@ def admin_membership(tenant):
 
 @pytest.fixture
 def member(tenant):
-    return factories.MembershipFactory(tenant=tenant, user__name="Colin Collab", user__email="colin@example.com")
+    return factories.MembershipFactory(
+        tenant=tenant, user__name="Colin Collab", user__email="colin@example.com"
+    )
 
 
 # What the page shows ----------------------------------------------------------------
@@ -88,7 +90,9 @@ def test_admin_sees_invite_button_and_row_actions(admin_client, tenant, member):
     assert "Transfer ownership" in page
 
 
-def test_admin_is_not_offered_to_remove_or_transfer_to_themselves(admin_client, tenant, admin_membership, member):
+def test_admin_is_not_offered_to_remove_or_transfer_to_themselves(
+    admin_client, tenant, admin_membership, member
+):
     page = page_text(admin_client.get(list_url(tenant)))
     assert action_url("remove", tenant, admin_membership) not in page
     assert action_url("transfer", tenant, admin_membership) not in page
@@ -116,9 +120,15 @@ def test_members_page_is_paginated_by_25(admin_client, tenant, admin_membership)
     assert 'aria-label="Member pages"' in page_text(first)
 
 
-def test_removing_the_last_row_of_the_last_page_lands_on_the_new_last_page(admin_client, tenant, admin_membership):
-    members = factories.MembershipFactory.create_batch(25, tenant=tenant)  # 26 members: page 2 has one row
-    response = admin_client.post(action_url("remove", tenant, members[-1]), {"page": "2"}, follow=True)
+def test_removing_the_last_row_of_the_last_page_lands_on_the_new_last_page(
+    admin_client, tenant, admin_membership
+):
+    members = factories.MembershipFactory.create_batch(
+        25, tenant=tenant
+    )  # 26 members: page 2 has one row
+    response = admin_client.post(
+        action_url("remove", tenant, members[-1]), {"page": "2"}, follow=True
+    )
     assert response.status_code == 200
     assert response.context["page_obj"].number == 1
     assert "was removed from" in page_text(response)
@@ -136,14 +146,18 @@ def test_every_member_action_asks_for_confirmation(admin_client, tenant, member)
 
 
 def test_admin_makes_a_member_an_admin(admin_client, tenant, member):
-    response = admin_client.post(action_url("change_role", tenant, member), {"role": "admin"}, follow=True)
+    response = admin_client.post(
+        action_url("change_role", tenant, member), {"role": "admin"}, follow=True
+    )
     member.refresh_from_db()
     assert member.role == Role.ADMIN
     assert "Colin Collab is now an admin." in page_text(response)
 
 
 def test_change_role_returns_to_the_same_page(admin_client, tenant, member):
-    response = admin_client.post(action_url("change_role", tenant, member), {"role": "admin", "page": "2"})
+    response = admin_client.post(
+        action_url("change_role", tenant, member), {"role": "admin", "page": "2"}
+    )
     assert response["Location"] == list_url(tenant, page=2)
 
 
@@ -159,7 +173,9 @@ def test_last_admin_demoting_themselves_is_told_why_and_nothing_changes(
     assert membership_rows() == before
 
 
-def test_admin_demotes_themselves_when_another_admin_remains(admin_client, tenant, admin_membership):
+def test_admin_demotes_themselves_when_another_admin_remains(
+    admin_client, tenant, admin_membership
+):
     factories.AdminMembershipFactory(tenant=tenant)
     response = admin_client.post(
         action_url("change_role", tenant, admin_membership), {"role": "collaborator"}, follow=True
@@ -170,7 +186,9 @@ def test_admin_demotes_themselves_when_another_admin_remains(admin_client, tenan
 
 def test_unknown_role_is_refused_with_a_message(admin_client, tenant, member, membership_rows):
     before = membership_rows()
-    response = admin_client.post(action_url("change_role", tenant, member), {"role": "owner"}, follow=True)
+    response = admin_client.post(
+        action_url("change_role", tenant, member), {"role": "owner"}, follow=True
+    )
     assert "Choose Admin or Collaborator." in page_text(response)
     assert membership_rows() == before
 
@@ -184,7 +202,9 @@ def test_admin_removes_a_member(admin_client, tenant, member):
     assert f"Colin Collab was removed from “{tenant.name}”." in page_text(response)
 
 
-def test_last_admin_cannot_remove_themselves(admin_client, tenant, admin_membership, membership_rows):
+def test_last_admin_cannot_remove_themselves(
+    admin_client, tenant, admin_membership, membership_rows
+):
     before = membership_rows()
     response = admin_client.post(action_url("remove", tenant, admin_membership), follow=True)
     assert LAST_ADMIN_MESSAGE in page_text(response)
@@ -211,7 +231,9 @@ def test_leaving_says_so(client, tenant, admin_membership, member):
     assert f"You left “{tenant.name}”." in messages
 
 
-def test_last_admin_cannot_leave_and_is_told_why(admin_client, tenant, admin_membership, member, membership_rows):
+def test_last_admin_cannot_leave_and_is_told_why(
+    admin_client, tenant, admin_membership, member, membership_rows
+):
     before = membership_rows()
     response = admin_client.post(leave_url(tenant), follow=True)
     assert response.redirect_chain[-1][0] == list_url(tenant)
@@ -232,7 +254,9 @@ def test_transfer_page_asks_stay_or_leave(admin_client, tenant, member):
 
 
 def test_transfer_then_stay(admin_client, tenant, admin_membership, member):
-    response = admin_client.post(action_url("transfer", tenant, member), {"then": "stay"}, follow=True)
+    response = admin_client.post(
+        action_url("transfer", tenant, member), {"then": "stay"}, follow=True
+    )
     admin_membership.refresh_from_db()
     member.refresh_from_db()
     assert (member.role, admin_membership.role) == (Role.ADMIN, Role.COLLABORATOR)
@@ -247,7 +271,9 @@ def test_transfer_then_leave(admin_client, tenant, admin_membership, member):
     assert member.role == Role.ADMIN
 
 
-def test_transfer_without_a_choice_shows_the_form_again(admin_client, tenant, member, membership_rows):
+def test_transfer_without_a_choice_shows_the_form_again(
+    admin_client, tenant, member, membership_rows
+):
     before = membership_rows()
     response = admin_client.post(action_url("transfer", tenant, member), {})
     assert response.status_code == 400
@@ -259,7 +285,9 @@ def test_transfer_to_yourself_is_refused(admin_client, tenant, admin_membership,
     before = membership_rows()
     response = admin_client.get(action_url("transfer", tenant, admin_membership), follow=True)
     assert "Choose another member to receive the admin role." in page_text(response)
-    response = admin_client.post(action_url("transfer", tenant, admin_membership), {"then": "leave"}, follow=True)
+    response = admin_client.post(
+        action_url("transfer", tenant, admin_membership), {"then": "leave"}, follow=True
+    )
     assert "Choose another member to receive the admin role." in page_text(response)
     assert membership_rows() == before
 

@@ -60,7 +60,10 @@ def test_non_member_cannot_hide_or_follow_links(client, tenant, outsider):
     client.force_login(outsider)
     kwargs = {"tenant_id": tenant.public_id}
     assert client.post(reverse("onboarding:hide_checklist", kwargs=kwargs)).status_code == 404
-    assert client.get(reverse("onboarding:follow", kwargs={**kwargs, "link": "community"})).status_code == 404
+    assert (
+        client.get(reverse("onboarding:follow", kwargs={**kwargs, "link": "community"})).status_code
+        == 404
+    )
     assert not ChecklistState.objects.exists()
 
 
@@ -70,7 +73,9 @@ def test_collaborator_sees_the_checklist(collaborator_client, tenant):
     assert "Invite your team members" in response.content.decode()
 
 
-def test_collaborator_is_told_to_ask_an_admin_for_what_only_admins_do(collaborator_client, tenant, collaborator):
+def test_collaborator_is_told_to_ask_an_admin_for_what_only_admins_do(
+    collaborator_client, tenant, collaborator
+):
     set_segment(collaborator, Segment.ENTERPRISE)  # "Add a second admin": not done with one admin
     response = collaborator_client.get(get_started_url(tenant))
     assert "Only admins can change roles" in response.content.decode()
@@ -89,7 +94,9 @@ def test_invite_is_done_once_the_tenant_has_a_second_member(admin_client, tenant
 
 
 def test_invite_is_done_once_an_invitation_was_sent(admin_client, tenant, lone_admin):
-    factories.InvitationFactory(tenant=tenant, invited_by=lone_admin, status=InvitationStatus.REVOKED)
+    factories.InvitationFactory(
+        tenant=tenant, invited_by=lone_admin, status=InvitationStatus.REVOKED
+    )
     assert items(admin_client.get(get_started_url(tenant)))["invite"] is True
 
 
@@ -130,7 +137,10 @@ def test_self_hosting_guide_is_done_once_followed(admin_client, tenant, lone_adm
     assert items(admin_client.get(get_started_url(tenant)))["self_host"] is False
 
     response = admin_client.get(
-        reverse("onboarding:follow", kwargs={"tenant_id": tenant.public_id, "link": "self-hosting-guide"})
+        reverse(
+            "onboarding:follow",
+            kwargs={"tenant_id": tenant.public_id, "link": "self-hosting-guide"},
+        )
     )
 
     assert response["Location"] == SELF_HOSTING_GUIDE_URL
@@ -141,7 +151,9 @@ def test_production_tenant_is_done_once_the_user_is_in_one(admin_client, tenant,
     set_segment(lone_admin, Segment.INDIVIDUAL)
     assert items(admin_client.get(get_started_url(tenant)))["production"] is False
 
-    factories.AdminMembershipFactory(user=lone_admin, tenant=factories.TenantFactory(production_free=True))
+    factories.AdminMembershipFactory(
+        user=lone_admin, tenant=factories.TenantFactory(production_free=True)
+    )
 
     assert items(admin_client.get(get_started_url(tenant)))["production"] is True
 
@@ -226,7 +238,9 @@ def test_the_segment_can_be_changed_later(admin_client, tenant, lone_admin):
 
 
 def test_hiding_the_checklist_keeps_only_a_show_button(admin_client, tenant, lone_admin):
-    response = admin_client.post(reverse("onboarding:hide_checklist", kwargs={"tenant_id": tenant.public_id}))
+    response = admin_client.post(
+        reverse("onboarding:hide_checklist", kwargs={"tenant_id": tenant.public_id})
+    )
 
     assert response["Location"] == get_started_url(tenant)
     page = admin_client.get(get_started_url(tenant)).content.decode()
@@ -256,7 +270,9 @@ def test_hiding_is_personal_to_the_user_and_tenant(client, admin_client, tenant,
 
 
 def test_hiding_needs_a_post(admin_client, tenant):
-    response = admin_client.get(reverse("onboarding:hide_checklist", kwargs={"tenant_id": tenant.public_id}))
+    response = admin_client.get(
+        reverse("onboarding:hide_checklist", kwargs={"tenant_id": tenant.public_id})
+    )
     assert response.status_code == 405
     assert not ChecklistState.objects.exists()
 
@@ -272,12 +288,16 @@ def _queries_for_page(client, tenant):
 
 def test_queries_do_not_grow_with_members_or_invitations(client, django_assert_max_num_queries):
     small = factories.TenantFactory()
-    small_admin = factories.AdminMembershipFactory(tenant=small, user__segment=Segment.ENTERPRISE).user
+    small_admin = factories.AdminMembershipFactory(
+        tenant=small, user__segment=Segment.ENTERPRISE
+    ).user
     factories.MembershipFactory(tenant=small)
     factories.InvitationFactory(tenant=small, invited_by=small_admin)
 
     large = factories.TenantFactory()
-    large_admin = factories.AdminMembershipFactory(tenant=large, user__segment=Segment.ENTERPRISE).user
+    large_admin = factories.AdminMembershipFactory(
+        tenant=large, user__segment=Segment.ENTERPRISE
+    ).user
     factories.MembershipFactory.create_batch(40, tenant=large)
     factories.AdminMembershipFactory.create_batch(5, tenant=large)
     factories.InvitationFactory.create_batch(60, tenant=large, invited_by=large_admin)

@@ -16,7 +16,9 @@ def test_login_prefills_the_invited_email(client, invitation_in_session):
 
 def test_login_from_an_invitation_returns_to_it(client, invitation_in_session):
     factories.UserFactory(email="invitee@example.com")
-    response = client.post(LOGIN, {"username": "invitee@example.com", "password": factories.TEST_PASSWORD})
+    response = client.post(
+        LOGIN, {"username": "invitee@example.com", "password": factories.TEST_PASSWORD}
+    )
     assert response["Location"] == "/invitations/review/"
 
 
@@ -24,7 +26,11 @@ def test_login_from_an_invitation_still_honours_next(client, invitation_in_sessi
     factories.UserFactory(email="invitee@example.com")
     response = client.post(
         LOGIN,
-        {"username": "invitee@example.com", "password": factories.TEST_PASSWORD, "next": "/invitations/review/?x=1"},
+        {
+            "username": "invitee@example.com",
+            "password": factories.TEST_PASSWORD,
+            "next": "/invitations/review/?x=1",
+        },
     )
     assert response["Location"] == "/invitations/review/?x=1"
 

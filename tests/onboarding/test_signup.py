@@ -29,7 +29,11 @@ def signup_data(**overrides):
 
 
 def nothing_created():
-    return not User.objects.exists() and not Tenant.objects.exists() and not Membership.objects.exists()
+    return (
+        not User.objects.exists()
+        and not Tenant.objects.exists()
+        and not Membership.objects.exists()
+    )
 
 
 def test_signup_creates_one_development_tenant_with_the_user_as_admin(client):
@@ -47,7 +51,9 @@ def test_signup_signs_in_and_lands_on_get_started(client):
     response = client.post(SIGNUP, signup_data())
 
     tenant = Tenant.objects.get()
-    assert response["Location"] == reverse("onboarding:get_started", kwargs={"tenant_id": tenant.public_id})
+    assert response["Location"] == reverse(
+        "onboarding:get_started", kwargs={"tenant_id": tenant.public_id}
+    )
     assert client.session["_auth_user_id"] == str(User.objects.get().pk)
     assert client.get(response["Location"]).status_code == 200
 
@@ -73,7 +79,9 @@ def test_signup_refuses_a_taken_email_in_any_case(client):
     response = client.post(SIGNUP, signup_data(email="ADA@Example.com"))
 
     assert response.status_code == 200
-    assert response.context["form"].errors["email"] == ["An account with this email already exists."]
+    assert response.context["form"].errors["email"] == [
+        "An account with this email already exists."
+    ]
     assert User.objects.count() == 1
     assert not Tenant.objects.exists()
 
@@ -117,15 +125,18 @@ def test_signup_page_links_to_login(client):
 
 
 def test_a_failure_creating_the_tenant_leaves_no_user():
-    with mock.patch.object(services, "tenant_create", side_effect=RuntimeError("database went away")):
-        with pytest.raises(RuntimeError):
-            services.user_signup(email="ada@example.com", password=PASSWORD, name="Ada")
+    with mock.patch.object(
+        services, "tenant_create", side_effect=RuntimeError("database went away")
+    ), pytest.raises(RuntimeError):
+        services.user_signup(email="ada@example.com", password=PASSWORD, name="Ada")
     assert nothing_created()
 
 
 def test_a_failure_creating_the_tenant_through_the_page_leaves_nothing(client):
     client.raise_request_exception = False
-    with mock.patch.object(services, "tenant_create", side_effect=RuntimeError("database went away")):
+    with mock.patch.object(
+        services, "tenant_create", side_effect=RuntimeError("database went away")
+    ):
         response = client.post(SIGNUP, signup_data())
     assert response.status_code == 500
     assert nothing_created()

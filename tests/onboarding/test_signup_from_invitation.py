@@ -13,7 +13,12 @@ PASSWORD = "a-long-and-unusual-passphrase"
 
 
 def signup_data(**overrides):
-    data = {"name": "Ian Vitee", "email": "invitee@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    data = {
+        "name": "Ian Vitee",
+        "email": "invitee@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
     data.update(overrides)
     return data
 
@@ -83,8 +88,12 @@ def test_an_expired_invitation_in_the_session_is_ignored(client, invitation_in_s
     assert response["Location"].endswith("/get-started/")
 
 
-def test_an_invited_address_that_already_has_an_account_is_told_to_log_in(client, invitation_in_session):
+def test_an_invited_address_that_already_has_an_account_is_told_to_log_in(
+    client, invitation_in_session
+):
     factories.UserFactory(email="invitee@example.com")
     response = client.post(SIGNUP, signup_data())
-    assert response.context["form"].errors["email"] == ["An account with this email already exists."]
+    assert response.context["form"].errors["email"] == [
+        "An account with this email already exists."
+    ]
     assert reverse("accounts:login") in response.content.decode()

@@ -30,21 +30,42 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 SCALES = [10, 100]
-STATUSES = [InvitationStatus.PENDING, InvitationStatus.ACCEPTED, InvitationStatus.EXPIRED, InvitationStatus.REVOKED]
+STATUSES = [
+    InvitationStatus.PENDING,
+    InvitationStatus.ACCEPTED,
+    InvitationStatus.EXPIRED,
+    InvitationStatus.REVOKED,
+]
 
 # Every signed-in page starts with these two, as the bench's baseline does.
 SESSION_AND_USER = 2
 
 
-def _invitation(tenant, inviter, email, *, status=InvitationStatus.PENDING, minutes_ago=0, email_status=EmailStatus.SENT):
+def _invitation(
+    tenant,
+    inviter,
+    email,
+    *,
+    status=InvitationStatus.PENDING,
+    minutes_ago=0,
+    email_status=EmailStatus.SENT,
+):
     sent_at = timezone.now() - timedelta(minutes=minutes_ago)
     if status == InvitationStatus.EXPIRED:
         sent_at -= INVITATION_LIFETIME
     salt = tokens.new_link_salt()
     return Invitation(
-        tenant=tenant, email=email, role=Role.COLLABORATOR, status=status, invited_by=inviter,
-        created_at=sent_at, sent_at=sent_at, expires_at=sent_at + INVITATION_LIFETIME,
-        link_salt=salt, token_hash=tokens.token_hash(tokens.link_token(salt)), email_status=email_status,
+        tenant=tenant,
+        email=email,
+        role=Role.COLLABORATOR,
+        status=status,
+        invited_by=inviter,
+        created_at=sent_at,
+        sent_at=sent_at,
+        expires_at=sent_at + INVITATION_LIFETIME,
+        link_salt=salt,
+        token_hash=tokens.token_hash(tokens.link_token(salt)),
+        email_status=email_status,
         email_error="550 No such user" if email_status == EmailStatus.FAILED else "",
     )
 
@@ -64,7 +85,11 @@ def world(request):
     )
     Invitation.objects.bulk_create(
         _invitation(
-            tenant, admin, f"invitee{i}@scale{scale}.example", status=STATUSES[i % 4], minutes_ago=i,
+            tenant,
+            admin,
+            f"invitee{i}@scale{scale}.example",
+            status=STATUSES[i % 4],
+            minutes_ago=i,
             email_status=EmailStatus.FAILED if i % 40 == 0 else EmailStatus.SENT,
         )
         for i in range(10 * scale)
@@ -76,7 +101,8 @@ def world(request):
         Invitation.objects.bulk_create([_invitation(elsewhere, inviter, admin.email)])
     newcomer = factories.UserFactory()  # in no tenant: the landing page lists their invitations
     Invitation.objects.bulk_create(
-        _invitation(Tenant.objects.get(name=f"Inviting {i}"), None, newcomer.email) for i in range(scale // 10)
+        _invitation(Tenant.objects.get(name=f"Inviting {i}"), None, newcomer.email)
+        for i in range(scale // 10)
     )
     return {"scale": scale, "tenant": tenant, "admin": admin, "newcomer": newcomer}
 
@@ -102,7 +128,10 @@ def test_members_tab(client, world, django_assert_num_queries):
     # 1 the page's 25 members, users joined; 1 the header's own pending
     # invitations (tenant and inviter joined).
     response = _second_visit(
-        client, world["admin"], _url("members:list", world["tenant"]), django_assert_num_queries,
+        client,
+        world["admin"],
+        _url("members:list", world["tenant"]),
+        django_assert_num_queries,
         SESSION_AND_USER + 1 + 2 + 1 + 1,
     )
     assert len(response.context["members"]) == min(world["scale"], 25)
@@ -114,8 +143,12 @@ def test_invitations_tab(client, world, page, django_assert_num_queries):
     # current filter's count is the paginator's); 1 the page's 25 invitations
     # through their primary keys, inviters joined; 1 the header's pending invitations.
     last = -(-10 * world["scale"] // 25)
-    url = _url("tenant_invitations:list", world["tenant"], **({"page": last} if page == "last" else {}))
-    response = _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1)
+    url = _url(
+        "tenant_invitations:list", world["tenant"], **({"page": last} if page == "last" else {})
+    )
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+    )
     assert len(response.context["invitations"]) == 25
 
 
@@ -123,7 +156,9 @@ def test_invitations_tab(client, world, page, django_assert_num_queries):
 def test_invitations_tab_filtered_by_status(client, world, status, django_assert_num_queries):
     # As unfiltered: the filter changes the rows' WHERE, not the number of queries.
     url = _url("tenant_invitations:list", world["tenant"], status=status)
-    response = _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1)
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+    )
     # A quarter of the invitations have each status; none of the Pending ones is past expiry.
     assert response.context["page_obj"].paginator.count == 10 * world["scale"] // 4
 
@@ -133,7 +168,10 @@ def test_get_started(client, world, django_assert_num_queries):
     # 3 checklist facts: member and admin counts, any invitation sent, the
     # user's checklist state; 1 the header's pending invitations.
     response = _second_visit(
-        client, world["admin"], _url("onboarding:get_started", world["tenant"]), django_assert_num_queries,
+        client,
+        world["admin"],
+        _url("onboarding:get_started", world["tenant"]),
+        django_assert_num_queries,
         SESSION_AND_USER + 1 + 3 + 1,
     )
     assert response.context["checklist"].total
@@ -143,7 +181,10 @@ def test_billing(client, world, django_assert_num_queries):
     # 2 session + user; 1 memberships; 2 seat use (members, pending
     # invitations); 1 the header's pending invitations.
     _second_visit(
-        client, world["admin"], _url("tenant_settings:billing", world["tenant"]), django_assert_num_queries,
+        client,
+        world["admin"],
+        _url("tenant_settings:billing", world["tenant"]),
+        django_assert_num_queries,
         SESSION_AND_USER + 1 + 2 + 1,
     )
 
@@ -151,7 +192,10 @@ def test_billing(client, world, django_assert_num_queries):
 def test_tenant_settings(client, world, django_assert_num_queries):
     # 2 session + user; 1 memberships; 1 the header's pending invitations.
     _second_visit(
-        client, world["admin"], _url("tenant_settings:settings", world["tenant"]), django_assert_num_queries,
+        client,
+        world["admin"],
+        _url("tenant_settings:settings", world["tenant"]),
+        django_assert_num_queries,
         SESSION_AND_USER + 1 + 1,
     )
 

@@ -36,11 +36,12 @@ def workers(postgres):
     started: list[WorkerProcess] = []
 
     def start(broker_url: str, email_url: str, *, pool: str = "solo", **extra_env) -> WorkerProcess:
-        worker = WorkerProcess(redis_url=broker_url, email_url=email_url, extra_env=extra_env, pool=pool)
+        worker = WorkerProcess(
+            redis_url=broker_url, email_url=email_url, extra_env=extra_env, pool=pool
+        )
         started.append(worker)
         return worker.start()
 
     yield start
     for worker in started:
         worker.stop()
-

@@ -84,12 +84,24 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        wait_until(lambda: self._pings(client), timeout=10, what=f"redis-server on port {self.port}")
+        wait_until(
+            lambda: self._pings(client), timeout=10, what=f"redis-server on port {self.port}"
+        )
         client.close()
         return self
 

@@ -36,7 +36,11 @@ def worker_conf():
     env = _production_env(REDIS_URL="redis://127.0.0.1:6379/0")
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + WORKER_CONF],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -56,7 +60,9 @@ def test_a_running_send_is_never_redelivered_or_taken_over(worker_conf):
     assert worker_conf["time_limit"] * 10 <= worker_conf["visibility_timeout"]
     assert worker_conf["lease"] > worker_conf["time_limit"] + worker_conf["longest_backoff"]
     assert worker_conf["lease"] < worker_conf["visibility_timeout"]
-    assert worker_conf["restore_every"] <= 60  # a killed worker's task comes back within a minute of the timeout
+    assert (
+        worker_conf["restore_every"] <= 60
+    )  # a killed worker's task comes back within a minute of the timeout
 
 
 def test_the_send_task_itself_asks_for_late_acks_and_bounded_retries():

@@ -47,7 +47,9 @@ def invite(address: str) -> Invitation:
     """An admin invites ``address``; the send is enqueued on commit, as from the form."""
     tenant = factories.TenantFactory(pro=True)
     admin = factories.AdminMembershipFactory(tenant=tenant).user
-    [invitation] = invitation_create_bulk(tenant=tenant, inviter=admin, emails=[address], role=Role.COLLABORATOR)
+    [invitation] = invitation_create_bulk(
+        tenant=tenant, inviter=admin, emails=[address], role=Role.COLLABORATOR
+    )
     return invitation
 
 
@@ -57,7 +59,9 @@ def email_state(invitation: Invitation) -> tuple[str, int]:
 
 
 def wait_for_status(invitation: Invitation, status: str, timeout: float = 30.0) -> Invitation:
-    wait_until(lambda: email_state(invitation)[0] == status, timeout=timeout, what=f"email_status={status}")
+    wait_until(
+        lambda: email_state(invitation)[0] == status, timeout=timeout, what=f"email_status={status}"
+    )
     return invitation
 
 
@@ -65,7 +69,9 @@ def messages_to(sink, address: str) -> list:
     return [message for message in sink.messages if message["To"] == address]
 
 
-def task_received(worker, task_id_prefix: str = "invitations.tasks.send_invitation_email") -> list[str]:
+def task_received(
+    worker, task_id_prefix: str = "invitations.tasks.send_invitation_email"
+) -> list[str]:
     """The task ids a worker logged as received, in order (a redelivery repeats one)."""
     return re.findall(re.escape(task_id_prefix) + r"\[([0-9a-f-]+)\] received", worker.log())
 
@@ -73,7 +79,9 @@ def task_received(worker, task_id_prefix: str = "invitations.tasks.send_invitati
 # -- A worker killed while sending -----------------------------------------------------------
 
 
-def test_worker_killed_mid_send_is_redelivered_and_the_email_goes_out_once(shared_broker, workers, smtp_sink):
+def test_worker_killed_mid_send_is_redelivered_and_the_email_goes_out_once(
+    shared_broker, workers, smtp_sink
+):
     # given a slow SMTP server, so the worker is caught in the middle of the send
     smtp_sink.delay = 5
     first = workers(shared_broker, smtp_url(smtp_sink.port), **FAST_FAULTS)
@@ -90,7 +98,9 @@ def test_worker_killed_mid_send_is_redelivered_and_the_email_goes_out_once(share
     # timeout), takes over the stale claim, and delivers exactly once
     second = workers(shared_broker, smtp_url(smtp_sink.port), **FAST_FAULTS)
     wait_for_status(invitation, EmailStatus.SENT)
-    wait_until(lambda: queue_is_drained(shared_broker), what="the redelivered task to be acknowledged")
+    wait_until(
+        lambda: queue_is_drained(shared_broker), what="the redelivered task to be acknowledged"
+    )
     assert len(messages_to(smtp_sink, "ana@example.com")) == 1
     assert email_state(invitation) == (EmailStatus.SENT, 2)
     assert task_received(second) == task_received(first)  # the same task, redelivered
@@ -114,14 +124,21 @@ def test_pool_process_killed_mid_send_is_requeued_and_the_email_goes_out_once(
 
     # then reject_on_worker_lost puts the task back at once; the redelivered
     # task finds the send claimed less than a lease ago and leaves it alone
-    [task_id] = set(wait_until(lambda: len(task_received(worker)) >= 2 and task_received(worker), what="redelivery"))
+    [task_id] = set(
+        wait_until(
+            lambda: len(task_received(worker)) >= 2 and task_received(worker), what="redelivery"
+        )
+    )
     wait_until(lambda: queue_is_drained(shared_broker), what="the redelivered task to finish")
     assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
 
     # and once the lease has passed, the outbox sweep hands it to a worker: one email
     settings.INVITATION_EMAIL_LEASE_SECONDS = int(FAST_FAULTS["INVITATION_EMAIL_LEASE_SECONDS"])
     wait_until(
-        lambda: email_state(invitation)[0] == EmailStatus.SENT or tasks.sweep_invitation_outbox.apply().get(),
+        lambda: (
+            email_state(invitation)[0] == EmailStatus.SENT
+            or tasks.sweep_invitation_outbox.apply().get()
+        ),
         what="the sweep to pick up the stale claim",
     )
     wait_for_status(invitation, EmailStatus.SENT)
@@ -178,17 +195,26 @@ def test_smtp_refusing_to_the_last_retry_marks_the_send_failed_for_admins_and_op
     assert "421" in invitation.email_error
     admin_client = Client()
     admin_client.force_login(invitation.invited_by)
-    tab = admin_client.get(reverse("tenant_invitations:list", kwargs={"tenant_id": invitation.tenant.public_id}))
+    tab = admin_client.get(
+        reverse("tenant_invitations:list", kwargs={"tenant_id": invitation.tenant.public_id})
+    )
     assert "Email failed" in tab.content.decode()
     operator = Client()
     operator.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
-    changelist = operator.get(reverse("admin:invitations_invitation_changelist"), {"email_status__exact": "failed"})
+    changelist = operator.get(
+        reverse("admin:invitations_invitation_changelist"), {"email_status__exact": "failed"}
+    )
     page = changelist.content.decode()
     assert "kim@example.com" in page and "Email failed" in page
 
     # and Resend, once the server is back, delivers it exactly once
     smtp_sink.reject_with = None
-    admin_client.post(reverse("tenant_invitations:resend", kwargs={"tenant_id": invitation.tenant.public_id, "pk": invitation.pk}))
+    admin_client.post(
+        reverse(
+            "tenant_invitations:resend",
+            kwargs={"tenant_id": invitation.tenant.public_id, "pk": invitation.pk},
+        )
+    )
     wait_for_status(invitation, EmailStatus.SENT)
     wait_until(lambda: queue_is_drained(shared_broker), what="the resend to finish")
     assert len(messages_to(smtp_sink, "kim@example.com")) == 1
@@ -221,7 +247,9 @@ def test_invite_while_redis_is_down_succeeds_and_the_sweep_sends_once_redis_is_b
 
         # then the invitation is saved and the admin sees success
         assert response.status_code == 302
-        assert response["Location"] == reverse("tenant_invitations:list", kwargs={"tenant_id": tenant.public_id})
+        assert response["Location"] == reverse(
+            "tenant_invitations:list", kwargs={"tenant_id": tenant.public_id}
+        )
         [message] = get_messages(response.wsgi_request)
         assert message.level_tag == "success" and "1 invitation sent" in message.message
         invitation = Invitation.objects.get(tenant=tenant, email="noor@example.com")

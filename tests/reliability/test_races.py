@@ -31,7 +31,11 @@ from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.invitations.test_races import run_together
 
-pytestmark = [pytest.mark.reliability, pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+]
 
 ROUNDS = 3
 
@@ -64,7 +68,10 @@ def test_concurrent_invites_of_different_addresses_never_pass_the_member_limit(p
         results = run_together(
             6,
             lambda i: invitation_create_bulk(
-                tenant=tenant, inviter=admin, emails=[f"person{i}@example.com"], role=Role.COLLABORATOR
+                tenant=tenant,
+                inviter=admin,
+                emails=[f"person{i}@example.com"],
+                role=Role.COLLABORATOR,
             ),
         )
 
@@ -84,9 +91,11 @@ def test_accept_and_revoke_at_once_either_accept_or_revoke(postgres):
 
         results = run_together(
             2,
-            lambda i: invitation_accept(invitation=invitation, user=invitee)
-            if i == 0
-            else invitation_revoke(invitation=invitation, actor=admin),
+            lambda i: (
+                invitation_accept(invitation=invitation, user=invitee)
+                if i == 0
+                else invitation_revoke(invitation=invitation, actor=admin)
+            ),
         )
 
         invitation.refresh_from_db()
@@ -101,12 +110,16 @@ def test_accept_and_revoke_at_once_either_accept_or_revoke(postgres):
 def test_concurrent_resends_respect_the_hourly_limit_and_leave_one_live_link(postgres):
     invitation = factories.InvitationFactory()
 
-    results = run_together(6, lambda i: invitation_resend(invitation=invitation, actor=invitation.invited_by))
+    results = run_together(
+        6, lambda i: invitation_resend(invitation=invitation, actor=invitation.invited_by)
+    )
 
     assert sum(isinstance(r, Invitation) for r in results) == RESENDS_PER_HOUR, results
     assert all(isinstance(r, (Invitation, RateLimited)) for r in results), results
     invitation.refresh_from_db()
-    superseded = set(SupersededLink.objects.filter(invitation=invitation).values_list("token_hash", flat=True))
+    superseded = set(
+        SupersededLink.objects.filter(invitation=invitation).values_list("token_hash", flat=True)
+    )
     assert len(superseded) == RESENDS_PER_HOUR and invitation.token_hash not in superseded
 
 
@@ -115,10 +128,15 @@ def test_concurrent_signups_with_one_email_make_one_account(postgres):
         email = f"twin{round_}@example.com"
 
         results = run_together(
-            4, lambda i: user_signup(email=email.upper() if i % 2 else email, password=TEST_PASSWORD)
+            4,
+            lambda i: user_signup(email=email.upper() if i % 2 else email, password=TEST_PASSWORD),
         )
 
         assert sum(not isinstance(r, Exception) for r in results) == 1, results
-        assert all(isinstance(r, ValidationError) for r in results if isinstance(r, Exception)), results
+        assert all(isinstance(r, ValidationError) for r in results if isinstance(r, Exception)), (
+            results
+        )
         assert User.objects.filter(email=email).count() == 1
-        assert Membership.objects.filter(user__email=email).count() == 1  # one first tenant, not four
+        assert (
+            Membership.objects.filter(user__email=email).count() == 1
+        )  # one first tenant, not four

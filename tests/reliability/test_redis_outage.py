@@ -43,9 +43,14 @@ def test_admin_logs_in_browses_invites_and_resends_while_redis_is_down(
     admin = factories.AdminMembershipFactory(tenant=tenant).user
     with caplog.at_level(logging.WARNING):
         # log in (the failed-log-in limits fail open; the session is stored in the database)
-        response = client.post(reverse("accounts:login"), {"username": admin.email, "password": TEST_PASSWORD})
+        response = client.post(
+            reverse("accounts:login"), {"username": admin.email, "password": TEST_PASSWORD}
+        )
         assert response.status_code == 302
-        assert client.get(reverse("members:list", kwargs={"tenant_id": tenant.public_id})).status_code == 200
+        assert (
+            client.get(reverse("members:list", kwargs={"tenant_id": tenant.public_id})).status_code
+            == 200
+        )
 
         # invite: saved, success shown, the send left for the sweep
         with django_capture_on_commit_callbacks(execute=True):
@@ -62,10 +67,12 @@ def test_admin_logs_in_browses_invites_and_resends_while_redis_is_down(
         # resend: the hourly limit fails open too
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                reverse("tenant_invitations:resend", kwargs={"tenant_id": tenant.public_id, "pk": invitation.pk})
+                reverse(
+                    "tenant_invitations:resend",
+                    kwargs={"tenant_id": tenant.public_id, "pk": invitation.pk},
+                )
             )
         assert response.status_code == 302
 
     assert "failing open" in caplog.text
     assert "left for the outbox sweep" in caplog.text
-

@@ -50,7 +50,10 @@ def log_in(client, email, password, **extra):
 
 
 def test_tenth_failed_login_locks_the_account_even_for_the_right_password(client, user, settings):
-    assert settings.LOGIN_FAILURES_PER_ACCOUNT == 10 and settings.LOGIN_FAILURE_WINDOW_SECONDS == 15 * 60
+    assert (
+        settings.LOGIN_FAILURES_PER_ACCOUNT == 10
+        and settings.LOGIN_FAILURE_WINDOW_SECONDS == 15 * 60
+    )
     for _ in range(10):
         assert log_in(client, user.email, "wrong password").status_code == 200
 
@@ -62,7 +65,9 @@ def test_tenth_failed_login_locks_the_account_even_for_the_right_password(client
     assert not signed_in(client)
 
 
-def test_failed_logins_are_counted_per_account_whatever_the_case_of_the_email(client, user, settings):
+def test_failed_logins_are_counted_per_account_whatever_the_case_of_the_email(
+    client, user, settings
+):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
     for typed in (user.email.upper(), f"  {user.email}", user.email.title()):
         log_in(client, typed, "wrong password")
@@ -87,7 +92,9 @@ def test_failures_from_one_address_are_limited_across_accounts(client, settings)
     assert log_in(client, victim.email, TEST_PASSWORD, REMOTE_ADDR="203.0.113.7").status_code == 429
     assert not signed_in(client)
     # the same account from another address is still served
-    assert log_in(client, victim.email, TEST_PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 302
+    assert (
+        log_in(client, victim.email, TEST_PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 302
+    )
 
 
 def test_the_right_password_clears_the_accounts_count(client, user, settings):
@@ -107,7 +114,9 @@ def test_login_page_itself_stays_available_while_locked(client, user, settings):
     assert client.get(LOGIN_URL).status_code == 200
 
 
-def test_login_limits_fail_open_with_a_warning_while_the_cache_is_down(client, user, settings, caplog):
+def test_login_limits_fail_open_with_a_warning_while_the_cache_is_down(
+    client, user, settings, caplog
+):
     settings.CACHES = DOWN_CACHE
     settings.LOGIN_FAILURES_PER_ACCOUNT = 2
     with caplog.at_level(logging.WARNING, logger="console.ratelimit"):
@@ -154,9 +163,14 @@ def test_default_daily_limits_leave_room_for_a_full_submission(settings):
     assert 1 <= settings.INVITATIONS_PER_ADDRESS_PER_DAY <= 10
 
 
-def test_inviter_past_the_daily_limit_gets_429_and_nothing_is_created_or_sent(inviting_client, settings, mailoutbox):
+def test_inviter_past_the_daily_limit_gets_429_and_nothing_is_created_or_sent(
+    inviting_client, settings, mailoutbox
+):
     settings.INVITATIONS_PER_INVITER_PER_DAY = 3
-    assert invite(inviting_client, inviting_client.tenant, "a@example.com b@example.com").status_code == 302
+    assert (
+        invite(inviting_client, inviting_client.tenant, "a@example.com b@example.com").status_code
+        == 302
+    )
     mailoutbox.clear()
 
     response = invite(inviting_client, inviting_client.tenant, "c@example.com d@example.com")
@@ -169,7 +183,9 @@ def test_inviter_past_the_daily_limit_gets_429_and_nothing_is_created_or_sent(in
     assert invite(inviting_client, inviting_client.tenant, "c@example.com").status_code == 302
 
 
-def test_tenant_past_the_daily_limit_gets_429_whoever_invites(inviting_client, settings, mailoutbox):
+def test_tenant_past_the_daily_limit_gets_429_whoever_invites(
+    inviting_client, settings, mailoutbox
+):
     settings.INVITATIONS_PER_TENANT_PER_DAY = 2
     tenant = inviting_client.tenant
     invite(inviting_client, tenant, "a@example.com b@example.com")
@@ -186,10 +202,15 @@ def test_tenant_past_the_daily_limit_gets_429_whoever_invites(inviting_client, s
 
 def test_an_address_invited_too_often_across_tenants_is_refused_by_name(settings, mailoutbox):
     settings.INVITATIONS_PER_ADDRESS_PER_DAY = 2
-    memberships = [factories.AdminMembershipFactory(tenant__member_limit_override=10) for _ in range(3)]
+    memberships = [
+        factories.AdminMembershipFactory(tenant__member_limit_override=10) for _ in range(3)
+    ]
     for membership in memberships[:2]:
         invitation_create_bulk(
-            tenant=membership.tenant, inviter=membership.user, emails=["Victim@Example.com"], role=Role.COLLABORATOR
+            tenant=membership.tenant,
+            inviter=membership.user,
+            emails=["Victim@Example.com"],
+            role=Role.COLLABORATOR,
         )
     mailoutbox.clear()
 
@@ -208,11 +229,19 @@ def test_an_address_invited_too_often_across_tenants_is_refused_by_name(settings
 
 def test_a_refused_submission_counts_nothing_against_the_limits(inviting_client, settings):
     settings.INVITATIONS_PER_INVITER_PER_DAY = 2
-    assert invite(inviting_client, inviting_client.tenant, "a@example.com not-an-email").status_code == 400
-    assert invite(inviting_client, inviting_client.tenant, "a@example.com b@example.com").status_code == 302
+    assert (
+        invite(inviting_client, inviting_client.tenant, "a@example.com not-an-email").status_code
+        == 400
+    )
+    assert (
+        invite(inviting_client, inviting_client.tenant, "a@example.com b@example.com").status_code
+        == 302
+    )
 
 
-def test_daily_limits_fail_open_with_a_warning_while_the_cache_is_down(inviting_client, settings, caplog, mailoutbox):
+def test_daily_limits_fail_open_with_a_warning_while_the_cache_is_down(
+    inviting_client, settings, caplog, mailoutbox
+):
     settings.CACHES = DOWN_CACHE
     settings.INVITATIONS_PER_INVITER_PER_DAY = 1
     with caplog.at_level(logging.WARNING, logger="console.ratelimit"):

@@ -23,11 +23,24 @@ from tests.factories import TEST_PASSWORD
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 PRODUCTION_SETTINGS = [
-    "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SECURE_HSTS_SECONDS",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE",
-    "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY",
-    "CSRF_COOKIE_SAMESITE", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
-    "SECURE_CROSS_ORIGIN_OPENER_POLICY", "X_FRAME_OPTIONS", "CONTENT_SECURITY_POLICY", "SESSION_ENGINE",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SAMESITE",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "X_FRAME_OPTIONS",
+    "CONTENT_SECURITY_POLICY",
+    "SESSION_ENGINE",
 ]
 TEMPLATES = ROOT / "templates"
 
@@ -39,7 +52,12 @@ def production():
         f"print(json.dumps({{name: getattr(s, name) for name in {PRODUCTION_SETTINGS!r}}}))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
@@ -74,7 +92,10 @@ def test_production_settings_are_https_only_with_a_year_of_hsts(production):
     assert production["DEBUG"] is False
     assert production["SECURE_SSL_REDIRECT"] is True
     assert production["SECURE_HSTS_SECONDS"] >= 365 * 24 * 60 * 60
-    assert production["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and production["SECURE_HSTS_PRELOAD"] is True
+    assert (
+        production["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+        and production["SECURE_HSTS_PRELOAD"] is True
+    )
     # Behind a TLS-terminating proxy, only its X-Forwarded-Proto says "https".
     assert production["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
 

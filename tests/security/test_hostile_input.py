@@ -25,7 +25,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from console.accounts.models import User
 from invitations import tasks
@@ -46,7 +48,16 @@ HYPOTHESIS = hypothesis_settings(
 )
 SCRIPT = "<script>alert(1)</script>"
 # The headers of an invitation email, each once: nothing a name can add to.
-MESSAGE_HEADERS = ["Content-Type", "MIME-Version", "Subject", "From", "To", "Reply-To", "Date", "Message-ID"]
+MESSAGE_HEADERS = [
+    "Content-Type",
+    "MIME-Version",
+    "Subject",
+    "From",
+    "To",
+    "Reply-To",
+    "Date",
+    "Message-ID",
+]
 ATTRIBUTE_BREAKOUT = '"><img src=x onerror=alert(1)>'
 
 
@@ -113,7 +124,10 @@ def test_a_one_megabyte_body_is_refused_with_413(admin_client, tenant, mailoutbo
 
 def test_thousands_of_form_fields_are_refused_with_400(admin_client, tenant, mailoutbox):
     before = snapshot()
-    fields = {f"field{i}": "x" for i in range(5000)} | {"emails": "ana@example.com", "role": Role.COLLABORATOR}
+    fields = {f"field{i}": "x" for i in range(5000)} | {
+        "emails": "ana@example.com",
+        "role": Role.COLLABORATOR,
+    }
     response = admin_client.post(invite_url(tenant), fields)
     assert response.status_code == 400
     assert snapshot() == before and mailoutbox == []
@@ -143,13 +157,15 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize("address", MALFORMED)
-def test_malformed_address_is_named_and_nothing_is_created(admin_client, tenant, mailoutbox, address):
+def test_malformed_address_is_named_and_nothing_is_created(
+    admin_client, tenant, mailoutbox, address
+):
     before = snapshot()
 
     response = post_invite(admin_client, tenant, f"good@example.com, {address}")
 
     assert response.status_code == 400
-    assert f"is not an email address" in response.content.decode()
+    assert "is not an email address" in response.content.decode()
     assert snapshot() == before and mailoutbox == []
 
 
@@ -166,7 +182,9 @@ def test_idn_domain_is_accepted_stored_as_typed_and_delivered_to_its_punycode_fo
 ):
     smtp_settings(settings, smtp_sink)
     with django_capture_on_commit_callbacks(execute=True):
-        [invitation] = invitation_create_bulk(tenant=tenant, inviter=admin, emails=["Ana@Bücher.Example"], role=Role.COLLABORATOR)
+        [invitation] = invitation_create_bulk(
+            tenant=tenant, inviter=admin, emails=["Ana@Bücher.Example"], role=Role.COLLABORATOR
+        )
 
     assert invitation.email == "ana@bücher.example"
     smtp_sink.wait_for(1)
@@ -225,7 +243,9 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("name", INJECTIONS)
-def test_line_breaks_in_names_never_reach_email_headers(tenant, settings, smtp_sink, django_capture_on_commit_callbacks, name):
+def test_line_breaks_in_names_never_reach_email_headers(
+    tenant, settings, smtp_sink, django_capture_on_commit_callbacks, name
+):
     # given an inviter and a tenant whose names try to start new headers
     smtp_settings(settings, smtp_sink)
     Tenant.objects.filter(pk=tenant.pk).update(name=f"Acme {name}")
@@ -233,7 +253,9 @@ def test_line_breaks_in_names_never_reach_email_headers(tenant, settings, smtp_s
     inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=name).user
 
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_create_bulk(tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+        )
 
     # then the real SMTP server saw one recipient and only the headers we write
     smtp_sink.wait_for(1)
@@ -297,12 +319,16 @@ def test_script_in_tenant_and_user_names_is_escaped_on_every_page(client, payloa
     assert payload not in page and "&lt;" in page
 
 
-def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(db, smtp_sink, settings, django_capture_on_commit_callbacks):
+def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(
+    db, smtp_sink, settings, django_capture_on_commit_callbacks
+):
     smtp_settings(settings, smtp_sink)
     tenant = factories.TenantFactory(name=SCRIPT, member_limit_override=10)
     inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=ATTRIBUTE_BREAKOUT).user
     with django_capture_on_commit_callbacks(execute=True):
-        invitation_create_bulk(tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+        )
     [message] = smtp_sink.wait_for(1)
     html = message.get_body(("html",)).get_content()
     assert SCRIPT not in html and ATTRIBUTE_BREAKOUT not in html
@@ -400,7 +426,10 @@ def test_token_for_another_email_is_403_naming_the_invited_address(client, invit
 def test_odd_tokens_are_404_not_errors(invitee_client, invitation, token):
     before = snapshot()
     response = visit(invitee_client, token)
-    assert response.status_code in {404, 200}  # "review" is the review page itself: no invitation there
+    assert response.status_code in {
+        404,
+        200,
+    }  # "review" is the review page itself: no invitation there
     assert response.status_code == 404 or "Accept invitation" not in response.content.decode()
     assert snapshot() == before
 
@@ -418,24 +447,54 @@ def test_random_tokens_never_open_an_invitation(client, token):
 
 def _csrf_cases():
     return {
-        "invite": lambda w: (tenant_url("tenant_invitations:invite", w["tenant"]), {"emails": "x@example.com", "role": "collaborator"}),
-        "resend": lambda w: (tenant_url("tenant_invitations:resend", w["tenant"], pk=w["invitation"].pk), {}),
-        "revoke": lambda w: (tenant_url("tenant_invitations:revoke", w["tenant"], pk=w["invitation"].pk), {}),
-        "rename": lambda w: (tenant_url("tenant_settings:settings", w["tenant"]), {"name": "Hijacked"}),
-        "delete tenant": lambda w: (tenant_url("tenant_settings:delete", w["tenant"]), {"confirm_name": w["tenant"].name}),
-        "change role": lambda w: (tenant_url("members:change_role", w["tenant"], pk=w["member"].pk), {"role": "admin"}),
-        "remove member": lambda w: (tenant_url("members:remove", w["tenant"], pk=w["member"].pk), {}),
+        "invite": lambda w: (
+            tenant_url("tenant_invitations:invite", w["tenant"]),
+            {"emails": "x@example.com", "role": "collaborator"},
+        ),
+        "resend": lambda w: (
+            tenant_url("tenant_invitations:resend", w["tenant"], pk=w["invitation"].pk),
+            {},
+        ),
+        "revoke": lambda w: (
+            tenant_url("tenant_invitations:revoke", w["tenant"], pk=w["invitation"].pk),
+            {},
+        ),
+        "rename": lambda w: (
+            tenant_url("tenant_settings:settings", w["tenant"]),
+            {"name": "Hijacked"},
+        ),
+        "delete tenant": lambda w: (
+            tenant_url("tenant_settings:delete", w["tenant"]),
+            {"confirm_name": w["tenant"].name},
+        ),
+        "change role": lambda w: (
+            tenant_url("members:change_role", w["tenant"], pk=w["member"].pk),
+            {"role": "admin"},
+        ),
+        "remove member": lambda w: (
+            tenant_url("members:remove", w["tenant"], pk=w["member"].pk),
+            {},
+        ),
         "leave": lambda w: (tenant_url("members:leave", w["tenant"]), {}),
-        "create tenant": lambda w: (reverse("tenants:create"), {"name": "Forged", "type": "development"}),
+        "create tenant": lambda w: (
+            reverse("tenants:create"),
+            {"name": "Forged", "type": "development"},
+        ),
         "hide checklist": lambda w: (tenant_url("onboarding:hide_checklist", w["tenant"]), {}),
         "logout": lambda w: (reverse("accounts:logout"), {}),
     }
 
 
 @pytest.mark.parametrize("action", list(_csrf_cases()))
-def test_a_post_without_csrf_token_is_403_and_changes_nothing(tenant, admin, invitation, mailoutbox, action):
+def test_a_post_without_csrf_token_is_403_and_changes_nothing(
+    tenant, admin, invitation, mailoutbox, action
+):
     factories.AdminMembershipFactory(tenant=tenant)  # so that leaving would otherwise succeed
-    world = {"tenant": tenant, "invitation": invitation, "member": factories.MembershipFactory(tenant=tenant)}
+    world = {
+        "tenant": tenant,
+        "invitation": invitation,
+        "member": factories.MembershipFactory(tenant=tenant),
+    }
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
     before = snapshot()
@@ -460,7 +519,9 @@ def test_accepting_without_csrf_token_is_403(invitation):
 
 def test_logging_in_without_csrf_token_is_403(user):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
 
@@ -474,7 +535,11 @@ def _method_cases():
         handled = handled_methods(name, callback)
         view_class = getattr(callback, "view_class", None)
         for method in ("get", "post", "put", "patch", "delete"):
-            implemented = method in handled or (view_class and method in view_class.http_method_names and hasattr(view_class, method))
+            implemented = method in handled or (
+                view_class
+                and method in view_class.http_method_names
+                and hasattr(view_class, method)
+            )
             if not implemented:
                 cases.append(pytest.param(name, route, method, id=f"{name}-{method}"))
     return cases
@@ -487,16 +552,25 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         kwargs["tenant_id"] = tenant.public_id
     if "<int:pk>" in route:
         kwargs["pk"] = invitation.pk if "invitation" in name else member.pk
-    for key, value in {"<uidb64>": "MQ", "<token>": "t", "<str:token>": "t", "<slug:link>": "community"}.items():
+    for key, value in {
+        "<uidb64>": "MQ",
+        "<token>": "t",
+        "<str:token>": "t",
+        "<slug:link>": "community",
+    }.items():
         if key in route:
             kwargs[key.strip("<>").split(":")[-1]] = value
     return reverse(name, kwargs=kwargs or None)
 
 
 @pytest.mark.parametrize(("name", "route", "method"), _method_cases())
-def test_methods_a_url_does_not_handle_are_405_and_change_nothing(client, tenant, admin, invitation, name, route, method):
+def test_methods_a_url_does_not_handle_are_405_and_change_nothing(
+    client, tenant, admin, invitation, name, route, method
+):
     member = factories.MembershipFactory(tenant=tenant)
-    invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin, email=admin.email)  # joinable by admin
+    invitation = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, email=admin.email
+    )  # joinable by admin
     if name not in {"accounts:signup", "accounts:login"}:  # those send signed-in visitors on first
         client.force_login(admin)
     before = snapshot()
@@ -506,7 +580,10 @@ def test_methods_a_url_does_not_handle_are_405_and_change_nothing(client, tenant
     if name == "accounts:password_reset_confirm":
         # Django's view checks the link before the method: a bad link is the
         # "no longer works" page whatever the method, and nothing is set.
-        assert response.status_code == 200 and "This reset link no longer works" in response.content.decode()
+        assert (
+            response.status_code == 200
+            and "This reset link no longer works" in response.content.decode()
+        )
     else:
         assert response.status_code == 405
     assert snapshot() == before
@@ -525,7 +602,9 @@ def test_an_unknown_role_is_refused_and_nothing_is_created(admin_client, tenant,
 def test_changing_a_role_to_an_unknown_one_changes_nothing(admin_client, tenant):
     member = factories.MembershipFactory(tenant=tenant)
     before = snapshot()
-    response = admin_client.post(tenant_url("members:change_role", tenant, pk=member.pk), {"role": "superuser"}, follow=True)
+    response = admin_client.post(
+        tenant_url("members:change_role", tenant, pk=member.pk), {"role": "superuser"}, follow=True
+    )
     assert "Choose Admin or Collaborator." in response.content.decode()
     assert snapshot() == before
 
@@ -545,7 +624,9 @@ def test_ids_past_the_integer_range_are_404_not_errors(admin_client, tenant):
     assert admin_client.post(reverse("invitations:join", kwargs={"pk": huge})).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["page=-1", "page=abc", f"page={10**30}", "status=%3Cscript%3E", "page=1%00"])
+@pytest.mark.parametrize(
+    "query", ["page=-1", "page=abc", f"page={10**30}", "status=%3Cscript%3E", "page=1%00"]
+)
 def test_hostile_list_parameters_show_a_page_not_an_error(admin_client, tenant, query):
     for name in ("members:list", "tenant_invitations:list"):
         response = admin_client.get(f"{tenant_url(name, tenant)}?{query}")
@@ -553,28 +634,44 @@ def test_hostile_list_parameters_show_a_page_not_an_error(admin_client, tenant, 
         assert "<script>" not in response.content.decode()
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"],
+)
 def test_log_in_never_redirects_off_site(client, user, next_url):
     response = client.post(
-        f"{reverse('accounts:login')}?next={quote(next_url)}", {"username": user.email, "password": TEST_PASSWORD}
+        f"{reverse('accounts:login')}?next={quote(next_url)}",
+        {"username": user.email, "password": TEST_PASSWORD},
     )
     assert response.status_code == 302
-    assert "evil.example" not in response["Location"] and not response["Location"].startswith("javascript")
+    assert "evil.example" not in response["Location"] and not response["Location"].startswith(
+        "javascript"
+    )
 
 
 def test_a_forged_host_header_is_refused_and_sends_no_reset_email(client, user, mailoutbox):
-    response = client.post(reverse("accounts:password_reset"), {"email": user.email}, HTTP_HOST="evil.example")
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": user.email}, HTTP_HOST="evil.example"
+    )
     assert response.status_code == 400
     assert mailoutbox == []
 
 
 def test_an_unknown_checklist_link_is_404_and_records_nothing(admin_client, tenant):
     before = snapshot()
-    assert admin_client.get(tenant_url("onboarding:follow", tenant, link="javascript-alert")).status_code == 404
+    assert (
+        admin_client.get(
+            tenant_url("onboarding:follow", tenant, link="javascript-alert")
+        ).status_code
+        == 404
+    )
     assert snapshot() == before
 
 
 def test_the_send_task_given_a_hostile_id_does_nothing(db, mailoutbox):
     for hostile in (-1, 0, 2**63 - 1):
         assert tasks.send_invitation_email.apply(args=[hostile]).get() == "skipped"
-    assert mailoutbox == [] and not Invitation.objects.filter(email_status=EmailStatus.SENDING).exists()
+    assert (
+        mailoutbox == []
+        and not Invitation.objects.filter(email_status=EmailStatus.SENDING).exists()
+    )

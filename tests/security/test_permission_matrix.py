@@ -58,7 +58,9 @@ def world(db):
     tenant = factories.TenantFactory(name="Secret Tenant", member_limit_override=50)
     admin = factories.AdminMembershipFactory(tenant=tenant)
     other = factories.AdminMembershipFactory(tenant__name="Other Tenant")
-    pending = factories.InvitationFactory(tenant=tenant, invited_by=admin.user, email="invitee@example.com")
+    pending = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin.user, email="invitee@example.com"
+    )
     return World(
         tenant=tenant,
         admin=admin,
@@ -66,7 +68,9 @@ def world(db):
         collaborator=factories.MembershipFactory(tenant=tenant),
         target=factories.MembershipFactory(tenant=tenant),
         pending=pending,
-        revoked=factories.InvitationFactory(tenant=tenant, invited_by=admin.user, status=InvitationStatus.REVOKED),
+        revoked=factories.InvitationFactory(
+            tenant=tenant, invited_by=admin.user, status=InvitationStatus.REVOKED
+        ),
         invitee=factories.UserFactory(email="invitee@example.com"),
         outsider=other.user,
         other_tenant=other.tenant,
@@ -80,9 +84,17 @@ def snapshot() -> tuple:
     return (
         sorted(Tenant.objects.values_list("pk", "name", "type", "plan", "member_limit_override")),
         sorted(Membership.objects.values_list("pk", "tenant_id", "user_id", "role")),
-        sorted(Invitation.objects.values_list("pk", "tenant_id", "email", "role", "status", "token_hash", "email_status")),
+        sorted(
+            Invitation.objects.values_list(
+                "pk", "tenant_id", "email", "role", "status", "token_hash", "email_status"
+            )
+        ),
         sorted(User.objects.values_list("pk", "email", "name", "segment", "password", "is_active")),
-        sorted(ChecklistState.objects.values_list("pk", "user_id", "tenant_id", "hidden", "community_joined_at")),
+        sorted(
+            ChecklistState.objects.values_list(
+                "pk", "user_id", "tenant_id", "hidden", "community_joined_at"
+            )
+        ),
     )
 
 
@@ -136,7 +148,9 @@ def t(name: str, **kwargs):
 
 
 def t_pk(name: str, attribute: str):
-    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, "pk": getattr(w, attribute).pk})
+    return lambda w: reverse(
+        name, kwargs={"tenant_id": w.tenant.public_id, "pk": getattr(w, attribute).pk}
+    )
 
 
 def plain(name: str, **kwargs):
@@ -156,15 +170,28 @@ class Case:
     prepare: object = None  # (client, World) -> None
 
 
-NEW_ACCOUNT = {"name": "New Person", "email": "new-person@example.com", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD}
+NEW_ACCOUNT = {
+    "name": "New Person",
+    "email": "new-person@example.com",
+    "password1": TEST_PASSWORD,
+    "password2": TEST_PASSWORD,
+}
 
 # {url name: {method: Case}}
 MATRIX = {
-    "home": {"get": Case(plain("home"), {**everyone(Expect(302)), "anonymous": LOGIN, "invitee": Expect(200)})},
+    "home": {
+        "get": Case(
+            plain("home"), {**everyone(Expect(302)), "anonymous": LOGIN, "invitee": Expect(200)}
+        )
+    },
     "healthz": {"get": Case(plain("healthz"), everyone(Expect(200)))},
     "accounts:signup": {
         "get": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(200))),
-        "post": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(302, writes=True)), lambda w: NEW_ACCOUNT),
+        "post": Case(
+            plain("accounts:signup"),
+            signed_out_only(anonymous=Expect(302, writes=True)),
+            lambda w: NEW_ACCOUNT,
+        ),
     },
     "accounts:login": {
         "get": Case(plain("accounts:login"), signed_out_only(anonymous=Expect(200))),
@@ -177,19 +204,30 @@ MATRIX = {
     "accounts:logout": {"post": Case(plain("accounts:logout"), everyone(Expect(302)))},
     "accounts:password_reset": {
         "get": Case(plain("accounts:password_reset"), everyone(Expect(200))),
-        "post": Case(plain("accounts:password_reset"), everyone(Expect(302)), lambda w: {"email": w.invitee.email}),
+        "post": Case(
+            plain("accounts:password_reset"),
+            everyone(Expect(302)),
+            lambda w: {"email": w.invitee.email},
+        ),
     },
-    "accounts:password_reset_done": {"get": Case(plain("accounts:password_reset_done"), everyone(Expect(200)))},
+    "accounts:password_reset_done": {
+        "get": Case(plain("accounts:password_reset_done"), everyone(Expect(200)))
+    },
     "accounts:password_reset_confirm": {
         # A forged link shows the "invalid link" page and sets no password.
-        "get": Case(plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"), everyone(Expect(200))),
+        "get": Case(
+            plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"),
+            everyone(Expect(200)),
+        ),
         "post": Case(
             plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"),
             everyone(Expect(200)),
             lambda w: {"new_password1": "Another-passw0rd!", "new_password2": "Another-passw0rd!"},
         ),
     },
-    "accounts:password_reset_complete": {"get": Case(plain("accounts:password_reset_complete"), everyone(Expect(200)))},
+    "accounts:password_reset_complete": {
+        "get": Case(plain("accounts:password_reset_complete"), everyone(Expect(200)))
+    },
     "tenants:create": {
         "get": Case(plain("tenants:create"), {**everyone(Expect(200)), "anonymous": LOGIN}),
         "post": Case(
@@ -199,7 +237,9 @@ MATRIX = {
         ),
     },
     "onboarding:get_started": {
-        "get": Case(t("onboarding:get_started"), tenant_page(collaborator=Expect(200), admin=Expect(200))),
+        "get": Case(
+            t("onboarding:get_started"), tenant_page(collaborator=Expect(200), admin=Expect(200))
+        ),
         "post": Case(
             t("onboarding:get_started"),
             tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
@@ -207,16 +247,27 @@ MATRIX = {
         ),
     },
     "onboarding:hide_checklist": {
-        "post": Case(t("onboarding:hide_checklist"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+        "post": Case(
+            t("onboarding:hide_checklist"),
+            tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
+        ),
     },
     "onboarding:show_checklist": {
-        "post": Case(t("onboarding:show_checklist"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+        "post": Case(
+            t("onboarding:show_checklist"),
+            tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
+        ),
     },
     "onboarding:follow": {
-        "get": Case(t("onboarding:follow", link="community"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+        "get": Case(
+            t("onboarding:follow", link="community"),
+            tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
+        ),
     },
     "tenant_settings:settings": {
-        "get": Case(t("tenant_settings:settings"), tenant_page(collaborator=Expect(200), admin=Expect(200))),
+        "get": Case(
+            t("tenant_settings:settings"), tenant_page(collaborator=Expect(200), admin=Expect(200))
+        ),
         "post": Case(
             t("tenant_settings:settings"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
@@ -231,11 +282,18 @@ MATRIX = {
         ),
     },
     "tenant_settings:billing": {
-        "get": Case(t("tenant_settings:billing"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "get": Case(
+            t("tenant_settings:billing"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+        ),
     },
-    "members:list": {"get": Case(t("members:list"), tenant_page(collaborator=Expect(200), admin=Expect(200)))},
+    "members:list": {
+        "get": Case(t("members:list"), tenant_page(collaborator=Expect(200), admin=Expect(200)))
+    },
     "members:leave": {
-        "post": Case(t("members:leave"), tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True))),
+        "post": Case(
+            t("members:leave"),
+            tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302, writes=True)),
+        ),
     },
     "members:change_role": {
         "post": Case(
@@ -245,10 +303,16 @@ MATRIX = {
         ),
     },
     "members:remove": {
-        "post": Case(t_pk("members:remove", "target"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+        "post": Case(
+            t_pk("members:remove", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+        ),
     },
     "members:transfer": {
-        "get": Case(t_pk("members:transfer", "target"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "get": Case(
+            t_pk("members:transfer", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+        ),
         "post": Case(
             t_pk("members:transfer", "target"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
@@ -256,10 +320,14 @@ MATRIX = {
         ),
     },
     "tenant_invitations:list": {
-        "get": Case(t("tenant_invitations:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "get": Case(
+            t("tenant_invitations:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+        ),
     },
     "tenant_invitations:invite": {
-        "get": Case(t("tenant_invitations:invite"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "get": Case(
+            t("tenant_invitations:invite"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+        ),
         "post": Case(
             t("tenant_invitations:invite"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
@@ -274,19 +342,35 @@ MATRIX = {
         ),
     },
     "tenant_invitations:resend": {
-        "post": Case(t_pk("tenant_invitations:resend", "pending"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+        "post": Case(
+            t_pk("tenant_invitations:resend", "pending"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+        ),
     },
     "tenant_invitations:revoke": {
-        "post": Case(t_pk("tenant_invitations:revoke", "pending"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+        "post": Case(
+            t_pk("tenant_invitations:revoke", "pending"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+        ),
     },
     "tenant_invitations:delete": {
-        "post": Case(t_pk("tenant_invitations:delete", "revoked"), tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True))),
+        "post": Case(
+            t_pk("tenant_invitations:delete", "revoked"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+        ),
     },
     "invitations:open": {
-        "get": Case(lambda w: reverse("invitations:open", kwargs={"token": invitation_link_token(w.pending)}), everyone(Expect(302))),
+        "get": Case(
+            lambda w: reverse(
+                "invitations:open", kwargs={"token": invitation_link_token(w.pending)}
+            ),
+            everyone(Expect(302)),
+        ),
     },
     "invitations:review": {
-        "get": Case(plain("invitations:review"), everyone(Expect(200)), prepare=open_invitation_link),
+        "get": Case(
+            plain("invitations:review"), everyone(Expect(200)), prepare=open_invitation_link
+        ),
         "post": Case(
             plain("invitations:review"),
             # Signed in as anyone but the invitee: 403 naming the invited address.
@@ -294,7 +378,11 @@ MATRIX = {
             prepare=open_invitation_link,
         ),
     },
-    "invitations:sign_out": {"post": Case(plain("invitations:sign_out"), everyone(Expect(302)), prepare=open_invitation_link)},
+    "invitations:sign_out": {
+        "post": Case(
+            plain("invitations:sign_out"), everyone(Expect(302)), prepare=open_invitation_link
+        )
+    },
     "invitations:join": {
         "post": Case(
             lambda w: reverse("invitations:join", kwargs={"pk": w.pending.pk}),
@@ -326,7 +414,9 @@ def handled_methods(name: str, callback) -> set[str]:
     view_class = getattr(callback, "view_class", None)
     if view_class is None:
         return FUNCTION_VIEW_METHODS.get(name, {"get", "post"})
-    return {m for m in ("get", "post") if m in view_class.http_method_names and hasattr(view_class, m)}
+    return {
+        m for m in ("get", "post") if m in view_class.http_method_names and hasattr(view_class, m)
+    }
 
 
 def test_every_url_and_method_has_expectations():
@@ -368,7 +458,9 @@ def test_permission_matrix(client, world, name, method, role, mailoutbox):
         # Existence not revealed. (The invitee's page does name the tenant: their
         # own pending invitation to it is listed with "Join".)
         assert world.tenant.name not in response.content.decode()
-    if expect.status == 403 and "t/<str:tenant_id>" in next(r for n, r, _ in console_patterns() if n == name):
+    if expect.status == 403 and "t/<str:tenant_id>" in next(
+        r for n, r, _ in console_patterns() if n == name
+    ):
         assert "You don’t have access to this page" in response.content.decode()
     if expect.writes:
         assert snapshot() != before
@@ -389,15 +481,25 @@ IDOR = [
 ]
 
 
-@pytest.mark.parametrize(("name", "method", "attribute", "data"), IDOR, ids=[f"{n}-{m}" for n, m, _, _ in IDOR])
-def test_another_tenants_ids_under_ones_own_tenant_are_404(client, world, name, method, attribute, data, mailoutbox):
+@pytest.mark.parametrize(
+    ("name", "method", "attribute", "data"), IDOR, ids=[f"{n}-{m}" for n, m, _, _ in IDOR]
+)
+def test_another_tenants_ids_under_ones_own_tenant_are_404(
+    client, world, name, method, attribute, data, mailoutbox
+):
     # given the admin of the world's tenant who learned ids of the other tenant
     client.force_login(world.admin.user)
-    if name == "tenant_invitations:delete":  # deletable in its own tenant: only the scoping refuses it
-        Invitation.objects.filter(pk=world.other_invitation.pk).update(status=InvitationStatus.REVOKED)
+    if (
+        name == "tenant_invitations:delete"
+    ):  # deletable in its own tenant: only the scoping refuses it
+        Invitation.objects.filter(pk=world.other_invitation.pk).update(
+            status=InvitationStatus.REVOKED
+        )
     before = snapshot()
 
-    url = reverse(name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk})
+    url = reverse(
+        name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk}
+    )
     response = getattr(client, method)(url, data)
 
     assert response.status_code == 404
@@ -438,6 +540,8 @@ def test_outsider_using_their_own_ids_under_the_victims_tenant_is_404(client, wo
     client.force_login(world.outsider)
     before = snapshot()
     for name, attribute in [("members:remove", "target"), ("tenant_invitations:revoke", "pending")]:
-        url = reverse(name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk})
+        url = reverse(
+            name, kwargs={"tenant_id": world.tenant.public_id, "pk": getattr(world, attribute).pk}
+        )
         assert client.post(url).status_code == 404
     assert snapshot() == before

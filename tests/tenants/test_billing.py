@@ -20,7 +20,9 @@ def figures(response) -> dict[str, str]:
     """The billing page's <dt>/<dd> pairs as text."""
     html = response.content.decode()
     pairs = re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", html, re.S)
-    return {re.sub(r"<[^>]+>", "", dt).strip(): re.sub(r"<[^>]+>", "", dd).strip() for dt, dd in pairs}
+    return {
+        re.sub(r"<[^>]+>", "", dt).strip(): re.sub(r"<[^>]+>", "", dd).strip() for dt, dd in pairs
+    }
 
 
 def tenant_with_members(client, count: int, **traits):
@@ -118,7 +120,13 @@ def test_anonymous_is_sent_to_login(client, tenant):
         ({"member_limit_override": 10}, 10, 10),
         ({"pro": True, "member_limit_override": 5}, 5, None),
     ],
-    ids=["development", "production free", "pro", "development raised by an operator", "pro raised"],
+    ids=[
+        "development",
+        "production free",
+        "pro",
+        "development raised by an operator",
+        "pro raised",
+    ],
 )
 def test_member_limit_per_tenant_type(traits, included, limit):
     tenant = factories.TenantFactory.build(**traits)

@@ -52,7 +52,9 @@ class Command(BaseCommand):
             itertools.chain(
                 [Membership(user=admin, tenant=big, role=Role.ADMIN)],
                 (
-                    Membership(user=user, tenant=big, role=Role.ADMIN if i % 50 == 0 else Role.COLLABORATOR)
+                    Membership(
+                        user=user, tenant=big, role=Role.ADMIN if i % 50 == 0 else Role.COLLABORATOR
+                    )
                     for i, user in enumerate(people)
                 ),
             ),
@@ -88,7 +90,9 @@ class Command(BaseCommand):
                 email_sent_at=sent_at,
             )
 
-        Invitation.objects.bulk_create((invitation(i) for i in range(invitations)), batch_size=BATCH)
+        Invitation.objects.bulk_create(
+            (invitation(i) for i in range(invitations)), batch_size=BATCH
+        )
 
         small = Tenant.objects.bulk_create(
             (Tenant(name=f"Small tenant {i}") for i in range(tenants)), batch_size=BATCH
