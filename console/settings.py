@@ -224,6 +224,14 @@ PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", def
 # Behind a reverse proxy, the META key of the header it appends the client's
 # address to (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR is the client.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+# How many reverse proxies append to X-Forwarded-For in front of the app
+# (console.client_ip reads the entry the outermost one wrote); 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Activity log ------------------------------------------------------------
+# Entries older than this many days are purged by the beat job
+# (tenants.tasks.purge_old_activity).
+ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=400)
 
 # Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,8 +1,10 @@
 import secrets
 import string
 
+from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
+from django.utils import timezone
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -74,3 +76,111 @@ class Tenant(models.Model):
     @property
     def is_pro(self) -> bool:
         return self.type == TenantType.PRODUCTION and self.plan == Plan.PRO
+
+
+class ActorKind(models.TextChoices):
+    """Who made a change: a signed-in member, an operator in the Django admin,
+    or a job (expiry, email delivery)."""
+
+    MEMBER = "member", "Member"
+    OPERATOR = "operator", "Operator"
+    SYSTEM = "system", "System"
+
+
+class ActivityAction(models.TextChoices):
+    """The spec's list of recorded actions; the labels are what people see.
+
+    The values are stable identifiers (the CSV, the API and webhooks carry
+    them), so they are never renamed; add new ones instead.
+    """
+
+    MEMBER_JOINED = "member.joined", "Member joined"
+    ROLE_CHANGED = "member.role_changed", "Role changed"
+    MEMBER_REMOVED = "member.removed", "Member removed"
+    MEMBER_LEFT = "member.left", "Member left"
+    OWNERSHIP_TRANSFERRED = "member.ownership_transferred", "Ownership transferred"
+    INVITATION_SENT = "invitation.sent", "Invitation sent"
+    INVITATION_RESENT = "invitation.resent", "Invitation resent"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    INVITATION_DELETED = "invitation.deleted", "Invitation deleted"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_EXPIRED = "invitation.expired", "Invitation expired"
+    INVITATION_EMAIL_FAILED = "invitation.email_failed", "Invitation email failed"
+    TENANT_CREATED = "tenant.created", "Tenant created"
+    TENANT_RENAMED = "tenant.renamed", "Tenant renamed"
+    PLAN_CHANGED = "tenant.plan_changed", "Plan changed"
+    MEMBER_LIMIT_CHANGED = "tenant.member_limit_changed", "Member limit changed"
+    TWO_STEP_REQUIREMENT_CHANGED = (
+        "tenant.two_step_requirement_changed",
+        "Two-step requirement changed",
+    )
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    WEBHOOK_CREATED = "webhook.created", "Webhook created"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook changed"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+
+
+class ActivityEvent(models.Model):
+    """One entry of a tenant's activity log: who did what to whom, when, from where.
+
+    Written only through ``tenants.activity`` inside the transaction of the
+    change it describes; never edited. The actor and target users are kept as
+    nullable links (an account may be deleted later) next to a copy of their
+    email at the time, so the log still reads right afterwards. Deleting the
+    tenant deletes its log (CASCADE): the log belongs to the tenant.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="activity_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_email = models.EmailField(max_length=254, blank=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    action = models.CharField(max_length=40, choices=ActivityAction.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_email = models.EmailField(max_length=254, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "activity event"
+        # Newest first by id: ids grow with time, and the tab pages by them.
+        ordering = ["-id"]
+        indexes = [
+            # The Activity tab: a tenant's entries newest first, optionally one action.
+            models.Index("tenant", models.F("id").desc(), name="tenants_activity_page_idx"),
+            models.Index(
+                "tenant", "action", models.F("id").desc(), name="tenants_activity_action_idx"
+            ),
+            # The person filter (actor OR target): PostgreSQL ORs these two.
+            models.Index(
+                "tenant", "actor", models.F("id").desc(), name="tenants_activity_actor_idx"
+            ),
+            models.Index(
+                "tenant", "target_user", models.F("id").desc(), name="tenants_activity_target_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_action_display()} in {self.tenant_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def actor_label(self) -> str:
+        """'Operator', 'System' or the member's email at the time."""
+        if self.actor_kind == ActorKind.MEMBER:
+            return self.actor_email or "(deleted account)"
+        return self.get_actor_kind_display()

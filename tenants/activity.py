@@ -1,0 +1,129 @@
+"""The activity log's one way in: record entries inside the change's transaction.
+
+Zulip's ``RealmAuditLog`` pattern: every service that changes a tenant's
+people or settings calls one of these in the same ``transaction.atomic``
+block as the change, so there is no change without its entry and no entry
+without its change. (Model save signals are not used: they miss bulk
+updates and cannot tell *why* a row changed.)
+
+API::
+
+    activity_record(*, tenant, action, actor=None, actor_kind=None,
+                    target_user=None, target_email="", details=None, ip=None)
+        -> ActivityEvent                        # one INSERT
+
+    activity_entry(...same arguments...) -> ActivityEvent   # unsaved, for bulk
+    activity_record_bulk(*, entries) -> list[ActivityEvent] # one INSERT for all
+
+- ``actor`` is the signed-in user who acted; ``actor_kind`` defaults to
+  ``member`` when there is an actor and ``system`` when there is none. The
+  Django admin passes ``actor_kind=ActorKind.OPERATOR`` (and the operator as
+  ``actor``; the tab shows "Operator", the admin list shows who).
+- ``target_user`` / ``target_email``: on whom. The target user's email is
+  copied when no email is given, so the entry still reads right after the
+  account is deleted.
+- ``details``: small JSON, e.g. ``{"old_role": "admin", "new_role": "collaborator"}``.
+- ``ip``: the client address, which views read with ``console.client_ip``.
+
+After the rows are written, still inside the transaction, the
+``activity_recorded`` signal is sent once per call with ``events`` (a list:
+one entry for ``activity_record``, all of them for the bulk call). Receivers
+(webhook deliveries) write their rows in the same transaction, so they roll
+back with the change. Nothing here knows who listens.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
+
+# Sent with ``events: list[ActivityEvent]`` (saved, with ids) inside the
+# transaction that recorded them.
+activity_recorded = Signal()
+
+
+class ActivityOutsideTransaction(RuntimeError):
+    """An entry was recorded outside an atomic block: it could outlive a rolled-back change."""
+
+
+def _require_atomic() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise ActivityOutsideTransaction(
+            "activity_record must be called inside the change's transaction.atomic block."
+        )
+
+
+def activity_entry(
+    *,
+    tenant: Tenant,
+    action: str,
+    actor: Any = None,
+    actor_kind: str | None = None,
+    target_user: Any = None,
+    target_email: str = "",
+    details: dict | None = None,
+    ip: str | None = None,
+) -> ActivityEvent:
+    """An unsaved entry, validated; ``activity_record_bulk`` saves a list of them."""
+    if action not in ActivityAction.values:
+        raise ValueError(f"Unknown activity action: {action!r}")
+    if actor_kind is None:
+        actor_kind = ActorKind.MEMBER if actor is not None else ActorKind.SYSTEM
+    elif actor_kind not in ActorKind.values:
+        raise ValueError(f"Unknown actor kind: {actor_kind!r}")
+    if not target_email and target_user is not None:
+        target_email = target_user.email
+    return ActivityEvent(
+        tenant=tenant,
+        action=action,
+        actor=actor,
+        actor_email=actor.email if actor is not None else "",
+        actor_kind=actor_kind,
+        target_user=target_user,
+        target_email=target_email or "",
+        details=details or {},
+        ip=ip or None,
+    )
+
+
+def activity_record(
+    *,
+    tenant: Tenant,
+    action: str,
+    actor: Any = None,
+    actor_kind: str | None = None,
+    target_user: Any = None,
+    target_email: str = "",
+    details: dict | None = None,
+    ip: str | None = None,
+) -> ActivityEvent:
+    """Record one entry (one INSERT) and send ``activity_recorded``."""
+    _require_atomic()
+    event = activity_entry(
+        tenant=tenant,
+        action=action,
+        actor=actor,
+        actor_kind=actor_kind,
+        target_user=target_user,
+        target_email=target_email,
+        details=details,
+        ip=ip,
+    )
+    event.save(force_insert=True)
+    activity_recorded.send(sender=ActivityEvent, events=[event])
+    return event
+
+
+def activity_record_bulk(*, entries: Sequence[ActivityEvent]) -> list[ActivityEvent]:
+    """Record many entries built with ``activity_entry`` in one INSERT, then
+    send ``activity_recorded`` once with all of them."""
+    _require_atomic()
+    if not entries:
+        return []
+    # PostgreSQL (and SQLite >= 3.35) return the new ids from the one INSERT.
+    events = ActivityEvent.objects.bulk_create(entries)
+    activity_recorded.send(sender=ActivityEvent, events=events)
+    return events
