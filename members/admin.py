@@ -54,13 +54,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = services.membership_add(tenant=obj.tenant, user=obj.user, role=obj.role)
+            created = services.membership_add(
+                tenant=obj.tenant, user=obj.user, role=obj.role, operator=request.user
+            )
             obj.pk, obj.created_at = created.pk, created.created_at
         elif "role" in form.changed_data:
-            services.membership_change_role(membership=obj, role=obj.role)
+            services.membership_change_role(membership=obj, role=obj.role, operator=request.user)
 
     def delete_model(self, request, obj):
-        services.membership_remove(membership=obj)
+        services.membership_remove(membership=obj, operator=request.user)
 
     @admin.action(
         description="Remove selected members (each tenant keeps an admin)", permissions=["delete"]
@@ -69,7 +71,7 @@ class MembershipAdmin(admin.ModelAdmin):
         removed, refused = 0, []
         for membership in queryset.select_related("user", "tenant"):
             try:
-                services.membership_remove(membership=membership)
+                services.membership_remove(membership=membership, operator=request.user)
             except services.MembershipError:
                 refused.append(membership)
             else:

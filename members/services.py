@@ -18,7 +18,8 @@ from django.db import transaction
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
 from members.selectors import is_last_admin
-from tenants.models import Tenant
+from tenants.activity import activity_record
+from tenants.models import ActivityAction, ActorKind, Tenant
 
 LAST_ADMIN_MESSAGE = "A tenant needs at least one admin. Make another member an admin first."
 
@@ -45,13 +46,42 @@ class MemberGoneError(MembershipError):
 
 
 @transaction.atomic
-def membership_add(*, tenant, user, role: str = Role.COLLABORATOR) -> Membership:
-    """Make ``user`` a member of ``tenant`` with ``role``.
+def membership_add(
+    *,
+    tenant,
+    user,
+    role: str = Role.COLLABORATOR,
+    operator=None,
+    ip: str | None = None,
+) -> Membership:
+    """Make ``user`` a member of ``tenant`` with ``role``, recording "member joined"
+    (by the person themselves, or by ``operator`` in the Django admin).
 
     Callers that must respect the member limit (invitation acceptance) lock
     the tenant and check seats before calling this.
     """
-    return Membership.objects.create(tenant=tenant, user=user, role=role)
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.MEMBER_JOINED,
+        target_user=user,
+        details={"role": role},
+        ip=ip,
+        **_actor(None, operator, default_user=user),
+    )
+    return membership
+
+
+def _actor(actor_membership: Membership | None, operator, default_user=None) -> dict:
+    """The activity entry's actor: the acting member, else the Django admin's
+    operator, else ``default_user`` (a person acting on themselves), else System."""
+    if actor_membership is not None:
+        return {"actor": actor_membership.user, "actor_kind": ActorKind.MEMBER}
+    if operator is not None:
+        return {"actor": operator, "actor_kind": ActorKind.OPERATOR}
+    if default_user is not None:
+        return {"actor": default_user, "actor_kind": ActorKind.MEMBER}
+    return {"actor": None, "actor_kind": ActorKind.SYSTEM}
 
 
 def _lock_tenant(tenant_id: int) -> Tenant:
@@ -84,7 +114,12 @@ def _require_manager(actor_membership: Membership | None, tenant: Tenant) -> Non
 
 @transaction.atomic
 def membership_change_role(
-    *, membership: Membership, role: str, actor_membership: Membership | None = None
+    *,
+    membership: Membership,
+    role: str,
+    actor_membership: Membership | None = None,
+    operator=None,
+    ip: str | None = None,
 ) -> Membership:
     """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin."""
     if role not in Role.values:
@@ -96,14 +131,27 @@ def membership_change_role(
         return current
     if role != Role.ADMIN and is_last_admin(current):
         raise LastAdminError
+    old_role = current.role
     current.role = role
     current.save(update_fields=["role"])
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.ROLE_CHANGED,
+        target_user=current.user,
+        details={"old_role": old_role, "new_role": role},
+        ip=ip,
+        **_actor(actor_membership, operator),
+    )
     return current
 
 
 @transaction.atomic
 def membership_remove(
-    *, membership: Membership, actor_membership: Membership | None = None
+    *,
+    membership: Membership,
+    actor_membership: Membership | None = None,
+    operator=None,
+    ip: str | None = None,
 ) -> None:
     """An admin removes a member. Refuses to remove the tenant's last admin."""
     tenant = _lock_tenant(membership.tenant_id)
@@ -112,21 +160,42 @@ def membership_remove(
     if is_last_admin(current):
         raise LastAdminError
     current.delete()
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.MEMBER_REMOVED,
+        target_user=current.user,
+        details={"role": current.role},
+        ip=ip,
+        **_actor(actor_membership, operator),
+    )
 
 
 @transaction.atomic
-def membership_leave(*, membership: Membership) -> None:
+def membership_leave(*, membership: Membership, ip: str | None = None) -> None:
     """A member leaves the tenant. The last admin cannot leave."""
     tenant = _lock_tenant(membership.tenant_id)
     current = _reread(membership, tenant)
     if is_last_admin(current):
         raise LastAdminError
     current.delete()
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.MEMBER_LEFT,
+        actor=current.user,
+        target_user=current.user,
+        details={"role": current.role},
+        ip=ip,
+    )
 
 
 @transaction.atomic
 def ownership_transfer(
-    *, tenant: Tenant, from_membership: Membership, to_membership: Membership, then: TransferThen
+    *,
+    tenant: Tenant,
+    from_membership: Membership,
+    to_membership: Membership,
+    then: TransferThen,
+    ip: str | None = None,
 ) -> Membership:
     """Give ``to_membership`` the admin role, then make ``from_membership`` a
     collaborator (``then="stay"``) or remove it (``then="leave"``): all or nothing.
@@ -151,6 +220,7 @@ def ownership_transfer(
         raise MembershipError(
             "Choose another member to receive the admin role.", code="same_member"
         )
+    receiver_old_role = receiver.role
     if receiver.role != Role.ADMIN:
         receiver.role = Role.ADMIN
         receiver.save(update_fields=["role"])
@@ -163,4 +233,13 @@ def ownership_transfer(
         giver.save(update_fields=["role"])
     else:
         giver.delete()
+    # One entry for the whole transfer: its details say what happened to both.
+    activity_record(
+        tenant=locked,
+        action=ActivityAction.OWNERSHIP_TRANSFERRED,
+        actor=giver.user,
+        target_user=receiver.user,
+        details={"receiver_old_role": receiver_old_role, "then": then},
+        ip=ip,
+    )
     return receiver

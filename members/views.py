@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from members import services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
@@ -91,7 +92,10 @@ class MemberChangeRoleView(MemberActionMixin, View):
             return redirect(self.list_url())
         try:
             updated = services.membership_change_role(
-                membership=target, role=form.cleaned_data["role"], actor_membership=self.membership
+                membership=target,
+                role=form.cleaned_data["role"],
+                actor_membership=self.membership,
+                ip=client_ip(request),
             )
         except services.MembershipError as error:
             return self.refused(error)
@@ -108,7 +112,9 @@ class MemberRemoveView(MemberActionMixin, View):
     def post(self, request, *args, **kwargs):
         target = self.get_target()
         try:
-            services.membership_remove(membership=target, actor_membership=self.membership)
+            services.membership_remove(
+                membership=target, actor_membership=self.membership, ip=client_ip(request)
+            )
         except services.MembershipError as error:
             return self.refused(error)
         if target.pk == self.membership.pk:
@@ -128,7 +134,7 @@ class MemberLeaveView(TenantMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.membership_leave(membership=self.membership)
+            services.membership_leave(membership=self.membership, ip=client_ip(request))
         except services.MembershipError as error:
             messages.error(request, error.message)
             return redirect("members:list", tenant_id=self.tenant.public_id)
@@ -162,7 +168,11 @@ class OwnershipTransferView(MemberActionMixin, TemplateView):
         then = form.cleaned_data["then"]
         try:
             services.ownership_transfer(
-                tenant=self.tenant, from_membership=self.membership, to_membership=target, then=then
+                tenant=self.tenant,
+                from_membership=self.membership,
+                to_membership=target,
+                then=then,
+                ip=client_ip(request),
             )
         except services.MembershipError as error:
             return self.refused(error)
