@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from console.client_ip import client_ip
 from invitations import services
 from invitations.exceptions import InvitationError
 from invitations.models import Invitation, InvitationStatus, SupersededLink
+from tenants.models import ActorKind
 
 
 class SupersededLinkInline(admin.TabularInline):
@@ -76,7 +78,13 @@ class InvitationAdmin(admin.ModelAdmin):
                 with transaction.atomic():
                     for invitation in invitations:
                         try:
-                            action(invitation=invitation, actor=request.user)
+                            # Recorded in the activity log as Operator.
+                            action(
+                                invitation=invitation,
+                                actor=request.user,
+                                actor_kind=ActorKind.OPERATOR,
+                                ip=client_ip(request),
+                            )
                         except InvitationError as error:
                             refused.append(
                                 f"{invitation.email} ({invitation.tenant}): {error.message}"

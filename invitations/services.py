@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,7 +35,13 @@ from invitations.models import (
 from members.models import Membership, Role
 from members.services import membership_add
 from tenants import policies
-from tenants.models import Tenant
+from tenants.activity import (
+    activity_entry,
+    activity_record,
+    activity_record_bulk,
+    activity_recorded,
+)
+from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ MAX_EMAIL_ATTEMPTS = 6
 
 @transaction.atomic
 def invitation_create_bulk(
-    *, tenant: Tenant, inviter, emails: list[str], role: str
+    *, tenant: Tenant, inviter, emails: list[str], role: str, ip: str | None = None
 ) -> list[Invitation]:
     """Invite every address in ``emails`` into ``tenant`` with ``role``, all or none.
 
@@ -66,14 +72,14 @@ def invitation_create_bulk(
     Pending invitations of this tenant already past their expiry are marked
     Expired in the same transaction: they count as Expired everywhere, so
     they must neither hold a seat nor block re-inviting the address.
+
+    Records one "invitation sent" entry per address (one INSERT for all).
     """
     if role not in Role.values:
         raise InvitationsRefused(errors=["Choose a role: Admin or Collaborator."])
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     now = timezone.now()
-    Invitation.objects.filter(
-        tenant=tenant, status=InvitationStatus.PENDING, expires_at__lte=now
-    ).update(status=InvitationStatus.EXPIRED)
+    _expire_stale(now=now, tenant_id=tenant.pk)
 
     check = selectors.invite_check(tenant=tenant, emails=emails)
     if not check.ok:
@@ -98,6 +104,19 @@ def invitation_create_bulk(
             )
         )
     created = Invitation.objects.bulk_create(invitations)
+    activity_record_bulk(
+        entries=[
+            activity_entry(
+                tenant=tenant,
+                action=ActivityAction.INVITATION_SENT,
+                actor=inviter,
+                target_email=invitation.email,
+                details={"role": role},
+                ip=ip,
+            )
+            for invitation in created
+        ]
+    )
     _enqueue_sends_on_commit([invitation.pk for invitation in created])
     return created
 
@@ -231,7 +250,13 @@ def invitation_resend_allowed(*, invitation: Invitation) -> bool:
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
+def invitation_resend(
+    *,
+    invitation: Invitation,
+    actor,
+    actor_kind: str = ActorKind.MEMBER,
+    ip: str | None = None,
+) -> Invitation:
     """Send a Pending invitation again with a new link and a new 7 days.
 
     The old link is superseded (its hash is kept so its page can say so),
@@ -270,23 +295,37 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
             "email_error",
         ]
     )
+    _record(invitation, ActivityAction.INVITATION_RESENT, actor, actor_kind, ip)
     _enqueue_sends_on_commit([invitation.pk])
     logger.info("Invitation %s resent by %s", invitation.pk, getattr(actor, "pk", None))
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+def invitation_revoke(
+    *,
+    invitation: Invitation,
+    actor,
+    actor_kind: str = ActorKind.MEMBER,
+    ip: str | None = None,
+) -> Invitation:
     """Cancel a Pending invitation: its link stops working and its seat is freed."""
     invitation = _locked(invitation)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "revoked")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
+    _record(invitation, ActivityAction.INVITATION_REVOKED, actor, actor_kind, ip)
     return invitation
 
 
 @transaction.atomic
-def invitation_delete(*, invitation: Invitation, actor) -> None:
+def invitation_delete(
+    *,
+    invitation: Invitation,
+    actor,
+    actor_kind: str = ActorKind.MEMBER,
+    ip: str | None = None,
+) -> None:
     """Delete an Accepted, Expired or Revoked invitation (a Pending one must be revoked first)."""
     invitation = _locked(invitation)
     _refuse_unless(
@@ -294,11 +333,19 @@ def invitation_delete(*, invitation: Invitation, actor) -> None:
         {InvitationStatus.ACCEPTED, InvitationStatus.EXPIRED, InvitationStatus.REVOKED},
         "deleted",
     )
+    status = invitation.effective_status
     invitation.delete()
+    _record(invitation, ActivityAction.INVITATION_DELETED, actor, actor_kind, ip, status=status)
 
 
 @transaction.atomic
-def invitation_expire_now(*, invitation: Invitation, actor) -> Invitation:
+def invitation_expire_now(
+    *,
+    invitation: Invitation,
+    actor,
+    actor_kind: str = ActorKind.OPERATOR,
+    ip: str | None = None,
+) -> Invitation:
     """An operator's "Expire now": a Pending invitation becomes Expired at once."""
     invitation = _locked(invitation)
     if invitation.status != InvitationStatus.PENDING:
@@ -307,14 +354,30 @@ def invitation_expire_now(*, invitation: Invitation, actor) -> Invitation:
     invitation.status = InvitationStatus.EXPIRED
     invitation.expires_at = min(invitation.expires_at, now)
     invitation.save(update_fields=["status", "expires_at"])
+    _record(invitation, ActivityAction.INVITATION_EXPIRED, actor, actor_kind, ip)
     return invitation
+
+
+def _record(
+    invitation: Invitation, action: str, actor, actor_kind: str, ip: str | None, **details
+) -> None:
+    """The activity entry of an action on one invitation (inside its transaction)."""
+    activity_record(
+        tenant=invitation.tenant,
+        action=action,
+        actor=actor,
+        actor_kind=actor_kind,
+        target_email=invitation.email,
+        details={"role": invitation.role, **details},
+        ip=ip,
+    )
 
 
 # -- Accepting ----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user) -> Membership:
+def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) -> Membership:
     """Make ``user`` a member of the invitation's tenant with the invited role.
 
     Under locks on the tenant and the invitation, re-checks everything: the
@@ -345,26 +408,110 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             f"member{'s' if limit != 1 else ''} and has {members}. Ask one of its admins to "
             "remove someone, or an operator to raise the limit, then accept again."
         )
-    membership = membership_add(tenant=tenant, user=user, role=invitation.role)
+    membership = membership_add(tenant=tenant, user=user, role=invitation.role, ip=ip)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.INVITATION_ACCEPTED,
+        actor=user,
+        target_user=user,
+        target_email=invitation.email,
+        details={"role": invitation.role},
+        ip=ip,
+    )
     return membership
 
 
 # -- Expiry --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def invitations_expire_stale() -> int:
-    """Mark every Pending invitation past its expiry as Expired: one set-based UPDATE.
+    """Mark every Pending invitation past its expiry as Expired, with one
+    "invitation expired" entry (actor System) each. Returns how many were marked.
 
-    The filter matches the partial index on ``expires_at`` where status is
-    pending. Returns how many were marked.
+    On PostgreSQL this is one statement (see ``_expire_stale``); the filter
+    matches the partial index on ``expires_at`` where status is pending.
     """
-    return Invitation.objects.filter(
-        status=InvitationStatus.PENDING, expires_at__lte=timezone.now()
-    ).update(status=InvitationStatus.EXPIRED)
+    return _expire_stale(now=timezone.now())
+
+
+# The UPDATE ... RETURNING feeds the INSERT ... SELECT inside one statement:
+# no invitation row travels to Python and back, so a million expiries cost
+# about what the bare UPDATE costs. ``{returning}`` is empty unless someone
+# listens to ``activity_recorded`` (then the new entries come back whole).
+_EXPIRE_WITH_ACTIVITY_SQL = """
+WITH expired AS (
+    UPDATE {invitation} SET status = %(expired)s
+    WHERE status = %(pending)s AND expires_at <= %(now)s {tenant_filter}
+    RETURNING id, tenant_id, email, role
+)
+INSERT INTO {activity}
+    (tenant_id, actor_id, actor_email, actor_kind, action, target_user_id, target_email,
+     details, ip, created_at)
+SELECT tenant_id, NULL, '', %(system)s, %(action)s, NULL, email,
+       jsonb_build_object('role', role), NULL, %(now)s
+FROM expired
+ORDER BY id
+{returning}
+"""
+
+
+def _expire_stale(*, now, tenant_id: int | None = None) -> int:
+    """Expire Pending invitations past ``now`` (of one tenant, or all) and record
+    an entry for each, inside the caller's transaction."""
+    listening = activity_recorded.has_listeners(ActivityEvent)
+    if connection.vendor == "postgresql":
+        sql = _EXPIRE_WITH_ACTIVITY_SQL.format(
+            invitation=connection.ops.quote_name(Invitation._meta.db_table),
+            activity=connection.ops.quote_name(ActivityEvent._meta.db_table),
+            tenant_filter="AND tenant_id = %(tenant_id)s" if tenant_id is not None else "",
+            returning="RETURNING *" if listening else "",
+        )
+        params = {
+            "expired": InvitationStatus.EXPIRED,
+            "pending": InvitationStatus.PENDING,
+            "now": now,
+            "tenant_id": tenant_id,
+            "system": ActorKind.SYSTEM,
+            "action": ActivityAction.INVITATION_EXPIRED,
+        }
+        if listening:
+            events = list(ActivityEvent.objects.raw(sql, params))
+            if events:
+                activity_recorded.send(sender=ActivityEvent, events=events)
+            return len(events)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    # Elsewhere (SQLite in local runs): read the rows, UPDATE them, insert the
+    # entries in bulk; three statements in the same transaction.
+    stale = Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=now)
+    if tenant_id is not None:
+        stale = stale.filter(tenant_id=tenant_id)
+    rows = list(stale.select_for_update().values_list("pk", "tenant_id", "email", "role"))
+    if not rows:
+        return 0
+    Invitation.objects.filter(pk__in=[row[0] for row in rows]).update(
+        status=InvitationStatus.EXPIRED
+    )
+    activity_record_bulk(
+        entries=[
+            ActivityEvent(
+                tenant_id=row_tenant_id,
+                actor_kind=ActorKind.SYSTEM,
+                action=ActivityAction.INVITATION_EXPIRED,
+                target_email=email,
+                details={"role": role},
+                created_at=now,
+            )
+            for _, row_tenant_id, email, role in rows
+        ]
+    )
+    return len(rows)
 
 
 # -- The send record (outbox) -----------------------------------------------------------------
@@ -425,6 +572,18 @@ def invitation_email_release(*, invitation: Invitation, error: str) -> bool:
     return bool(_ours(invitation).update(email_status=EmailStatus.QUEUED, email_error=error[:500]))
 
 
+@transaction.atomic
 def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
-    """Refused permanently (SMTP 5xx) or out of retries: the tab shows "Email failed"."""
-    return bool(_ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500]))
+    """Refused permanently (SMTP 5xx) or out of retries: the tab shows "Email failed",
+    and the activity log "invitation email failed" (actor System)."""
+    failed = bool(
+        _ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500])
+    )
+    if failed:
+        activity_record(
+            tenant=invitation.tenant,
+            action=ActivityAction.INVITATION_EMAIL_FAILED,
+            target_email=invitation.email,
+            details={"role": invitation.role, "error": error[:200]},
+        )
+    return failed

@@ -20,6 +20,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 
+from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from console.views import too_many_requests
 from invitations import selectors, services, tokens
@@ -119,7 +120,11 @@ class InviteView(TenantMixin, FormView):
                 )
         try:
             created = services.invitation_create_bulk(
-                tenant=self.tenant, inviter=self.request.user, emails=emails, role=role
+                tenant=self.tenant,
+                inviter=self.request.user,
+                emails=emails,
+                role=role,
+                ip=client_ip(self.request),
             )
         except InvitationsRefused as refused:
             for message in refused.errors:
@@ -232,7 +237,7 @@ class InvitationActionView(TenantMixin, View):
         # Scoped to this tenant: another tenant's invitation id is a 404.
         invitation = get_object_or_404(Invitation, pk=kwargs["pk"], tenant=self.tenant)
         try:
-            type(self).action(invitation=invitation, actor=request.user)
+            type(self).action(invitation=invitation, actor=request.user, ip=client_ip(request))
         except RateLimited as error:
             return too_many_requests(request, error.message)
         except InvitationActionNotAllowed as error:
@@ -283,7 +288,9 @@ class AcceptMixin:
 
     def accept(self, request, invitation: Invitation):
         try:
-            membership = services.invitation_accept(invitation=invitation, user=request.user)
+            membership = services.invitation_accept(
+                invitation=invitation, user=request.user, ip=client_ip(request)
+            )
         except InvitationGone as error:
             return render_gone(request, error)
         except InvitationEmailMismatch as error:
