@@ -3,7 +3,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from tenants import policies
+from console.client_ip import client_ip
+from tenants import policies, services
 from tenants.models import Tenant
 
 
@@ -23,6 +24,11 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at"]
     fields = ["name", "public_id", "type", "plan", "member_limit_override", "created_at"]
     date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so each change is recorded as Operator in the
+        # tenant's activity log (plan changed, member limit changed, ...).
+        services.tenant_operator_save(tenant=obj, operator=request.user, ip=client_ip(request))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))

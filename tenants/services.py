@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tenants.models import Plan, Tenant, TenantType
+from tenants.activity import activity_record
+from tenants.models import ActivityAction, ActorKind, Plan, Tenant, TenantType
 
 # members.Role.ADMIN; members depends on tenants, so the value is named here
 # and the membership is created through the reverse relation.
@@ -12,7 +13,12 @@ OWNER_ROLE = "admin"
 
 @transaction.atomic
 def tenant_create(
-    *, owner, name: str, type: str = TenantType.DEVELOPMENT, plan: str = ""
+    *,
+    owner,
+    name: str,
+    type: str = TenantType.DEVELOPMENT,
+    plan: str = "",
+    ip: str | None = None,
 ) -> Tenant:
     """Create a tenant and make ``owner`` its first admin, both or neither."""
     if type == TenantType.DEVELOPMENT:
@@ -23,14 +29,90 @@ def tenant_create(
     tenant.full_clean()
     tenant.save()
     tenant.memberships.create(user=owner, role=OWNER_ROLE)
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.TENANT_CREATED,
+        actor=owner,
+        target_user=owner,
+        details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
+        ip=ip,
+    )
     return tenant
 
 
 @transaction.atomic
-def tenant_rename(*, tenant: Tenant, name: str) -> Tenant:
+def tenant_rename(*, tenant: Tenant, name: str, actor=None, ip: str | None = None) -> Tenant:
+    old_name = Tenant.objects.values_list("name", flat=True).get(pk=tenant.pk)
     tenant.name = name.strip()
     tenant.full_clean(exclude=["public_id"])
+    if tenant.name == old_name:
+        return tenant
     tenant.save(update_fields=["name"])
+    activity_record(
+        tenant=tenant,
+        action=ActivityAction.TENANT_RENAMED,
+        actor=actor,
+        details={"old_name": old_name, "new_name": tenant.name},
+        ip=ip,
+    )
+    return tenant
+
+
+@transaction.atomic
+def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> Tenant:
+    """Save the Django admin's edit of ``tenant`` (its fields already set from the
+    form) and record each change as Operator: created, renamed, plan changed
+    (type and plan), member limit changed.
+
+    The stored row is locked and compared with the edit, so the entries say
+    what really changed, in the same transaction as the save.
+    """
+    actor = {"actor": operator, "actor_kind": ActorKind.OPERATOR, "ip": ip}
+    if tenant.type == TenantType.DEVELOPMENT:
+        tenant.plan = ""
+    elif tenant.plan not in Plan.values:
+        tenant.plan = Plan.FREE
+    tenant.full_clean(exclude=["public_id"])
+    if tenant.pk is None:
+        tenant.save()
+        activity_record(
+            tenant=tenant,
+            action=ActivityAction.TENANT_CREATED,
+            details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
+            **actor,
+        )
+        return tenant
+    old = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.save()
+    if old.name != tenant.name:
+        activity_record(
+            tenant=tenant,
+            action=ActivityAction.TENANT_RENAMED,
+            details={"old_name": old.name, "new_name": tenant.name},
+            **actor,
+        )
+    if (old.type, old.plan) != (tenant.type, tenant.plan):
+        activity_record(
+            tenant=tenant,
+            action=ActivityAction.PLAN_CHANGED,
+            details={
+                "old_type": old.type,
+                "old_plan": old.plan,
+                "new_type": tenant.type,
+                "new_plan": tenant.plan,
+            },
+            **actor,
+        )
+    if old.member_limit_override != tenant.member_limit_override:
+        activity_record(
+            tenant=tenant,
+            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            details={
+                "old_limit": old.member_limit_override,
+                "new_limit": tenant.member_limit_override,
+            },
+            **actor,
+        )
     return tenant
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
+from console.client_ip import client_ip
 from tenants import policies, selectors, services
 from tenants.forms import TenantCreateForm, TenantDeleteForm, TenantRenameForm
 from tenants.mixins import TenantMixin
@@ -14,7 +15,9 @@ class TenantCreateView(LoginRequiredMixin, FormView):
     form_class = TenantCreateForm
 
     def form_valid(self, form):
-        tenant = services.tenant_create(owner=self.request.user, **form.cleaned_data)
+        tenant = services.tenant_create(
+            owner=self.request.user, ip=client_ip(self.request), **form.cleaned_data
+        )
         messages.success(self.request, f"Tenant “{tenant.name}” created. You are its admin.")
         return redirect("onboarding:get_started", tenant_id=tenant.public_id)
 
@@ -43,7 +46,12 @@ class TenantSettingsView(TenantMixin, TemplateView):
         form = TenantRenameForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(rename_form=form), status=400)
-        services.tenant_rename(tenant=self.tenant, name=form.cleaned_data["name"])
+        services.tenant_rename(
+            tenant=self.tenant,
+            name=form.cleaned_data["name"],
+            actor=request.user,
+            ip=client_ip(request),
+        )
         messages.success(request, "Tenant renamed.")
         return redirect("tenant_settings:settings", tenant_id=self.tenant.public_id)
 
