@@ -15,6 +15,7 @@ VIEW_BILLING = "view_billing"
 INVITE_MEMBERS = "invite_members"
 MANAGE_MEMBERS = "manage_members"
 MANAGE_INVITATIONS = "manage_invitations"
+VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -27,6 +28,7 @@ ALL_PERMISSIONS = frozenset(
         INVITE_MEMBERS,
         MANAGE_MEMBERS,
         MANAGE_INVITATIONS,
+        VIEW_ACTIVITY,
     }
 )
 

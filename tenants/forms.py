@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from tenants.models import Plan, Tenant, TenantType
+from tenants.models import ActivityAction, Plan, Tenant, TenantType
 
 
 class TenantCreateForm(forms.Form):
@@ -74,3 +74,25 @@ class TenantDeleteForm(forms.Form):
         if value != self.tenant.name:
             raise forms.ValidationError(f"Type “{self.tenant.name}” exactly to delete this tenant.")
         return value
+
+
+class ActivityFilterForm(forms.Form):
+    """The Activity tab's filters (GET). An invalid field is shown and not applied."""
+
+    action = forms.ChoiceField(
+        required=False, choices=[("", "All actions"), *ActivityAction.choices]
+    )
+    person = forms.EmailField(
+        required=False,
+        label="Person",
+        help_text="Their email: entries where they acted or were acted on.",
+    )
+
+    def filters(self) -> dict[str, str]:
+        """``action`` and ``person`` (lower-cased, as stored) for the valid fields, else empty."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            "action": cleaned.get("action") or "",
+            "person": (cleaned.get("person") or "").strip().lower(),
+        }

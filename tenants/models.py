@@ -164,12 +164,16 @@ class ActivityEvent(models.Model):
             models.Index(
                 "tenant", "action", models.F("id").desc(), name="tenants_activity_action_idx"
             ),
-            # The person filter (actor OR target): PostgreSQL ORs these two.
+            # The person filter (actor OR target, by the email at the time, so
+            # former members and invitees are found too): PostgreSQL ORs these two.
             models.Index(
-                "tenant", "actor", models.F("id").desc(), name="tenants_activity_actor_idx"
+                "tenant", "actor_email", models.F("id").desc(), name="tenants_activity_actor_idx"
             ),
             models.Index(
-                "tenant", "target_user", models.F("id").desc(), name="tenants_activity_target_idx"
+                "tenant",
+                "target_email",
+                models.F("id").desc(),
+                name="tenants_activity_target_idx",
             ),
         ]
 
@@ -184,3 +188,50 @@ class ActivityEvent(models.Model):
         if self.actor_kind == ActorKind.MEMBER:
             return self.actor_email or "(deleted account)"
         return self.get_actor_kind_display()
+
+    @property
+    def summary(self) -> str:
+        """The details in words, for the Activity tab and the CSV ('Collaborator → Admin')."""
+        return activity_summary(self.action, self.details)
+
+
+def _limit_words(limit) -> str:
+    return "the default" if limit is None else str(limit)
+
+
+def _kind_words(type_: str, plan: str) -> str:
+    if type_ == TenantType.PRODUCTION:
+        return f"Production ({Plan(plan).label if plan in Plan.values else plan})"
+    return "Development"
+
+
+def activity_summary(action: str, details: dict) -> str:
+    """One line describing ``details``; unknown shapes fall back to nothing, never an error."""
+    d = details or {}
+    try:
+        if action == ActivityAction.ROLE_CHANGED:
+            return f"{d['old_role'].capitalize()} → {d['new_role'].capitalize()}"
+        if action in (ActivityAction.TENANT_RENAMED,):
+            return f"“{d['old_name']}” → “{d['new_name']}”"
+        if action == ActivityAction.PLAN_CHANGED:
+            old = _kind_words(d["old_type"], d["old_plan"])
+            return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
+        if action == ActivityAction.MEMBER_LIMIT_CHANGED:
+            return f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
+        if action == ActivityAction.OWNERSHIP_TRANSFERRED:
+            return (
+                "the giver left the tenant"
+                if d["then"] == "leave"
+                else "the giver stayed as a collaborator"
+            )
+        if action == ActivityAction.TENANT_CREATED:
+            return f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}"
+        if action == ActivityAction.INVITATION_EMAIL_FAILED:
+            return d["error"]
+        if action == ActivityAction.INVITATION_DELETED:
+            return f"as {d['role'].capitalize()}, was {d['status']}"
+        if "role" in d:
+            return f"as {d['role'].capitalize()}"
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return ""

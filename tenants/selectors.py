@@ -1,10 +1,11 @@
 """Read paths for tenants. Memberships and invitations are reached through the
 reverse relations (``memberships``, ``invitations``) so this app imports neither."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from tenants import policies
-from tenants.models import Tenant
+from tenants.models import ActivityEvent, Tenant
 
 PENDING = "pending"  # invitations.InvitationStatus.PENDING; not imported (arrows point here)
 
@@ -60,3 +61,14 @@ def memberships_for_request(request) -> list:
     if memberships is None:
         memberships = request._console_memberships = list(tenants_for_user(request.user))
     return memberships
+
+
+def activity_for_tab(*, tenant: Tenant, action: str = "", person: str = ""):
+    """The tenant's activity entries, newest first, optionally one action and/or one
+    person (as actor or target, by email). No joins: entries carry the emails."""
+    entries = ActivityEvent.objects.filter(tenant=tenant)
+    if action:
+        entries = entries.filter(action=action)
+    if person:
+        entries = entries.filter(Q(actor_email=person) | Q(target_email=person))
+    return entries.order_by("-id")

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.TenantSettingsView.as_view(), name="settings"),
     path("delete/", views.TenantDeleteView.as_view(), name="delete"),
     path("billing/", views.BillingView.as_view(), name="billing"),
+    path("activity/", views.ActivityView.as_view(), name="activity"),
+    path("activity/csv/", views.ActivityCsvView.as_view(), name="activity_csv"),
 ]
