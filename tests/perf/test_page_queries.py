@@ -208,3 +208,67 @@ def test_landing_page_of_a_user_in_no_tenant(client, world, django_assert_num_qu
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["my_pending_invitations"]) == world["scale"] // 10
+
+
+# -- Activity (issue 12) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def activity_world(world):
+    """``world`` plus 20 activity entries per x in its tenant (every action,
+    members and the admin as actors and targets) and as many elsewhere."""
+    from django.db import transaction
+
+    from tenants.activity import activity_entry, activity_record_bulk
+    from tenants.models import ActivityAction
+
+    scale, tenant, admin = world["scale"], world["tenant"], world["admin"]
+    people = list(User.objects.filter(memberships__tenant=tenant))
+    actions = ActivityAction.values
+    other = factories.TenantFactory()
+    with transaction.atomic():
+        activity_record_bulk(
+            entries=[
+                activity_entry(
+                    tenant=tenant if i % 2 else other,
+                    action=actions[i % len(actions)],
+                    actor=people[i % len(people)] if i % 3 else None,
+                    target_user=people[(i + 1) % len(people)],
+                    details={"role": "admin"},
+                    ip="203.0.113.1",
+                )
+                for i in range(40 * scale)
+            ]
+        )
+    return {**world, "person": admin.email}
+
+
+@pytest.mark.parametrize("query", [{}, {"page": "last"}, {"action": "invitation.sent"}, "person"])
+def test_activity_tab(client, activity_world, query, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 count (the paginator's); 1 the page's
+    # entries through their primary keys (no joins: entries carry the emails);
+    # 1 the header's pending invitations.
+    w = activity_world
+    if query == "person":
+        query = {"person": w["person"]}
+    elif query.get("page") == "last":
+        query = {"page": -(-20 * w["scale"] // 50)}
+    response = _second_visit(
+        client,
+        w["admin"],
+        _url("tenant_settings:activity", w["tenant"], **query),
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 1 + 1 + 1,
+    )
+    assert response.context["events"]
+
+
+def test_activity_csv(client, activity_world, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 every entry, streamed from one cursor.
+    w = activity_world
+    url = _url("tenant_settings:activity_csv", w["tenant"])
+    client.force_login(w["admin"])
+    client.get(url)
+    with django_assert_num_queries(SESSION_AND_USER + 1 + 1):
+        lines = b"".join(client.get(url).streaming_content).count(b"\n")
+    assert lines == 1 + 20 * w["scale"]

@@ -24,7 +24,7 @@ from console.accounts.models import User
 from console.onboarding.models import ChecklistState
 from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
-from tenants.models import Tenant
+from tenants.models import ActivityEvent, Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, invitation_link_token
 
@@ -95,6 +95,8 @@ def snapshot() -> tuple:
                 "pk", "user_id", "tenant_id", "hidden", "community_joined_at"
             )
         ),
+        # A refused action records no activity entry either.
+        sorted(ActivityEvent.objects.values_list("pk", flat=True)),
     )
 
 
@@ -284,6 +286,17 @@ MATRIX = {
     "tenant_settings:billing": {
         "get": Case(
             t("tenant_settings:billing"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+        ),
+    },
+    "tenant_settings:activity": {
+        "get": Case(
+            t("tenant_settings:activity"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+        ),
+    },
+    "tenant_settings:activity_csv": {
+        "get": Case(
+            t("tenant_settings:activity_csv"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
         ),
     },
     "members:list": {
