@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from console.client_ip import client_ip
 from tenants import policies, services
-from tenants.models import Tenant
+from tenants.models import ActivityEvent, ActorKind, Tenant
 
 
 @admin.register(Tenant)
@@ -47,3 +47,61 @@ class TenantAdmin(admin.ModelAdmin):
         if limit is None:
             return f"{policies.seats_included(tenant)} included, then ${policies.PRO_EXTRA_SEAT_PRICE}/member"
         return limit
+
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(admin.ModelAdmin):
+    """The activity log, read-only for everyone (superusers too): entries are
+    evidence, so operators can find them but never add, edit or delete one."""
+
+    list_display = [
+        "created_at",
+        "tenant",
+        "action",
+        "actor_display",
+        "target_email",
+        "summary",
+        "ip",
+    ]
+    list_filter = ["action", "actor_kind", "created_at"]
+    search_fields = [
+        "tenant__name",
+        "tenant__public_id",
+        "actor_email",
+        "target_email",
+        "=ip",
+    ]
+    list_select_related = ["tenant"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    # Counting a multi-million-row log on every page is slow; "show all" too.
+    show_full_result_count = False
+    fields = [
+        "created_at",
+        "tenant",
+        "action",
+        "actor_kind",
+        "actor",
+        "actor_email",
+        "target_user",
+        "target_email",
+        "details",
+        "ip",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Actor", ordering="actor_email")
+    def actor_display(self, event):
+        # Operators see who the operator was; the tab shows "Operator".
+        if event.actor_kind == ActorKind.OPERATOR and event.actor_email:
+            return f"Operator ({event.actor_email})"
+        return event.actor_label
