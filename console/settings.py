@@ -232,6 +232,12 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Entries older than this many days are purged by the beat job
 # (tenants.tasks.purge_old_activity).
 ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=400)
+# Daily at 03:17 (off the hour, away from other jobs): delete entries past the
+# retention, in bounded id-range batches (tenants.services.activity_purge_old).
+CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
+    "task": "tenants.tasks.purge_old_activity",
+    "schedule": crontab(hour=3, minute=17),
+}
 
 # Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
