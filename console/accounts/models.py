@@ -79,3 +79,43 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name
+
+
+class SecurityAction(models.TextChoices):
+    """A person's own account security events (their Security page)."""
+
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGNED_OUT = "signed_out", "Signed out"
+    SESSIONS_SIGNED_OUT = "sessions_signed_out", "Other sessions signed out"
+    SESSION_CLIENT_CHANGED = "session_client_changed", "Session used from a new address"
+    TWO_STEP_ON = "two_step_on", "Two-step method added"
+    TWO_STEP_OFF = "two_step_off", "Two-step method removed"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+    TWO_STEP_FAILED = "two_step_failed", "Failed two-step code"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_SET = "password_set", "Password set"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    EMAIL_CHANGED = "email_changed", "Email changed"
+
+
+class SecurityEvent(models.Model):
+    """One security event of one account, recorded by the receivers in
+    ``console.accounts.security``; shown only to that account's owner."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
+    action = models.CharField(max_length=40, choices=SecurityAction.choices)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The Security page: one person's events, newest first.
+            models.Index("user", models.F("id").desc(), name="accounts_security_page_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.user_id}) at {self.created_at:%Y-%m-%d %H:%M}"

@@ -9,7 +9,7 @@ which may read every app (this one may not import it).
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.accounts import views
+from console.accounts import security_views, views
 
 app_name = "accounts"
 
@@ -25,4 +25,5 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("security/", security_views.SecurityView.as_view(), name="security"),
 ]

@@ -204,6 +204,10 @@ MATRIX = {
         ),
     },
     "accounts:logout": {"post": Case(plain("accounts:logout"), everyone(Expect(302)))},
+    "accounts:security": {
+        # Signed-in people see their own events only (tests/accounts/test_security_events.py).
+        "get": Case(plain("accounts:security"), {**everyone(Expect(200)), "anonymous": LOGIN})
+    },
     "accounts:password_reset": {
         "get": Case(plain("accounts:password_reset"), everyone(Expect(200))),
         "post": Case(
