@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from console.accounts.models import SecurityEvent
 from tenants.activity import activity_record
 from tenants.models import ActivityAction, ActivityEvent, ActorKind, Plan, Tenant, TenantType
 
@@ -139,23 +140,31 @@ def activity_purge_old(
     batch_size: int = ACTIVITY_PURGE_BATCH,
     max_batches: int = 1000,
 ) -> int:
-    """Delete activity entries older than ``ACTIVITY_RETENTION_DAYS``; returns how many.
+    """Delete activity entries, and accounts' security events, older than
+    ``ACTIVITY_RETENTION_DAYS``; returns how many rows went.
 
     Set-based and bounded: each DELETE covers one range of ``batch_size`` ids
-    (between the oldest id and the newest entry past the cutoff, both found
+    (between the oldest id and the newest row past the cutoff, both found
     through an index) and commits on its own, so no statement locks or
     rewrites millions of rows at once and the log stays writable meanwhile.
-    ``max_batches`` caps one run; the next run carries on.
+    ``max_batches`` caps one run per table; the next run carries on.
     """
     if retention_days is None:
         retention_days = settings.ACTIVITY_RETENTION_DAYS
     cutoff = (now or timezone.now()) - timedelta(days=retention_days)
-    old = ActivityEvent.objects.filter(created_at__lt=cutoff)
-    # The newest old entry, read backwards along the created_at index.
+    return sum(
+        _purge_before(model, cutoff=cutoff, batch_size=batch_size, max_batches=max_batches)
+        for model in (ActivityEvent, SecurityEvent)
+    )
+
+
+def _purge_before(model, *, cutoff: datetime, batch_size: int, max_batches: int) -> int:
+    old = model.objects.filter(created_at__lt=cutoff)
+    # The newest old row, read backwards along the created_at index.
     last = old.order_by("-created_at", "-id").values_list("id", flat=True).first()
     if last is None:
         return 0
-    first = ActivityEvent.objects.order_by("id").values_list("id", flat=True).first()
+    first = model.objects.order_by("id").values_list("id", flat=True).first()
     deleted = 0
     start = first
     for _ in range(max_batches):

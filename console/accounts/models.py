@@ -108,7 +108,7 @@ class SecurityEvent(models.Model):
     ip = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)  # for the retention
 
     class Meta:
         ordering = ["-id"]

@@ -50,7 +50,7 @@ def test_nothing_old_deletes_nothing(tenant):
     make(tenant, [1, 2])
     with CaptureQueriesContext(connection) as captured:
         assert activity_purge_old() == 0
-    assert len(captured) == 1  # the one lookup of the newest old entry
+    assert len(captured) == 2  # the lookups of the newest old entry and security event
     assert ActivityEvent.objects.count() == 2
 
 
@@ -86,3 +86,18 @@ def test_other_tenants_old_entries_go_too(tenant):
     make(factories.TenantFactory(), [500])
     make(tenant, [500, 1])
     assert activity_purge_old() == 2
+
+
+def test_accounts_security_events_follow_the_same_retention(tenant, user, settings):
+    from console.accounts.models import SecurityAction, SecurityEvent
+
+    settings.ACTIVITY_RETENTION_DAYS = 30
+    now = timezone.now()
+    old, recent = SecurityEvent.objects.bulk_create(
+        SecurityEvent(
+            user=user, action=SecurityAction.SIGNED_IN, created_at=now - timedelta(days=d)
+        )
+        for d in (31, 29)
+    )
+    assert purge_old_activity.apply().get() == 1
+    assert list(SecurityEvent.objects.values_list("pk", flat=True)) == [recent.pk]
