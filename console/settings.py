@@ -229,8 +229,8 @@ CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Activity log ------------------------------------------------------------
-# Activity entries and accounts' security events older than this many days are purged by the beat job
-# (tenants.tasks.purge_old_activity).
+# Activity entries and accounts' security events older than this many days
+# are purged by the beat job (tenants.tasks.purge_old_activity).
 ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=400)
 # Daily at 03:17 (off the hour, away from other jobs): delete entries past the
 # retention, in bounded id-range batches (tenants.services.activity_purge_old).
