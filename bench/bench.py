@@ -151,6 +151,7 @@ def page_paths(tenant) -> dict[str, str]:
         "invitations_first": f"{base}/settings/members/invitations/",
         "invitations_last": f"{base}/settings/members/invitations/?page={last_page}",
         "get_started": f"{base}/get-started/",
+        "activity_page": f"{base}/settings/activity/",
     }
 
 
@@ -466,8 +467,9 @@ def main():
         tenants=1000 // scale,
         verbosity=0,
     )
-    analyze_database(os.environ["DATABASE_URL"])
     tenant, admin = scale_tenant_and_admin()
+    seed_activity(tenant, admin, 100_000 // scale)
+    analyze_database(os.environ["DATABASE_URL"])
 
     results = {
         "machine": machine(),
@@ -494,6 +496,37 @@ def main():
     write_explain(tenant, admin)
     print()
     print(markdown(results))
+
+
+def seed_activity(tenant, admin, count: int) -> None:
+    """``count`` activity entries in the scale tenant (the Activity tab's data):
+    one INSERT ... SELECT over generate_series, every action, oldest first."""
+    from django.db import connection
+
+    from tenants.models import ActivityAction, ActivityEvent
+
+    sql = f"""
+        INSERT INTO {ActivityEvent._meta.db_table}
+            (tenant_id, actor_id, actor_email, actor_kind, action, target_user_id,
+             target_email, details, ip, created_at)
+        SELECT %(tenant)s, %(admin)s, %(email)s, 'member', (%(actions)s::text[])[1 + i %% %(n)s],
+               NULL, 'person' || i || '@scale.example', '{{"role": "collaborator"}}'::jsonb,
+               '203.0.113.7', now() - (%(count)s - i) * interval '1 minute'
+        FROM generate_series(1, %(count)s) AS i
+    """
+    actions = ActivityAction.values
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "tenant": tenant.pk,
+                "admin": admin.pk,
+                "email": admin.email,
+                "actions": actions,
+                "n": len(actions),
+                "count": count,
+            },
+        )
 
 
 def scale_tenant_and_admin():
