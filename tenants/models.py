@@ -131,7 +131,20 @@ class ActivityEvent(models.Model):
     tenant deletes its log (CASCADE): the log belongs to the tenant.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="activity_events")
+    # No database FOREIGN KEY here, on purpose: checking one makes PostgreSQL
+    # take FOR KEY SHARE on the tenant row, which waits behind the services'
+    # SELECT ... FOR UPDATE of that row. A service holding an invitation lock
+    # (revoke, the expiry job) would then wait for the tenant while accept holds
+    # the tenant and waits for the invitation: a deadlock. Entries are written
+    # only by tenants.activity with a real tenant, and deleting a tenant still
+    # deletes its log (Django's CASCADE); the composite indexes cover tenant.
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="activity_events",
+        db_constraint=False,
+        db_index=False,
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

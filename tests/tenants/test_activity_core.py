@@ -176,3 +176,23 @@ class TestClientIp:
         request = RequestFactory().get("/")
         request.META.pop("REMOTE_ADDR", None)
         assert client_ip(request) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_never_waits_for_the_tenant_row_lock(postgres):
+    """Services lock the tenant row FOR UPDATE (accept, invite, member changes);
+    an entry written by one holding another row's lock (revoke, the expiry job)
+    must not queue behind it, or the two deadlock (see ActivityEvent.tenant)."""
+    import psycopg
+    from django.db import connection
+
+    tenant = TenantFactory()
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=False) as holder:
+        holder.execute("SELECT id FROM tenants_tenant WHERE id = %s FOR UPDATE", [tenant.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            activity_record(tenant=tenant, action=ActivityAction.INVITATION_REVOKED)
+        holder.rollback()
+    assert ActivityEvent.objects.filter(tenant=tenant).count() == 1

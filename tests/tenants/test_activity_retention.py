@@ -93,7 +93,7 @@ def test_accounts_security_events_follow_the_same_retention(tenant, user, settin
 
     settings.ACTIVITY_RETENTION_DAYS = 30
     now = timezone.now()
-    old, recent = SecurityEvent.objects.bulk_create(
+    _old, recent = SecurityEvent.objects.bulk_create(
         SecurityEvent(
             user=user, action=SecurityAction.SIGNED_IN, created_at=now - timedelta(days=d)
         )
