@@ -234,6 +234,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACTIVITY_RETENTION_DAYS = env.int("ACTIVITY_RETENTION_DAYS", default=400)
 # Daily at 03:17 (off the hour, away from other jobs): delete entries past the
 # retention, in bounded id-range batches (tenants.services.activity_purge_old).
+# Records "Other sessions signed out" on the account's Security page (allauth
+# sends no signal for it); used once allauth.usersessions is installed.
+USERSESSIONS_ADAPTER = "console.accounts.sessions.SecurityEventsUserSessionsAdapter"
 CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
     "task": "tenants.tasks.purge_old_activity",
     "schedule": crontab(hour=3, minute=17),

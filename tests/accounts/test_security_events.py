@@ -182,3 +182,31 @@ def test_pages_in_constant_queries(client, user, count, django_assert_num_querie
         response = client.get(SECURITY, {"page": 2 if count > SECURITY_EVENTS_PER_PAGE else 1})
     assert response.status_code == 200
     assert len(response.context["events"]) == min(count + 1, SECURITY_EVENTS_PER_PAGE)
+
+
+def test_signing_other_sessions_out_is_recorded(rf, user, settings):
+    from allauth.core.context import request_context
+    from allauth.usersessions.adapter import get_adapter
+
+    from console.accounts.sessions import SecurityEventsUserSessionsAdapter
+
+    ended = []
+
+    class FakeSession:
+        def __init__(self, owner):
+            self.user, self.user_id = owner, owner.pk
+
+        def end(self):
+            ended.append(self)
+
+    adapter = get_adapter()
+    assert isinstance(adapter, SecurityEventsUserSessionsAdapter)
+    with request_context(rf.get("/", REMOTE_ADDR="198.51.100.7")):
+        adapter.end_sessions([FakeSession(user), FakeSession(user)])
+    assert len(ended) == 2
+    event = SecurityEvent.objects.get(user=user)
+    assert (event.action, event.details, event.ip) == (
+        SecurityAction.SESSIONS_SIGNED_OUT,
+        {"count": 2},
+        "198.51.100.7",
+    )
