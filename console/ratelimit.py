@@ -10,12 +10,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
 
 
-class RateLimited(Exception):
-    """Raised by callers when a limit is reached; the message is shown to the person."""
+class RateLimited(ValidationError):
+    """A limit was reached (HTTP 429): the one class for every rate limit.
+
+    A ``ValidationError`` like every refusal a service raises; ``message`` is
+    shown to the person as is.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message, code="rate_limited")
 
 
 @dataclass(frozen=True)

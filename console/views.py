@@ -75,11 +75,6 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
-def too_many_requests(request, message: str):
-    """The friendly 429 page used by every rate limit."""
-    return render(request, "429.html", {"message": message}, status=429)
-
-
 @login_required
 def bench_baseline(request):
     """The cheapest authenticated page: same middleware and session, no work."""

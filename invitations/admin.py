@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from invitations import services
-from invitations.exceptions import InvitationError
 from invitations.models import Invitation, InvitationStatus, SupersededLink
 
 
@@ -77,9 +77,10 @@ class InvitationAdmin(admin.ModelAdmin):
                     for invitation in invitations:
                         try:
                             action(invitation=invitation, actor=request.user)
-                        except InvitationError as error:
+                        except ValidationError as error:  # every refusal, rate limits too
                             refused.append(
-                                f"{invitation.email} ({invitation.tenant}): {error.message}"
+                                f"{invitation.email} ({invitation.tenant}): "
+                                + " ".join(error.messages)
                             )
                     if refused:
                         raise _Refused

@@ -23,7 +23,6 @@ from invitations.exceptions import (
     InvitationGone,
     InvitationsRefused,
     MemberLimitReached,
-    RateLimited,
 )
 from invitations.models import (
     INVITATION_LIFETIME,
@@ -135,7 +134,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
         left = max(
             per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0
         )
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             f"You can send at most {per_inviter.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
@@ -144,7 +143,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
             per_tenant.max_hits - ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id],
             0,
         )
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
@@ -156,7 +155,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
         named = ", ".join(flooded[:5]) + (
             f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
         )
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             f"{named} already received {per_address.max_hits} invitations today, the most one address "
             f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
             "try again tomorrow. Nothing was sent."
@@ -241,12 +240,9 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
     """
     invitation = _locked(invitation)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
-    try:
-        # The window starts at the first resend; the cache failing open
-        # (Redis down) allows the resend with a logged warning.
-        ratelimit.check_and_record(RESEND_LIMIT, str(invitation.pk), RESEND_LIMIT_MESSAGE)
-    except ratelimit.RateLimited as error:
-        raise RateLimited(str(error)) from error
+    # The window starts at the first resend; the cache failing open
+    # (Redis down) allows the resend with a logged warning.
+    ratelimit.check_and_record(RESEND_LIMIT, str(invitation.pk), RESEND_LIMIT_MESSAGE)
     SupersededLink.objects.create(invitation=invitation, token_hash=invitation.token_hash)
     now = timezone.now()
     invitation.link_salt, invitation.token_hash = tokens.new_link()

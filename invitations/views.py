@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 
 from console.pagination import DeferredJoinPaginator
-from console.views import too_many_requests
+from console.ratelimit import RateLimited
+from console.responses import too_many_requests
 from invitations import selectors, services, tokens
 from invitations.exceptions import (
     AlreadyMember,
@@ -30,7 +31,6 @@ from invitations.exceptions import (
     InvitationGone,
     InvitationsRefused,
     MemberLimitReached,
-    RateLimited,
 )
 from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus

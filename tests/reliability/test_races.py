@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 
 from console.accounts.models import User
 from console.onboarding.services import user_signup
-from invitations.exceptions import InvitationError, InvitationsRefused, RateLimited
+from console.ratelimit import RateLimited
+from invitations.exceptions import InvitationError, InvitationsRefused
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from invitations.services import (
     RESENDS_PER_HOUR,
