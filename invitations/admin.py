@@ -76,7 +76,8 @@ class InvitationAdmin(admin.ModelAdmin):
                 with transaction.atomic():
                     for invitation in invitations:
                         try:
-                            action(invitation=invitation, actor=request.user)
+                            # actor=None: operators act outside tenant roles.
+                            action(invitation=invitation, actor=None)
                         except ValidationError as error:  # every refusal, rate limits too
                             refused.append(
                                 f"{invitation.email} ({invitation.tenant}): "

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +33,7 @@ from invitations.models import (
     SupersededLink,
 )
 from members.models import Membership, Role
+from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
 from members.services import membership_add
 from tenants import policies
 from tenants.models import Tenant
@@ -62,6 +64,9 @@ def invitation_create_bulk(
     gets its own link and a queued send (the outbox); one email task per
     invitation is enqueued after the commit.
 
+    ``inviter`` must still be allowed to invite once the lock is held (a
+    concurrent request may have demoted them); None is an operator.
+
     Pending invitations of this tenant already past their expiry are marked
     Expired in the same transaction: they count as Expired everywhere, so
     they must neither hold a seat nor block re-inviting the address.
@@ -69,6 +74,7 @@ def invitation_create_bulk(
     if role not in Role.values:
         raise InvitationsRefused(errors=["Choose a role: Admin or Collaborator."])
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    _require_actor(inviter, tenant, INVITE_MEMBERS)
     now = timezone.now()
     Invitation.objects.filter(
         tenant=tenant, status=InvitationStatus.PENDING, expires_at__lte=now
@@ -99,6 +105,23 @@ def invitation_create_bulk(
     created = Invitation.objects.bulk_create(invitations)
     _enqueue_sends_on_commit([invitation.pk for invitation in created])
     return created
+
+
+def _require_actor(actor, tenant: Tenant, permission: str) -> None:
+    """The acting admin must still hold ``permission`` now, under the tenant lock.
+
+    The view checked the role when the request came in; a concurrent request
+    may have demoted or removed the admin since (the member services change
+    roles under the same lock). ``None`` is an operator (the admin site) or an
+    internal caller, outside tenant roles.
+    """
+    if actor is None:
+        return
+    membership = Membership.objects.filter(tenant=tenant, user=actor).first()
+    if membership is None:
+        raise PermissionDenied("You are no longer a member of this tenant.")
+    if not membership.can(permission):
+        raise PermissionDenied("Only tenant admins can do this.")
 
 
 DAY_SECONDS = 24 * 60 * 60
@@ -201,10 +224,19 @@ def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
 # -- Actions on one invitation (the SPEC's status table) --------------------------------
 
 
-def _locked(invitation: Invitation) -> Invitation:
-    # Lock the invitation row only: a plain FOR UPDATE would also lock the
-    # joined tenant row, in the opposite order to invitation_accept (tenant,
-    # then invitation), and a revoke racing an accept would deadlock.
+def _locked(invitation: Invitation, actor) -> Invitation:
+    """The invitation locked for an action, after re-checking the acting admin.
+
+    With an actor, the tenant row is locked first (the lock that role changes
+    take) and then the invitation, the order ``invitation_accept`` uses. The
+    invitation's FOR UPDATE names only its own row: a plain one would also
+    lock the joined tenant row after the invitation, the opposite order, and
+    a revoke racing an accept could deadlock. Operators (``actor=None``) lock
+    the invitation only.
+    """
+    if actor is not None:
+        tenant = Tenant.objects.select_for_update().get(pk=invitation.tenant_id)
+        _require_actor(actor, tenant, MANAGE_INVITATIONS)
     return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("tenant")
@@ -238,7 +270,7 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
     ``RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
     does not count).
     """
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
     # The window starts at the first resend; the cache failing open
     # (Redis down) allows the resend with a logged warning.
@@ -274,7 +306,7 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     """Cancel a Pending invitation: its link stops working and its seat is freed."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "revoked")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
@@ -284,7 +316,7 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
 @transaction.atomic
 def invitation_delete(*, invitation: Invitation, actor) -> None:
     """Delete an Accepted, Expired or Revoked invitation (a Pending one must be revoked first)."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor)
     _refuse_unless(
         invitation,
         {InvitationStatus.ACCEPTED, InvitationStatus.EXPIRED, InvitationStatus.REVOKED},
@@ -296,7 +328,7 @@ def invitation_delete(*, invitation: Invitation, actor) -> None:
 @transaction.atomic
 def invitation_expire_now(*, invitation: Invitation, actor) -> Invitation:
     """An operator's "Expire now": a Pending invitation becomes Expired at once."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor)
     if invitation.status != InvitationStatus.PENDING:
         _refuse_unless(invitation, set(), "expired")
     now = timezone.now()
