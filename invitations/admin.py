@@ -101,7 +101,7 @@ class InvitationAdmin(admin.ModelAdmin):
             request, f"{count} invitation{'s' if count != 1 else ''} {verb}.", messages.SUCCESS
         )
 
-    @admin.action(description="Resend selected invitations (new link, new 7 days)")
+    @admin.action(description="Resend selected invitations (new link, new expiry)")
     def resend_invitations(self, request, queryset):
         def check(invitation):
             if invitation.effective_status != InvitationStatus.PENDING:

@@ -1,12 +1,8 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from members.models import Role
-
-INVITATION_LIFETIME = timedelta(days=7)
 
 
 class InvitationStatus(models.TextChoices):

@@ -102,38 +102,6 @@ class InviteCheck:
         return not self.address_errors and not self.errors
 
 
-def invite_blocked_reason(tenant: Tenant) -> str | None:
-    """Why nobody at all can be invited into ``tenant`` (Production free), or None."""
-    if (
-        tenant.is_production_free
-        and (policies.member_limit(tenant) or 0) <= policies.PRODUCTION_FREE_MEMBER_LIMIT
-    ):
-        return (
-            "Inviting members needs the Pro plan. A Production tenant on the Free plan "
-            "has one member: its admin."
-        )
-    return None
-
-
-def member_limit_message(
-    tenant: Tenant, *, limit: int, used: int, adding: int | None = None
-) -> str:
-    kind = "Production" if tenant.type == "production" else "Development"
-    available = max(limit - used, 0)
-    message = (
-        f"This {kind} tenant is limited to {limit} member{'s' if limit != 1 else ''} ({used} used"
-    )
-    if adding is None:
-        message += ")."
-    elif available:
-        message += (
-            f", counting pending invitations), so you can invite {available} more, not {adding}."
-        )
-    else:
-        message += ", counting pending invitations)."
-    return message + " Remove someone or ask an operator to raise the limit."
-
-
 def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
     """Check every address of one submission; read-only.
 
@@ -159,7 +127,7 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
             f"this list has {len(typed):,}. Split it and send the rest separately."
         )
         return check
-    blocked = invite_blocked_reason(tenant)
+    blocked = policies.invite_blocked_reason(tenant)
     if blocked:
         check.errors.append(blocked)
         return check
@@ -206,7 +174,7 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
     adding = len(check.addresses)
     if usage.limit is not None and adding and usage.used + adding > usage.limit:
         check.errors.append(
-            member_limit_message(tenant, limit=usage.limit, used=usage.used, adding=adding)
+            policies.member_limit_message(tenant, limit=usage.limit, used=usage.used, adding=adding)
         )
     check.added_monthly_cost = policies.extra_seat_cost(tenant, usage.used + adding) - (
         policies.extra_seat_cost(tenant, usage.used)

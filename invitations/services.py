@@ -26,7 +26,6 @@ from invitations.exceptions import (
     MemberLimitReached,
 )
 from invitations.models import (
-    INVITATION_LIFETIME,
     EmailStatus,
     Invitation,
     InvitationStatus,
@@ -85,6 +84,7 @@ def invitation_create_bulk(
         raise InvitationsRefused(address_errors=check.address_errors, errors=check.errors)
     _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
 
+    lifetime = policies.invitation_lifetime()
     invitations = []
     for address in check.addresses:
         link_salt, token_hash = tokens.new_link()
@@ -96,7 +96,7 @@ def invitation_create_bulk(
                 invited_by=inviter,
                 created_at=now,
                 sent_at=now,
-                expires_at=now + INVITATION_LIFETIME,
+                expires_at=now + lifetime,
                 link_salt=link_salt,
                 token_hash=token_hash,
                 email_status=EmailStatus.QUEUED,
@@ -263,7 +263,7 @@ def invitation_resend_allowed(*, invitation: Invitation) -> bool:
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
-    """Send a Pending invitation again with a new link and a new 7 days.
+    """Send a Pending invitation again with a new link and a new lifetime.
 
     The old link is superseded (its hash is kept so its page can say so),
     the send record starts over (a failed email can be resent), and at most
@@ -279,7 +279,7 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
     now = timezone.now()
     invitation.link_salt, invitation.token_hash = tokens.new_link()
     invitation.sent_at = now
-    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.expires_at = now + policies.invitation_lifetime()
     invitation.email_status = EmailStatus.QUEUED
     invitation.email_attempts = 0
     invitation.email_claimed_at = None
@@ -367,11 +367,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     limit = policies.member_limit(tenant)
     members = tenant.memberships.count()
     if limit is not None and members + 1 > limit:
-        kind = "Production" if tenant.type == "production" else "Development"
         raise MemberLimitReached(
-            f"“{tenant.name}” is full: this {kind} tenant is limited to {limit} "
-            f"member{'s' if limit != 1 else ''} and has {members}. Ask one of its admins to "
-            "remove someone, or an operator to raise the limit, then accept again."
+            policies.member_limit_full_message(tenant, limit=limit, members=members)
         )
     membership = membership_add(tenant=tenant, user=user, role=invitation.role)
     invitation.status = InvitationStatus.ACCEPTED

@@ -32,10 +32,15 @@ from invitations.exceptions import (
     InvitationsRefused,
     MemberLimitReached,
 )
-from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
+from invitations.forms import InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus
 from members.models import Role
-from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
+from members.permissions import (
+    ADMIN_POWERS,
+    INVITE_MEMBERS,
+    MANAGE_INVITATIONS,
+    role_description,
+)
 from tenants import policies
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
@@ -71,9 +76,7 @@ class InviteView(TenantMixin, FormView):
         context.update(
             settings_tab="members",
             usage=seat_usage(self.tenant),
-            blocked_reason=selectors.invite_blocked_reason(self.tenant),
-            seats_included=policies.seats_included(self.tenant),
-            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
+            blocked_reason=policies.invite_blocked_reason(self.tenant),
             admin_powers=ADMIN_POWERS,
         )
         return context
@@ -100,7 +103,7 @@ class InviteView(TenantMixin, FormView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def tenant_blocked(self) -> bool:
-        return selectors.invite_blocked_reason(self.tenant) is not None
+        return policies.invite_blocked_reason(self.tenant) is not None
 
     def form_valid(self, form):
         emails, role = form.cleaned_data["emails"], form.cleaned_data["role"]
@@ -133,7 +136,8 @@ class InviteView(TenantMixin, FormView):
         messages.success(
             self.request,
             f"{count} invitation{'s' if count != 1 else ''} sent as {Role(role).label}. "
-            "Each email goes out in a moment; invitations expire in 7 days.",
+            "Each email goes out in a moment; invitations expire in "
+            f"{policies.plan_terms().invitation_lifetime}.",
         )
         return redirect("tenant_invitations:list", tenant_id=self.tenant.public_id)
 
@@ -204,7 +208,7 @@ class InvitationListView(TenantMixin, ListView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),
             # The empty state explains instead of offering a form that cannot send.
-            invite_blocked_reason=selectors.invite_blocked_reason(self.tenant),
+            invite_blocked_reason=policies.invite_blocked_reason(self.tenant),
         )
         return context
 
@@ -311,6 +315,7 @@ class AcceptMixin:
             "invitations/review.html",
             {
                 "invitation": invitation,
+                "role_description": role_description(invitation.role),
                 "signed_in": signed_in,
                 "email_matches": signed_in and user.email == invitation.email,
                 "error": error,
