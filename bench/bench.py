@@ -244,7 +244,7 @@ def bench_expiry(rows: int, repeats: int = 3) -> dict:
     from django.utils import timezone
 
     from invitations.models import EmailStatus, Invitation, InvitationStatus
-    from invitations.services import invitations_expire_stale
+    from invitations.expiry import invitations_expire_stale
     from tenants.models import Tenant
     from tenants.policies import invitation_lifetime
 

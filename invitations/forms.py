@@ -2,7 +2,11 @@ import re
 
 from django import forms
 
-from invitations.selectors import MAX_ADDRESSES_PER_SUBMISSION
+from invitations.validators import (
+    MAX_ADDRESSES_PER_SUBMISSION,
+    NO_ADDRESS_MESSAGE,
+    validate_submission_size,
+)
 from members.permissions import Role, role_description
 
 ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
@@ -30,7 +34,7 @@ class InviteForm(forms.Form):
             f"Separate addresses with commas, spaces or new lines; up to "
             f"{MAX_ADDRESSES_PER_SUBMISSION:,} at a time."
         ),
-        error_messages={"required": "Enter at least one email address."},
+        error_messages={"required": NO_ADDRESS_MESSAGE},
     )
     role = forms.ChoiceField(
         label="Role",
@@ -53,13 +57,7 @@ class InviteForm(forms.Form):
 
     def clean_emails(self):
         addresses = split_addresses(self.cleaned_data["emails"])
-        if not addresses:
-            raise forms.ValidationError("Enter at least one email address.")
-        if len(addresses) > MAX_ADDRESSES_PER_SUBMISSION:
-            raise forms.ValidationError(
-                f"You can invite at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a time; "
-                f"this list has {len(addresses):,}. Split it and send the rest separately."
-            )
+        validate_submission_size(addresses)
         return addresses
 
     def clean(self):

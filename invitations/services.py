@@ -1,22 +1,24 @@
 """Writes for invitations: every state change of an invitation and of its email send.
 
-Views, admin actions, tasks and the ``expire_invitations`` command call
-these; none re-implements a rule. Functions that check the member limit lock
+Views and admin actions call these; none re-implements a rule. The email
+send record lives in ``invitations.outbox`` and expiry in
+``invitations.expiry``, below this module, so the tasks this module enqueues
+never import it back. Functions that check the member limit lock
 the tenant row first, so concurrent invites and accepts see each other.
 """
 
 import logging
-from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from console import ratelimit
 from console.accounts.models import normalize_email
-from invitations import selectors, tokens
+from invitations import selectors, tasks, tokens, validators
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
@@ -25,26 +27,111 @@ from invitations.exceptions import (
     InvitationsRefused,
     MemberLimitReached,
 )
-from invitations.models import (
-    EmailStatus,
-    Invitation,
-    InvitationStatus,
-    SupersededLink,
-)
+from invitations.expiry import invitations_expire_stale
+from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
 from members.services import membership_add
 from tenants import policies
 from tenants.models import Tenant
+from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
 
 RESENDS_PER_HOUR = 3
-RESEND_LIMIT_MESSAGE = "You can resend this invitation at most 3 times an hour. Try again later."
+RESEND_LIMIT_MESSAGE = (
+    f"You can resend this invitation at most {RESENDS_PER_HOUR} times an hour. Try again later."
+)
 
-# One send is tried at most this often (the first attempt and five retries)
-# before it is marked failed; Resend starts a new send with a fresh count.
-MAX_EMAIL_ATTEMPTS = 6
+# -- Can these addresses be invited? ---------------------------------------------------
+
+
+@dataclass
+class InviteCheck:
+    """The outcome of checking one submission against a tenant, before any write."""
+
+    addresses: list[str] = field(default_factory=list)  # normalised, duplicates folded, in order
+    address_errors: dict[str, str] = field(default_factory=dict)  # typed address -> message
+    errors: list[str] = field(default_factory=list)  # about the whole submission
+    added_monthly_cost: Decimal = Decimal("0.00")
+
+    @property
+    def ok(self) -> bool:
+        return not self.address_errors and not self.errors
+
+
+def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
+    """Check every address of one submission; read-only.
+
+    Rules (SPEC, Inviting): addresses are normalised (trimmed, lower-cased)
+    and duplicates folded; each must be an email address, not already a
+    member and without a pending invitation; at most 1,000 per submission;
+    the new seats must fit the member limit (Production free: nobody), and on
+    Pro the added monthly cost is computed. A Pending invitation past its
+    expiry does not block (it counts as Expired). Queries are constant in the
+    number of addresses: one IN query for members, one for invitations, two
+    counts for seats.
+
+    ``invitation_create_bulk`` calls this under a lock on the tenant row.
+    """
+    check = InviteCheck()
+    typed = [raw.strip() for raw in emails if raw and raw.strip()]
+    try:
+        validators.validate_submission_size(typed)
+    except ValidationError as error:
+        check.errors.extend(error.messages)
+        return check
+    blocked = policies.invite_blocked_reason(tenant)
+    if blocked:
+        check.errors.append(blocked)
+        return check
+
+    typed_by_address: dict[str, str] = {}
+    for raw in typed:
+        address = normalize_email(raw)
+        if address in typed_by_address:
+            continue  # duplicates in one submission are folded into one
+        try:
+            validators.validate_invitee_email(address)
+        except ValidationError:
+            check.address_errors[raw] = validators.not_an_address_message(raw)
+            continue
+        typed_by_address[address] = raw
+
+    addresses = list(typed_by_address)
+    if addresses:
+        members = set(
+            Membership.objects.filter(tenant=tenant, user__email__in=addresses).values_list(
+                "user__email", flat=True
+            )
+        )
+        pending = set(
+            Invitation.objects.filter(
+                tenant=tenant,
+                status=InvitationStatus.PENDING,
+                expires_at__gt=timezone.now(),
+                email__in=addresses,
+            ).values_list("email", flat=True)
+        )
+        for address in addresses:
+            if address in members:
+                check.address_errors[typed_by_address[address]] = f"{address} is already a member."
+            elif address in pending:
+                check.address_errors[typed_by_address[address]] = (
+                    f"{address} already has a pending invitation."
+                )
+    check.addresses = [a for a in addresses if typed_by_address[a] not in check.address_errors]
+
+    usage = seat_usage(tenant)
+    adding = len(check.addresses)
+    if usage.limit is not None and adding and usage.used + adding > usage.limit:
+        check.errors.append(
+            policies.member_limit_message(tenant, limit=usage.limit, used=usage.used, adding=adding)
+        )
+    check.added_monthly_cost = policies.extra_seat_cost(tenant, usage.used + adding) - (
+        policies.extra_seat_cost(tenant, usage.used)
+    )
+    return check
 
 
 # -- Creating ------------------------------------------------------------------
@@ -57,7 +144,7 @@ def invitation_create_bulk(
     """Invite every address in ``emails`` into ``tenant`` with ``role``, all or none.
 
     Locks the tenant row, then checks the whole submission with
-    ``selectors.invite_check`` (format, members, pending invitations, at most
+    ``invite_check`` (format, members, pending invitations, at most
     1,000 addresses, member limit / plan). Any refusal raises
     ``InvitationsRefused`` and nothing is created or sent. Each invitation
     gets its own link and a queued send (the outbox); one email task per
@@ -75,11 +162,9 @@ def invitation_create_bulk(
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     _require_actor(inviter, tenant, INVITE_MEMBERS)
     now = timezone.now()
-    Invitation.objects.filter(
-        tenant=tenant, status=InvitationStatus.PENDING, expires_at__lte=now
-    ).update(status=InvitationStatus.EXPIRED)
+    invitations_expire_stale(tenant=tenant, now=now)
 
-    check = selectors.invite_check(tenant=tenant, emails=emails)
+    check = invite_check(tenant=tenant, emails=emails)
     if not check.ok:
         raise InvitationsRefused(address_errors=check.address_errors, errors=check.errors)
     _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
@@ -179,9 +264,9 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
             f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
         )
         raise ratelimit.RateLimited(
-            f"{named} already received {per_address.max_hits} invitations today, the most one address "
-            f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
-            "try again tomorrow. Nothing was sent."
+            f"{named} already received {per_address.max_hits} invitations today, the most one "
+            f"address can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from "
+            "the list, or try again tomorrow. Nothing was sent."
         )
     if inviter_key:
         ratelimit.record(per_inviter, inviter_key, cost=count)
@@ -192,33 +277,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
     # robust: the invitations are committed by then, so an unexpected error
     # while enqueuing is logged (the sweep sends later), never shown as a 500.
-    transaction.on_commit(lambda: enqueue_invitation_emails(invitation_ids), robust=True)
-
-
-def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
-    """Enqueue one send task per invitation; returns how many were enqueued.
-
-    The send record is already committed, so a broker outage must not fail
-    the admin's request: log it and stop; the beat sweep enqueues the rest.
-    """
-    from kombu.exceptions import OperationalError
-
-    from invitations.tasks import send_invitation_email  # tasks import services
-
-    enqueued = 0
-    invitation_ids = list(invitation_ids)
-    for invitation_id in invitation_ids:
-        try:
-            send_invitation_email.delay(invitation_id)
-        except (OperationalError, ConnectionError, TimeoutError) as error:
-            logger.warning(
-                "Broker unavailable, %d invitation email(s) left for the outbox sweep: %s",
-                len(invitation_ids) - enqueued,
-                error,
-            )
-            break
-        enqueued += 1
-    return enqueued
+    transaction.on_commit(lambda: tasks.enqueue_invitation_emails(invitation_ids), robust=True)
 
 
 # -- Actions on one invitation (the SPEC's status table) --------------------------------
@@ -376,80 +435,3 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
     return membership
-
-
-# -- Expiry --------------------------------------------------------------------------------
-
-
-def invitations_expire_stale() -> int:
-    """Mark every Pending invitation past its expiry as Expired: one set-based UPDATE.
-
-    The filter matches the partial index on ``expires_at`` where status is
-    pending. Returns how many were marked.
-    """
-    return Invitation.objects.filter(
-        status=InvitationStatus.PENDING, expires_at__lte=timezone.now()
-    ).update(status=InvitationStatus.EXPIRED)
-
-
-# -- The send record (outbox) -----------------------------------------------------------------
-
-
-def invitation_email_claim(*, invitation_id: int) -> Invitation | None:
-    """Claim the invitation's current send for this worker, or None if it is not ours to send.
-
-    One conditional UPDATE: only a queued send, or one whose claim is older
-    than the lease (its worker died), of a Pending unexpired invitation can be
-    claimed. A duplicate or redelivered task finds nothing to claim and does
-    nothing, so one send is delivered once.
-    """
-    now = timezone.now()
-    claimed = (
-        Invitation.objects.filter(
-            pk=invitation_id, status=InvitationStatus.PENDING, expires_at__gt=now
-        )
-        .filter(
-            Q(email_status=EmailStatus.QUEUED)
-            | Q(
-                email_status=EmailStatus.SENDING,
-                email_claimed_at__lte=now - selectors.email_lease(),
-            )
-        )
-        .update(
-            email_status=EmailStatus.SENDING,
-            email_claimed_at=now,
-            email_attempts=F("email_attempts") + 1,
-        )
-    )
-    if not claimed:
-        return None
-    return Invitation.objects.select_related("tenant", "invited_by").get(pk=invitation_id)
-
-
-def _ours(invitation: Invitation):
-    """Our claim on this send: still sending, and still the same link (no Resend since)."""
-    return Invitation.objects.filter(
-        pk=invitation.pk, email_status=EmailStatus.SENDING, link_salt=invitation.link_salt
-    )
-
-
-def invitation_email_mark_sent(*, invitation: Invitation) -> bool:
-    return bool(
-        _ours(invitation).update(
-            email_status=EmailStatus.SENT, email_sent_at=timezone.now(), email_error=""
-        )
-    )
-
-
-def invitation_email_release(*, invitation: Invitation, error: str) -> bool:
-    """A transient failure: the send goes back to the queue for the retry.
-
-    ``email_claimed_at`` keeps the attempt's time, so the sweep leaves the
-    send to the scheduled retry until the lease has passed.
-    """
-    return bool(_ours(invitation).update(email_status=EmailStatus.QUEUED, email_error=error[:500]))
-
-
-def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
-    """Refused permanently (SMTP 5xx) or out of retries: the tab shows "Email failed"."""
-    return bool(_ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500]))

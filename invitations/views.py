@@ -46,6 +46,16 @@ from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
 
 INVITATIONS_PER_PAGE = 25
+
+# The Invitations tab's status filters, in order ("" is All).
+STATUS_FILTERS = [
+    ("", "All"),
+    (InvitationStatus.PENDING, "Pending"),
+    (InvitationStatus.ACCEPTED, "Accepted"),
+    (InvitationStatus.EXPIRED, "Expired"),
+    (InvitationStatus.REVOKED, "Revoked"),
+]
+
 REQUEST_TOO_LARGE = (
     "This request is too large. Send at most 1,000 addresses at a time; split the list "
     "and send the rest separately. Nothing was sent."
@@ -96,7 +106,7 @@ class InviteView(TenantMixin, FormView):
         # (e.g. the admin confirmation), so one round trip finds them all.
         emails = form.cleaned_data.get("emails")
         if emails and not form.has_error("emails") and not self.tenant_blocked():
-            for message in selectors.invite_check(
+            for message in services.invite_check(
                 tenant=self.tenant, emails=emails
             ).address_errors.values():
                 form.add_error("emails", message)
@@ -108,7 +118,7 @@ class InviteView(TenantMixin, FormView):
     def form_valid(self, form):
         emails, role = form.cleaned_data["emails"], form.cleaned_data["role"]
         if self.tenant.is_pro:
-            check = selectors.invite_check(tenant=self.tenant, emails=emails)
+            check = services.invite_check(tenant=self.tenant, emails=emails)
             cost = check.added_monthly_cost
             if check.ok and cost > 0 and form.cleaned_data["reviewed_cost"] != str(cost):
                 data = form.data.copy()
@@ -150,7 +160,7 @@ class InvitePreviewView(TenantMixin, View):
 
     def post(self, request, *args, **kwargs):
         addresses = split_addresses(request.POST.get("emails", ""))
-        check = selectors.invite_check(tenant=self.tenant, emails=addresses) if addresses else None
+        check = services.invite_check(tenant=self.tenant, emails=addresses) if addresses else None
         return render(
             request,
             "invitations/partials/invite_preview.html",
@@ -202,9 +212,7 @@ class InvitationListView(TenantMixin, ListView):
             settings_tab="invitations",
             status=status,
             status_query=urlencode({"status": status}) if status else "",
-            status_tabs=[
-                (value, label, counts[value or "all"]) for value, label in selectors.STATUS_FILTERS
-            ],
+            status_tabs=[(value, label, counts[value or "all"]) for value, label in STATUS_FILTERS],
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),
             # The empty state explains instead of offering a form that cannot send.
@@ -261,6 +269,15 @@ class InvitationRevokeView(InvitationActionView):
 class InvitationDeleteView(InvitationActionView):
     action = services.invitation_delete
     done_message = "Invitation to {email} deleted."
+
+
+def invitation_in_session(request) -> Invitation | None:
+    """The Pending, unexpired invitation whose link was opened in this session, or None.
+
+    Sign-up and sign-in read it to prefill (and fix) the invitee's email.
+    """
+    token = request.session.get(tokens.SESSION_KEY)
+    return selectors.pending_invitation_for_token(token) if token else None
 
 
 # -- Accepting -------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ from django.utils import timezone
 from invitations import tokens
 from invitations.exceptions import InvitationsRefused
 from invitations.models import EmailStatus, Invitation, InvitationStatus
-from invitations.selectors import invite_check
-from invitations.services import invitation_create_bulk
+from invitations.services import invitation_create_bulk, invite_check
 from members.models import Role
 from tenants.policies import invitation_lifetime
 from tests import factories
