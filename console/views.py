@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from console.celery import app as celery_app
 from tenants.mixins import CURRENT_TENANT_SESSION_KEY
 from tenants.selectors import memberships_for_request
 
@@ -35,9 +36,7 @@ class HomeView(TemplateView):
 
 
 def _broker_answers() -> bool:
-    from console.celery import app
-
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return True
 
