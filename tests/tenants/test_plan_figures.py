@@ -66,10 +66,14 @@ def test_invite_form_states_the_new_lifetime_and_price(client):
     assert not OLD_FIGURES.search(page)
 
 
-def test_invite_form_of_a_free_tenant_states_the_new_pro_terms(client):
+@pytest.mark.parametrize("page_name", ["tenant_invitations:invite", "tenant_settings:billing"])
+def test_a_free_tenant_is_told_the_new_pro_terms(client, page_name):
     tenant, _ = signed_in_admin(client, production_free=True)
-    page = text(client.get(url("tenant_invitations:invite", tenant)))
-    assert "Upgrade to Pro to invite your team: 3 members included, then $12.50" in page
+    page = text(client.get(url(page_name, tenant)))
+    assert (
+        "Upgrade to Pro to invite your team: 3 members included, then $12.50 "
+        "per additional member per month." in page
+    )
     assert not OLD_FIGURES.search(page)
 
 
@@ -96,13 +100,6 @@ def test_billing_states_the_new_price(client):
     assert "Extra members 2 × $12.50 / month" in page
     assert "Monthly total for extra seats $25.00" in page
     assert "Billed monthly: $12.50 for each member" in page
-    assert not OLD_FIGURES.search(page)
-
-
-def test_billing_of_a_free_tenant_states_the_new_pro_terms(client):
-    tenant, _ = signed_in_admin(client, production_free=True)
-    page = text(client.get(url("tenant_settings:billing", tenant)))
-    assert "3 members included, then $12.50 per additional member per month" in page
     assert not OLD_FIGURES.search(page)
 
 
