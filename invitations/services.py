@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from invitations.expiry import invitations_expire_stale
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
-from members.services import membership_add
+from members.services import membership_add, membership_require
 from tenants import policies
 from tenants.models import Tenant
 from tenants.selectors import seat_usage
@@ -193,20 +193,11 @@ def invitation_create_bulk(
 
 
 def _require_actor(actor, tenant: Tenant, permission: str) -> None:
-    """The acting admin must still hold ``permission`` now, under the tenant lock.
-
-    The view checked the role when the request came in; a concurrent request
-    may have demoted or removed the admin since (the member services change
-    roles under the same lock). ``None`` is an operator (the admin site) or an
-    internal caller, outside tenant roles.
-    """
-    if actor is None:
-        return
-    membership = Membership.objects.filter(tenant=tenant, user=actor).first()
-    if membership is None:
-        raise PermissionDenied("You are no longer a member of this tenant.")
-    if not membership.can(permission):
-        raise PermissionDenied("Only tenant admins can do this.")
+    """The acting admin must still hold ``permission`` now, under the tenant lock
+    (``membership_require``). ``None`` is an operator (the admin site) or an
+    internal caller, outside tenant roles."""
+    if actor is not None:
+        membership_require(tenant=tenant, user_id=actor.pk, permission=permission)
 
 
 DAY_SECONDS = 24 * 60 * 60
