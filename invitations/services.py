@@ -65,7 +65,8 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
 
     Rules (SPEC, Inviting): addresses are normalised (trimmed, lower-cased)
     and duplicates folded; each must be an email address, not already a
-    member and without a pending invitation; at most 1,000 per submission;
+    member and without a pending invitation; at most
+    ``validators.MAX_ADDRESSES_PER_SUBMISSION`` per submission;
     the new seats must fit the member limit (Production free: nobody), and on
     Pro the added monthly cost is computed. A Pending invitation past its
     expiry does not block (it counts as Expired). Queries are constant in the
@@ -145,7 +146,7 @@ def invitation_create_bulk(
 
     Locks the tenant row, then checks the whole submission with
     ``invite_check`` (format, members, pending invitations, at most
-    1,000 addresses, member limit / plan). Any refusal raises
+    ``MAX_ADDRESSES_PER_SUBMISSION`` addresses, member limit / plan). Any refusal raises
     ``InvitationsRefused`` and nothing is created or sent. Each invitation
     gets its own link and a queued send (the outbox); one email task per
     invitation is enqueued after the commit.

@@ -34,6 +34,7 @@ from invitations.exceptions import (
 )
 from invitations.forms import InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus
+from invitations.validators import MAX_ADDRESSES_PER_SUBMISSION
 from members.models import Role
 from members.permissions import (
     ADMIN_POWERS,
@@ -57,8 +58,8 @@ STATUS_FILTERS = [
 ]
 
 REQUEST_TOO_LARGE = (
-    "This request is too large. Send at most 1,000 addresses at a time; split the list "
-    "and send the rest separately. Nothing was sent."
+    f"This request is too large. Send at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a "
+    "time; split the list and send the rest separately. Nothing was sent."
 )
 
 
