@@ -63,10 +63,6 @@ REQUEST_TOO_LARGE = (
 )
 
 
-def _cost_message(count: int, cost) -> str:
-    return f"Inviting {count} more member{'s' if count != 1 else ''} adds ${cost} per month"
-
-
 # -- Inviting ------------------------------------------------------------------------
 
 
@@ -127,7 +123,7 @@ class InviteView(TenantMixin, FormView):
                 return self.render_to_response(
                     self.get_context_data(
                         form=InviteForm(data),
-                        review_cost=_cost_message(len(check.addresses), cost),
+                        review_cost=policies.added_cost_message(len(check.addresses), cost),
                         review_count=len(check.addresses),
                     )
                 )
@@ -169,7 +165,7 @@ class InvitePreviewView(TenantMixin, View):
                 "tenant": self.tenant,
                 "check": check,
                 "cost_message": check
-                and _cost_message(len(check.addresses), check.added_monthly_cost),
+                and policies.added_cost_message(len(check.addresses), check.added_monthly_cost),
                 "problems": check and len(check.address_errors) + len(check.errors),
             },
         )

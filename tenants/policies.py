@@ -122,6 +122,11 @@ def plan_terms() -> PlanTerms:
     )
 
 
+def added_cost_message(count: int, cost: Decimal) -> str:
+    """What inviting ``count`` more people adds to a Pro tenant's monthly bill."""
+    return f"Inviting {count} more member{'s' if count != 1 else ''} adds ${cost} per month"
+
+
 def invite_blocked_reason(tenant: Tenant) -> str | None:
     """Why nobody at all can be invited into ``tenant`` (Production free), or None."""
     if tenant.is_production_free and (member_limit(tenant) or 0) <= PRODUCTION_FREE_MEMBER_LIMIT:
