@@ -3,13 +3,15 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from console.celery import app as celery_app
+from invitations import validators
 from tenants.mixins import CURRENT_TENANT_SESSION_KEY
 from tenants.selectors import memberships_for_request
 
@@ -64,6 +66,16 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+def bad_request(request, exception=None):
+    """400, e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE refused while the CSRF
+    middleware parses it. Rendered without the request (no user, no session),
+    as Django's own handler does; the page names the invite form's limit."""
+    html = render_to_string(
+        "400.html", {"max_addresses": f"{validators.MAX_ADDRESSES_PER_SUBMISSION:,}"}
+    )
+    return HttpResponseBadRequest(html)
 
 
 def permission_denied(request, exception=None):
