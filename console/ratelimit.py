@@ -115,6 +115,29 @@ def reset(limit: Limit, subject: str) -> None:
         logger.warning("rate limit %s: cache unavailable, failing open", limit.name, exc_info=True)
 
 
+# -- The console's limits --------------------------------------------------------------
+# Every limit is built here, from settings read at call time; services count
+# against them. (Log-in and password-reset limits are django-allauth's.)
+
+HOUR = 60 * 60
+DAY = 24 * HOUR
+RESENDS_PER_HOUR = 3
+
+
+def invitation_resend_limit() -> Limit:
+    """Resends of one invitation per hour (the first send does not count)."""
+    return Limit("invitation-resend", RESENDS_PER_HOUR, HOUR)
+
+
+def invitations_per_day() -> tuple[Limit, Limit, Limit]:
+    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
+    return (
+        Limit("invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY),
+        Limit("invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY),
+        Limit("invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY),
+    )
+
+
 def hashed(value: str) -> str:
     """A short fixed-length subject for arbitrary input (an email typed by anyone)."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]

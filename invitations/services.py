@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -38,9 +37,9 @@ from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
 
-RESENDS_PER_HOUR = 3
 RESEND_LIMIT_MESSAGE = (
-    f"You can resend this invitation at most {RESENDS_PER_HOUR} times an hour. Try again later."
+    f"You can resend this invitation at most {ratelimit.RESENDS_PER_HOUR} times an hour. "
+    "Try again later."
 )
 
 # -- Can these addresses be invited? ---------------------------------------------------
@@ -201,32 +200,14 @@ def _require_actor(actor, tenant: Tenant, permission: str) -> None:
         membership_require(tenant=tenant, user_id=actor.pk, permission=permission)
 
 
-DAY_SECONDS = 24 * 60 * 60
-
-
-def invitation_daily_limits() -> tuple[ratelimit.Limit, ratelimit.Limit, ratelimit.Limit]:
-    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
-    return (
-        ratelimit.Limit(
-            "invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY_SECONDS
-        ),
-        ratelimit.Limit(
-            "invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY_SECONDS
-        ),
-        ratelimit.Limit(
-            "invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY_SECONDS
-        ),
-    )
-
-
 def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]) -> None:
     """Refuse the whole submission (``RateLimited``) if it would pass a daily limit, else count it.
 
     Counted before the rows are written, inside the caller's transaction and
     tenant lock; if the cache is down the limits fail open (logged). Resends
-    are limited per invitation instead (``RESEND_LIMIT``).
+    are limited per invitation instead (``ratelimit.invitation_resend_limit``).
     """
-    per_inviter, per_tenant, per_address = invitation_daily_limits()
+    per_inviter, per_tenant, per_address = ratelimit.invitations_per_day()
     count = len(addresses)
     later = "Nothing was sent. Try again later: the count covers the last 24 hours."
     inviter_key = str(inviter.pk) if inviter is not None else ""
@@ -302,14 +283,9 @@ def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> No
         raise InvitationActionNotAllowed(f"This invitation is {label}, so it can't be {action}.")
 
 
-RESEND_LIMIT = ratelimit.Limit(
-    "invitation-resend", max_hits=RESENDS_PER_HOUR, window_seconds=60 * 60
-)
-
-
 def invitation_resend_allowed(*, invitation: Invitation) -> bool:
     """Whether the per-invitation resend limit leaves room for one more (fails open)."""
-    return ratelimit.allows(RESEND_LIMIT, str(invitation.pk))
+    return ratelimit.allows(ratelimit.invitation_resend_limit(), str(invitation.pk))
 
 
 @transaction.atomic
@@ -318,14 +294,16 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
 
     The old link is superseded (its hash is kept so its page can say so),
     the send record starts over (a failed email can be resent), and at most
-    ``RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
+    ``ratelimit.RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
     does not count).
     """
     invitation = _locked(invitation, actor)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
     # The window starts at the first resend; the cache failing open
     # (Redis down) allows the resend with a logged warning.
-    ratelimit.check_and_record(RESEND_LIMIT, str(invitation.pk), RESEND_LIMIT_MESSAGE)
+    ratelimit.check_and_record(
+        ratelimit.invitation_resend_limit(), str(invitation.pk), RESEND_LIMIT_MESSAGE
+    )
     SupersededLink.objects.create(invitation=invitation, token_hash=invitation.token_hash)
     now = timezone.now()
     invitation.link_salt, invitation.token_hash = tokens.new_link()
