@@ -8,11 +8,11 @@ from tenants.selectors import memberships_for_request
 
 def console(request):
     """Header data (the tenant switcher, the user's pending invitations) and the
-    plan's figures (``plan``: price, included seats, invitation lifetime).
+    plan's figures (``PLAN``: price, included seats, invitation lifetime).
 
     Lazy, so a page that does not render the header runs no query for it.
     """
-    common = {"COMMUNITY_URL": settings.COMMUNITY_URL, "plan": SimpleLazyObject(plan_terms)}
+    common = {"COMMUNITY_URL": settings.COMMUNITY_URL, "PLAN": SimpleLazyObject(plan_terms)}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return common

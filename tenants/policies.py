@@ -100,7 +100,7 @@ class SeatUsage:
 
 @dataclass(frozen=True)
 class PlanTerms:
-    """The plan's figures as pages show them (``{{ plan.pro_terms }}``)."""
+    """The plan's figures as pages show them (``{{ PLAN.pro_terms }}``)."""
 
     extra_seat_price: Decimal
     pro_included_seats: int
