@@ -243,8 +243,8 @@ def bench_expiry(rows: int, repeats: int = 3) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from invitations.models import EmailStatus, Invitation, InvitationStatus
     from invitations.expiry import invitations_expire_stale
+    from invitations.models import EmailStatus, Invitation, InvitationStatus
     from tenants.models import Tenant
     from tenants.policies import invitation_lifetime
 
