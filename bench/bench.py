@@ -244,22 +244,25 @@ def bench_expiry(rows: int, repeats: int = 3) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from invitations.models import INVITATION_LIFETIME, EmailStatus, Invitation, InvitationStatus
-    from invitations.services import invitations_expire_stale
+    from invitations.expiry import invitations_expire_stale
+    from invitations.models import EmailStatus, Invitation, InvitationStatus
     from tenants.models import Tenant
+    from tenants.policies import invitation_lifetime
 
     tenant = Tenant.objects.create(name="Expiry Co")
     now = timezone.now()
 
     def row(i):
-        sent_at = now - (INVITATION_LIFETIME + timedelta(hours=1) if i % 2 else timedelta(hours=1))
+        sent_at = now - (
+            invitation_lifetime() + timedelta(hours=1) if i % 2 else timedelta(hours=1)
+        )
         return Invitation(
             tenant=tenant,
             email=f"x{i}@expiry.example",
             status=InvitationStatus.PENDING,
             created_at=sent_at,
             sent_at=sent_at,
-            expires_at=sent_at + INVITATION_LIFETIME,
+            expires_at=sent_at + invitation_lifetime(),
             link_salt=secrets.token_hex(16),
             token_hash=secrets.token_hex(32),
             # Their emails went out long ago: the outbox holds only live sends (steady state).

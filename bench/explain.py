@@ -114,20 +114,19 @@ def _sql_run_by(fn) -> str:
 
 
 def job_plans() -> list[tuple[str, str, str]]:
-    from invitations import selectors, services
+    from invitations import outbox
+    from invitations.expiry import invitations_expire_stale
     from invitations.tasks import SWEEP_BATCH
 
     jobs = [
         (
             "Expiry job: one statement, the UPDATE of every stale Pending invitation "
             "feeding the INSERT of their activity entries (rolled back)",
-            services.invitations_expire_stale,
+            invitations_expire_stale,
         ),
         (
             "Outbox sweep: sends due again",
-            lambda: list(
-                selectors.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH]
-            ),
+            lambda: list(outbox.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH]),
         ),
     ]
     plans = []

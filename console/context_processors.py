@@ -1,28 +1,25 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from invitations.selectors import pending_invitations_for_user
+from tenants.policies import plan_terms
+from tenants.selectors import memberships_for_request
+
 
 def console(request):
-    """Header data: the tenant switcher and the user's pending invitations.
+    """Header data (the tenant switcher, the user's pending invitations) and the
+    plan's figures (``PLAN``: price, included seats, invitation lifetime).
 
     Lazy, so a page that does not render the header runs no query for it.
     """
+    common = {"COMMUNITY_URL": settings.COMMUNITY_URL, "PLAN": SimpleLazyObject(plan_terms)}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"COMMUNITY_URL": settings.COMMUNITY_URL}
+        return common
 
-    def switcher_memberships():
-        from tenants.selectors import memberships_for_request
-
-        return memberships_for_request(request)
-
-    def pending_invitations():
-        from invitations.selectors import pending_invitations_for_user
-
-        return list(pending_invitations_for_user(user))
-
-    return {
-        "COMMUNITY_URL": settings.COMMUNITY_URL,
-        "switcher_memberships": SimpleLazyObject(switcher_memberships),
-        "my_pending_invitations": SimpleLazyObject(pending_invitations),
+    return common | {
+        "switcher_memberships": SimpleLazyObject(lambda: memberships_for_request(request)),
+        "my_pending_invitations": SimpleLazyObject(
+            lambda: list(pending_invitations_for_user(user))
+        ),
     }

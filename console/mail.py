@@ -1,9 +1,9 @@
 """Sending email from a worker over one SMTP connection, reused from one message to the next.
 
 Django's SMTP backend opens a connection for every ``send()``: connect, read
-the greeting, EHLO (and STARTTLS, AUTH), the message, QUIT. Against a local
-server that is 1.6 ms a message, of which the message itself is 0.45 ms; a
-worker that sends one email per task pays the difference on every task.
+the greeting, EHLO (and STARTTLS, AUTH), the message, QUIT. The handshake
+costs several times the message itself (figures in the README); a worker
+that sends one email per task would pay it on every task.
 Here each worker thread keeps its connection open between tasks.
 
 What keeps this as safe as a fresh connection:

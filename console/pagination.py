@@ -9,10 +9,10 @@ class DeferredJoinPaginator(Paginator):
 
     ``... ORDER BY created_at DESC LIMIT 25 OFFSET 9975`` over whole rows (with
     their inviter joined) makes PostgreSQL build and sort every row before the
-    page: 24 ms for the last of 400 pages. Selecting only the page's primary
-    keys in a subquery lets it walk a narrow index instead (an index-only
-    scan), then fetch just those 25 rows: 1.5 ms. Same rows, same order, still
-    one query.
+    page, so late pages get slower as the table grows. Selecting only the
+    page's primary keys in a subquery lets it walk a narrow index instead (an
+    index-only scan), then fetch just those 25 rows. Same rows, same order,
+    still one query; the README's Performance section has the figures.
 
     ``count``, when the caller has already counted the rows, saves the COUNT query.
     """

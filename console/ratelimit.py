@@ -10,12 +10,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
 
 
-class RateLimited(Exception):
-    """Raised by callers when a limit is reached; the message is shown to the person."""
+class RateLimited(ValidationError):
+    """A limit was reached (HTTP 429): the one class for every rate limit.
+
+    A ``ValidationError`` like every refusal a service raises; ``message`` is
+    shown to the person as is.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message, code="rate_limited")
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,29 @@ def reset(limit: Limit, subject: str) -> None:
         cache.delete(limit.key(subject))
     except Exception:
         logger.warning("rate limit %s: cache unavailable, failing open", limit.name, exc_info=True)
+
+
+# -- The console's limits --------------------------------------------------------------
+# Every limit is built here, from settings read at call time; services count
+# against them. (Log-in and password-reset limits are django-allauth's.)
+
+HOUR = 60 * 60
+DAY = 24 * HOUR
+RESENDS_PER_HOUR = 3
+
+
+def invitation_resend_limit() -> Limit:
+    """Resends of one invitation per hour (the first send does not count)."""
+    return Limit("invitation-resend", RESENDS_PER_HOUR, HOUR)
+
+
+def invitations_per_day() -> tuple[Limit, Limit, Limit]:
+    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
+    return (
+        Limit("invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY),
+        Limit("invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY),
+        Limit("invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY),
+    )
 
 
 def hashed(value: str) -> str:

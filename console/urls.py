@@ -35,5 +35,6 @@ urlpatterns = [
 if settings.BENCH_BASELINE:
     urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench_baseline"))
 
+handler400 = "console.views.bad_request"
 handler403 = "console.views.permission_denied"
 handler404 = "console.views.page_not_found"

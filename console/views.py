@@ -3,12 +3,15 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from console.celery import app as celery_app
+from invitations import validators
 from tenants.mixins import CURRENT_TENANT_SESSION_KEY
 from tenants.selectors import memberships_for_request
 
@@ -35,9 +38,7 @@ class HomeView(TemplateView):
 
 
 def _broker_answers() -> bool:
-    from console.celery import app
-
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return True
 
@@ -67,17 +68,22 @@ def healthz(request):
     )
 
 
+def bad_request(request, exception=None):
+    """400, e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE refused while the CSRF
+    middleware parses it. Rendered without the request (no user, no session),
+    as Django's own handler does; the page names the invite form's limit."""
+    html = render_to_string(
+        "400.html", {"max_addresses": f"{validators.MAX_ADDRESSES_PER_SUBMISSION:,}"}
+    )
+    return HttpResponseBadRequest(html)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
-
-
-def too_many_requests(request, message: str):
-    """The friendly 429 page used by every rate limit."""
-    return render(request, "429.html", {"message": message}, status=429)
 
 
 @login_required

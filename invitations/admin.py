@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from console.client_ip import client_ip
 from invitations import services
-from invitations.exceptions import InvitationError
 from invitations.models import Invitation, InvitationStatus, SupersededLink
 from tenants.models import ActorKind
 
@@ -78,16 +78,17 @@ class InvitationAdmin(admin.ModelAdmin):
                 with transaction.atomic():
                     for invitation in invitations:
                         try:
-                            # Recorded in the activity log as Operator.
+                            # Operators act outside tenant roles; recorded as Operator.
                             action(
                                 invitation=invitation,
                                 actor=request.user,
                                 actor_kind=ActorKind.OPERATOR,
                                 ip=client_ip(request),
                             )
-                        except InvitationError as error:
+                        except ValidationError as error:  # every refusal, rate limits too
                             refused.append(
-                                f"{invitation.email} ({invitation.tenant}): {error.message}"
+                                f"{invitation.email} ({invitation.tenant}): "
+                                + " ".join(error.messages)
                             )
                     if refused:
                         raise _Refused
@@ -107,7 +108,7 @@ class InvitationAdmin(admin.ModelAdmin):
             request, f"{count} invitation{'s' if count != 1 else ''} {verb}.", messages.SUCCESS
         )
 
-    @admin.action(description="Resend selected invitations (new link, new 7 days)")
+    @admin.action(description="Resend selected invitations (new link, new expiry)")
     def resend_invitations(self, request, queryset):
         def check(invitation):
             if invitation.effective_status != InvitationStatus.PENDING:

@@ -11,12 +11,8 @@ from django.utils import timezone
 
 from invitations import tokens
 from invitations.models import Invitation
-from members.models import Role
-
-ROLE_DESCRIPTIONS = {
-    Role.ADMIN: "full access: billing, inviting and managing members, and deleting the tenant",
-    Role.COLLABORATOR: "can see the tenant and its members",
-}
+from members.permissions import role_description
+from tenants import policies
 
 
 def accept_url(invitation: Invitation) -> str:
@@ -49,7 +45,8 @@ def invitation_email_message(invitation: Invitation) -> EmailMultiAlternatives:
         "inviter_name": _one_line(inviter.display_name) if inviter else "An admin",
         "inviter_email": inviter.email if inviter else "",
         "role": invitation.get_role_display(),
-        "role_description": ROLE_DESCRIPTIONS.get(invitation.role, ""),
+        "role_description": role_description(invitation.role),
+        "lifetime": policies.plan_terms().invitation_lifetime,
         "accept_url": accept_url(invitation),
         "expires_at": timezone.localtime(invitation.expires_at),
         "email": invitation.email,

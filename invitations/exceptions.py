@@ -1,4 +1,9 @@
-"""Why an invitation write was refused. Views map each one to a page and a status."""
+"""Why an invitation write was refused. Views map each one to a page and a status.
+
+Like every refusal a service raises, these are ``ValidationError``s whose
+``message`` is shown to the person as is; a reached rate limit is
+``console.ratelimit.RateLimited``.
+"""
 
 from django.core.exceptions import ValidationError
 
@@ -19,12 +24,11 @@ class InvitationsRefused(ValidationError):
         super().__init__(self.errors + list(self.address_errors.values()))
 
 
-class InvitationError(Exception):
+class InvitationError(ValidationError):
     """A refused action on one invitation; ``message`` is shown to the person."""
 
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message, code=code)
 
 
 class InvitationActionNotAllowed(InvitationError):
@@ -49,7 +53,7 @@ class InvitationGone(InvitationError):
     def __init__(self, reason: str, invitation=None):
         self.reason = reason
         self.invitation = invitation
-        super().__init__(self.MESSAGES[reason])
+        super().__init__(self.MESSAGES[reason], code=reason)
 
 
 class InvitationEmailMismatch(InvitationError):
@@ -62,7 +66,3 @@ class AlreadyMember(InvitationError):
 
 class MemberLimitReached(InvitationError):
     """Accepting would take the tenant past its member limit (HTTP 409)."""
-
-
-class RateLimited(InvitationError):
-    """A rate limit was reached: resends of one invitation per hour, new invitations per day (HTTP 429)."""

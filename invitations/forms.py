@@ -2,11 +2,14 @@ import re
 
 from django import forms
 
-from invitations.selectors import MAX_ADDRESSES_PER_SUBMISSION
-from members.models import Role
+from invitations.validators import (
+    MAX_ADDRESSES_PER_SUBMISSION,
+    NO_ADDRESS_MESSAGE,
+    validate_submission_size,
+)
+from members.permissions import Role, role_description
 
 ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
-ADMIN_POWERS = "manage billing, invite and remove members, change roles, and delete the tenant"
 
 
 def split_addresses(text: str) -> list[str]:
@@ -31,32 +34,30 @@ class InviteForm(forms.Form):
             f"Separate addresses with commas, spaces or new lines; up to "
             f"{MAX_ADDRESSES_PER_SUBMISSION:,} at a time."
         ),
-        error_messages={"required": "Enter at least one email address."},
+        error_messages={"required": NO_ADDRESS_MESSAGE},
     )
     role = forms.ChoiceField(
         label="Role",
-        choices=[(Role.ADMIN, "Admin"), (Role.COLLABORATOR, "Collaborator")],
+        choices=Role.choices,
         initial=Role.COLLABORATOR,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a role: Admin or Collaborator."},
     )
     confirm_admin = forms.BooleanField(
-        label=f"I understand that admins can {ADMIN_POWERS}.",
+        label="I understand that admins can do all of the above.",
         required=False,
     )
     # The monthly cost the admin was shown (Pro): sending goes ahead only when
     # it still matches what the submission costs.
     reviewed_cost = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def role_options(self):
+        """Each role's radio button with what the role may do, in ``members.permissions``' words."""
+        return [(radio, role_description(radio.data["value"])) for radio in self["role"]]
+
     def clean_emails(self):
         addresses = split_addresses(self.cleaned_data["emails"])
-        if not addresses:
-            raise forms.ValidationError("Enter at least one email address.")
-        if len(addresses) > MAX_ADDRESSES_PER_SUBMISSION:
-            raise forms.ValidationError(
-                f"You can invite at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a time; "
-                f"this list has {len(addresses):,}. Split it and send the rest separately."
-            )
+        validate_submission_size(addresses)
         return addresses
 
     def clean(self):

@@ -1,21 +1,23 @@
 """Writes for invitations: every state change of an invitation and of its email send.
 
-Views, admin actions, tasks and the ``expire_invitations`` command call
-these; none re-implements a rule. Functions that check the member limit lock
+Views and admin actions call these; none re-implements a rule. The email
+send record lives in ``invitations.outbox`` and expiry in
+``invitations.expiry``, below this module, so the tasks this module enqueues
+never import it back. Functions that check the member limit lock
 the tenant row first, so concurrent invites and accepts see each other.
 """
 
 import logging
-from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from console import ratelimit
 from console.accounts.models import normalize_email
-from invitations import selectors, tokens
+from invitations import selectors, tasks, tokens, validators
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
@@ -23,34 +25,114 @@ from invitations.exceptions import (
     InvitationGone,
     InvitationsRefused,
     MemberLimitReached,
-    RateLimited,
 )
-from invitations.models import (
-    INVITATION_LIFETIME,
-    EmailStatus,
-    Invitation,
-    InvitationStatus,
-    SupersededLink,
-)
+from invitations.expiry import invitations_expire_stale
+from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from members.models import Membership, Role
-from members.services import membership_add
+from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
+from members.services import membership_add, membership_require
 from tenants import policies
-from tenants.activity import (
-    activity_entry,
-    activity_record,
-    activity_record_bulk,
-    activity_recorded,
-)
-from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
+from tenants.activity import activity_entry, activity_record, activity_record_bulk
+from tenants.models import ActivityAction, ActorKind, Tenant
+from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
 
-RESENDS_PER_HOUR = 3
-RESEND_LIMIT_MESSAGE = "You can resend this invitation at most 3 times an hour. Try again later."
+RESEND_LIMIT_MESSAGE = (
+    f"You can resend this invitation at most {ratelimit.RESENDS_PER_HOUR} times an hour. "
+    "Try again later."
+)
 
-# One send is tried at most this often (the first attempt and five retries)
-# before it is marked failed; Resend starts a new send with a fresh count.
-MAX_EMAIL_ATTEMPTS = 6
+# -- Can these addresses be invited? ---------------------------------------------------
+
+
+@dataclass
+class InviteCheck:
+    """The outcome of checking one submission against a tenant, before any write."""
+
+    addresses: list[str] = field(default_factory=list)  # normalised, duplicates folded, in order
+    address_errors: dict[str, str] = field(default_factory=dict)  # typed address -> message
+    errors: list[str] = field(default_factory=list)  # about the whole submission
+    added_monthly_cost: Decimal = Decimal("0.00")
+
+    @property
+    def ok(self) -> bool:
+        return not self.address_errors and not self.errors
+
+
+def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
+    """Check every address of one submission; read-only.
+
+    Rules (SPEC, Inviting): addresses are normalised (trimmed, lower-cased)
+    and duplicates folded; each must be an email address, not already a
+    member and without a pending invitation; at most
+    ``validators.MAX_ADDRESSES_PER_SUBMISSION`` per submission;
+    the new seats must fit the member limit (Production free: nobody), and on
+    Pro the added monthly cost is computed. A Pending invitation past its
+    expiry does not block (it counts as Expired). Queries are constant in the
+    number of addresses: one IN query for members, one for invitations, two
+    counts for seats.
+
+    ``invitation_create_bulk`` calls this under a lock on the tenant row.
+    """
+    check = InviteCheck()
+    typed = [raw.strip() for raw in emails if raw and raw.strip()]
+    try:
+        validators.validate_submission_size(typed)
+    except ValidationError as error:
+        check.errors.extend(error.messages)
+        return check
+    blocked = policies.invite_blocked_reason(tenant)
+    if blocked:
+        check.errors.append(blocked)
+        return check
+
+    typed_by_address: dict[str, str] = {}
+    for raw in typed:
+        address = normalize_email(raw)
+        if address in typed_by_address:
+            continue  # duplicates in one submission are folded into one
+        try:
+            validators.validate_invitee_email(address)
+        except ValidationError:
+            check.address_errors[raw] = validators.not_an_address_message(raw)
+            continue
+        typed_by_address[address] = raw
+
+    addresses = list(typed_by_address)
+    if addresses:
+        members = set(
+            Membership.objects.filter(tenant=tenant, user__email__in=addresses).values_list(
+                "user__email", flat=True
+            )
+        )
+        pending = set(
+            Invitation.objects.filter(
+                tenant=tenant,
+                status=InvitationStatus.PENDING,
+                expires_at__gt=timezone.now(),
+                email__in=addresses,
+            ).values_list("email", flat=True)
+        )
+        for address in addresses:
+            if address in members:
+                check.address_errors[typed_by_address[address]] = f"{address} is already a member."
+            elif address in pending:
+                check.address_errors[typed_by_address[address]] = (
+                    f"{address} already has a pending invitation."
+                )
+    check.addresses = [a for a in addresses if typed_by_address[a] not in check.address_errors]
+
+    usage = seat_usage(tenant)
+    adding = len(check.addresses)
+    if usage.limit is not None and adding and usage.used + adding > usage.limit:
+        check.errors.append(
+            policies.member_limit_message(tenant, limit=usage.limit, used=usage.used, adding=adding)
+        )
+    check.added_monthly_cost = policies.extra_seat_cost(tenant, usage.used + adding) - (
+        policies.extra_seat_cost(tenant, usage.used)
+    )
+    return check
 
 
 # -- Creating ------------------------------------------------------------------
@@ -63,11 +145,14 @@ def invitation_create_bulk(
     """Invite every address in ``emails`` into ``tenant`` with ``role``, all or none.
 
     Locks the tenant row, then checks the whole submission with
-    ``selectors.invite_check`` (format, members, pending invitations, at most
-    1,000 addresses, member limit / plan). Any refusal raises
+    ``invite_check`` (format, members, pending invitations, at most
+    ``MAX_ADDRESSES_PER_SUBMISSION`` addresses, member limit / plan). Any refusal raises
     ``InvitationsRefused`` and nothing is created or sent. Each invitation
     gets its own link and a queued send (the outbox); one email task per
     invitation is enqueued after the commit.
+
+    ``inviter`` must still be allowed to invite once the lock is held (a
+    concurrent request may have demoted them); None is an operator.
 
     Pending invitations of this tenant already past their expiry are marked
     Expired in the same transaction: they count as Expired everywhere, so
@@ -78,14 +163,16 @@ def invitation_create_bulk(
     if role not in Role.values:
         raise InvitationsRefused(errors=["Choose a role: Admin or Collaborator."])
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    _require_actor(inviter, tenant, INVITE_MEMBERS)
     now = timezone.now()
-    _expire_stale(now=now, tenant_id=tenant.pk)
+    invitations_expire_stale(tenant=tenant, now=now)
 
-    check = selectors.invite_check(tenant=tenant, emails=emails)
+    check = invite_check(tenant=tenant, emails=emails)
     if not check.ok:
         raise InvitationsRefused(address_errors=check.address_errors, errors=check.errors)
     _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
 
+    lifetime = policies.invitation_lifetime()
     invitations = []
     for address in check.addresses:
         link_salt, token_hash = tokens.new_link()
@@ -97,7 +184,7 @@ def invitation_create_bulk(
                 invited_by=inviter,
                 created_at=now,
                 sent_at=now,
-                expires_at=now + INVITATION_LIFETIME,
+                expires_at=now + lifetime,
                 link_salt=link_salt,
                 token_hash=token_hash,
                 email_status=EmailStatus.QUEUED,
@@ -121,22 +208,12 @@ def invitation_create_bulk(
     return created
 
 
-DAY_SECONDS = 24 * 60 * 60
-
-
-def invitation_daily_limits() -> tuple[ratelimit.Limit, ratelimit.Limit, ratelimit.Limit]:
-    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
-    return (
-        ratelimit.Limit(
-            "invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY_SECONDS
-        ),
-        ratelimit.Limit(
-            "invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY_SECONDS
-        ),
-        ratelimit.Limit(
-            "invitations-per-address", settings.INVITATIONS_PER_ADDRESS_PER_DAY, DAY_SECONDS
-        ),
-    )
+def _require_actor(actor, tenant: Tenant, permission: str) -> None:
+    """The acting admin must still hold ``permission`` now, under the tenant lock
+    (``membership_require``). ``None`` is an operator (the admin site) or an
+    internal caller, outside tenant roles."""
+    if actor is not None:
+        membership_require(tenant=tenant, user_id=actor.pk, permission=permission)
 
 
 def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]) -> None:
@@ -144,9 +221,9 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 
     Counted before the rows are written, inside the caller's transaction and
     tenant lock; if the cache is down the limits fail open (logged). Resends
-    are limited per invitation instead (``RESEND_LIMIT``).
+    are limited per invitation instead (``ratelimit.invitation_resend_limit``).
     """
-    per_inviter, per_tenant, per_address = invitation_daily_limits()
+    per_inviter, per_tenant, per_address = ratelimit.invitations_per_day()
     count = len(addresses)
     later = "Nothing was sent. Try again later: the count covers the last 24 hours."
     inviter_key = str(inviter.pk) if inviter is not None else ""
@@ -154,7 +231,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
         left = max(
             per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0
         )
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             f"You can send at most {per_inviter.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
@@ -163,7 +240,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
             per_tenant.max_hits - ratelimit.hits(per_tenant, [tenant.public_id])[tenant.public_id],
             0,
         )
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and {left:,} "
             f"are left today. {later}"
         )
@@ -175,10 +252,10 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
         named = ", ".join(flooded[:5]) + (
             f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
         )
-        raise RateLimited(
-            f"{named} already received {per_address.max_hits} invitations today, the most one address "
-            f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
-            "try again tomorrow. Nothing was sent."
+        raise ratelimit.RateLimited(
+            f"{named} already received {per_address.max_hits} invitations today, the most one "
+            f"address can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from "
+            "the list, or try again tomorrow. Nothing was sent."
         )
     if inviter_key:
         ratelimit.record(per_inviter, inviter_key, cost=count)
@@ -189,42 +266,26 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
     # robust: the invitations are committed by then, so an unexpected error
     # while enqueuing is logged (the sweep sends later), never shown as a 500.
-    transaction.on_commit(lambda: enqueue_invitation_emails(invitation_ids), robust=True)
-
-
-def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
-    """Enqueue one send task per invitation; returns how many were enqueued.
-
-    The send record is already committed, so a broker outage must not fail
-    the admin's request: log it and stop; the beat sweep enqueues the rest.
-    """
-    from kombu.exceptions import OperationalError
-
-    from invitations.tasks import send_invitation_email  # tasks import services
-
-    enqueued = 0
-    invitation_ids = list(invitation_ids)
-    for invitation_id in invitation_ids:
-        try:
-            send_invitation_email.delay(invitation_id)
-        except (OperationalError, ConnectionError, TimeoutError) as error:
-            logger.warning(
-                "Broker unavailable, %d invitation email(s) left for the outbox sweep: %s",
-                len(invitation_ids) - enqueued,
-                error,
-            )
-            break
-        enqueued += 1
-    return enqueued
+    transaction.on_commit(lambda: tasks.enqueue_invitation_emails(invitation_ids), robust=True)
 
 
 # -- Actions on one invitation (the SPEC's status table) --------------------------------
 
 
-def _locked(invitation: Invitation) -> Invitation:
-    # Lock the invitation row only: a plain FOR UPDATE would also lock the
-    # joined tenant row, in the opposite order to invitation_accept (tenant,
-    # then invitation), and a revoke racing an accept would deadlock.
+def _locked(invitation: Invitation, actor, actor_kind: str) -> Invitation:
+    """The invitation locked for an action, after re-checking the acting admin.
+
+    With an actor, the tenant row is locked first (the lock that role changes
+    take) and then the invitation, the order ``invitation_accept`` uses. The
+    invitation's FOR UPDATE names only its own row: a plain one would also
+    lock the joined tenant row after the invitation, the opposite order, and
+    a revoke racing an accept could deadlock. Operators (``actor_kind``
+    Operator, or ``actor=None``) act outside tenant roles and lock the
+    invitation only.
+    """
+    if actor is not None and actor_kind == ActorKind.MEMBER:
+        tenant = Tenant.objects.select_for_update().get(pk=invitation.tenant_id)
+        _require_actor(actor, tenant, MANAGE_INVITATIONS)
     return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("tenant")
@@ -239,14 +300,9 @@ def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> No
         raise InvitationActionNotAllowed(f"This invitation is {label}, so it can't be {action}.")
 
 
-RESEND_LIMIT = ratelimit.Limit(
-    "invitation-resend", max_hits=RESENDS_PER_HOUR, window_seconds=60 * 60
-)
-
-
 def invitation_resend_allowed(*, invitation: Invitation) -> bool:
     """Whether the per-invitation resend limit leaves room for one more (fails open)."""
-    return ratelimit.allows(RESEND_LIMIT, str(invitation.pk))
+    return ratelimit.allows(ratelimit.invitation_resend_limit(), str(invitation.pk))
 
 
 @transaction.atomic
@@ -257,26 +313,25 @@ def invitation_resend(
     actor_kind: str = ActorKind.MEMBER,
     ip: str | None = None,
 ) -> Invitation:
-    """Send a Pending invitation again with a new link and a new 7 days.
+    """Send a Pending invitation again with a new link and a new lifetime.
 
     The old link is superseded (its hash is kept so its page can say so),
     the send record starts over (a failed email can be resent), and at most
-    ``RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
+    ``ratelimit.RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
     does not count).
     """
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor, actor_kind)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
-    try:
-        # The window starts at the first resend; the cache failing open
-        # (Redis down) allows the resend with a logged warning.
-        ratelimit.check_and_record(RESEND_LIMIT, str(invitation.pk), RESEND_LIMIT_MESSAGE)
-    except ratelimit.RateLimited as error:
-        raise RateLimited(str(error)) from error
+    # The window starts at the first resend; the cache failing open
+    # (Redis down) allows the resend with a logged warning.
+    ratelimit.check_and_record(
+        ratelimit.invitation_resend_limit(), str(invitation.pk), RESEND_LIMIT_MESSAGE
+    )
     SupersededLink.objects.create(invitation=invitation, token_hash=invitation.token_hash)
     now = timezone.now()
     invitation.link_salt, invitation.token_hash = tokens.new_link()
     invitation.sent_at = now
-    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.expires_at = now + policies.invitation_lifetime()
     invitation.email_status = EmailStatus.QUEUED
     invitation.email_attempts = 0
     invitation.email_claimed_at = None
@@ -310,7 +365,7 @@ def invitation_revoke(
     ip: str | None = None,
 ) -> Invitation:
     """Cancel a Pending invitation: its link stops working and its seat is freed."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor, actor_kind)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "revoked")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
@@ -327,7 +382,7 @@ def invitation_delete(
     ip: str | None = None,
 ) -> None:
     """Delete an Accepted, Expired or Revoked invitation (a Pending one must be revoked first)."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor, actor_kind)
     _refuse_unless(
         invitation,
         {InvitationStatus.ACCEPTED, InvitationStatus.EXPIRED, InvitationStatus.REVOKED},
@@ -347,7 +402,7 @@ def invitation_expire_now(
     ip: str | None = None,
 ) -> Invitation:
     """An operator's "Expire now": a Pending invitation becomes Expired at once."""
-    invitation = _locked(invitation)
+    invitation = _locked(invitation, actor, actor_kind)
     if invitation.status != InvitationStatus.PENDING:
         _refuse_unless(invitation, set(), "expired")
     now = timezone.now()
@@ -402,11 +457,8 @@ def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) ->
     limit = policies.member_limit(tenant)
     members = tenant.memberships.count()
     if limit is not None and members + 1 > limit:
-        kind = "Production" if tenant.type == "production" else "Development"
         raise MemberLimitReached(
-            f"“{tenant.name}” is full: this {kind} tenant is limited to {limit} "
-            f"member{'s' if limit != 1 else ''} and has {members}. Ask one of its admins to "
-            "remove someone, or an operator to raise the limit, then accept again."
+            policies.member_limit_full_message(tenant, limit=limit, members=members)
         )
     membership = membership_add(tenant=tenant, user=user, role=invitation.role, ip=ip)
     invitation.status = InvitationStatus.ACCEPTED
@@ -423,167 +475,3 @@ def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) ->
         ip=ip,
     )
     return membership
-
-
-# -- Expiry --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def invitations_expire_stale() -> int:
-    """Mark every Pending invitation past its expiry as Expired, with one
-    "invitation expired" entry (actor System) each. Returns how many were marked.
-
-    On PostgreSQL this is one statement (see ``_expire_stale``); the filter
-    matches the partial index on ``expires_at`` where status is pending.
-    """
-    return _expire_stale(now=timezone.now())
-
-
-# The UPDATE ... RETURNING feeds the INSERT ... SELECT inside one statement:
-# no invitation row travels to Python and back, so a million expiries cost
-# about what the bare UPDATE costs. ``{returning}`` is empty unless someone
-# listens to ``activity_recorded`` (then the new entries come back whole).
-_EXPIRE_WITH_ACTIVITY_SQL = """
-WITH expired AS (
-    UPDATE {invitation} SET status = %(expired)s
-    WHERE status = %(pending)s AND expires_at <= %(now)s {tenant_filter}
-    RETURNING id, tenant_id, email, role
-)
-INSERT INTO {activity}
-    (tenant_id, actor_id, actor_email, actor_kind, action, target_user_id, target_email,
-     details, ip, created_at)
-SELECT tenant_id, NULL, '', %(system)s, %(action)s, NULL, email,
-       jsonb_build_object('role', role), NULL, %(now)s
-FROM expired
-ORDER BY id
-{returning}
-"""
-
-
-def _expire_stale(*, now, tenant_id: int | None = None) -> int:
-    """Expire Pending invitations past ``now`` (of one tenant, or all) and record
-    an entry for each, inside the caller's transaction."""
-    listening = activity_recorded.has_listeners(ActivityEvent)
-    if connection.vendor == "postgresql":
-        sql = _EXPIRE_WITH_ACTIVITY_SQL.format(
-            invitation=connection.ops.quote_name(Invitation._meta.db_table),
-            activity=connection.ops.quote_name(ActivityEvent._meta.db_table),
-            tenant_filter="AND tenant_id = %(tenant_id)s" if tenant_id is not None else "",
-            returning="RETURNING *" if listening else "",
-        )
-        params = {
-            "expired": InvitationStatus.EXPIRED,
-            "pending": InvitationStatus.PENDING,
-            "now": now,
-            "tenant_id": tenant_id,
-            "system": ActorKind.SYSTEM,
-            "action": ActivityAction.INVITATION_EXPIRED,
-        }
-        if listening:
-            events = list(ActivityEvent.objects.raw(sql, params))
-            if events:
-                activity_recorded.send(sender=ActivityEvent, events=events)
-            return len(events)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-    # Elsewhere (SQLite in local runs): read the rows, UPDATE them, insert the
-    # entries in bulk; three statements in the same transaction.
-    stale = Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=now)
-    if tenant_id is not None:
-        stale = stale.filter(tenant_id=tenant_id)
-    rows = list(stale.select_for_update().values_list("pk", "tenant_id", "email", "role"))
-    if not rows:
-        return 0
-    Invitation.objects.filter(pk__in=[row[0] for row in rows]).update(
-        status=InvitationStatus.EXPIRED
-    )
-    activity_record_bulk(
-        entries=[
-            ActivityEvent(
-                tenant_id=row_tenant_id,
-                actor_kind=ActorKind.SYSTEM,
-                action=ActivityAction.INVITATION_EXPIRED,
-                target_email=email,
-                details={"role": role},
-                created_at=now,
-            )
-            for _, row_tenant_id, email, role in rows
-        ]
-    )
-    return len(rows)
-
-
-# -- The send record (outbox) -----------------------------------------------------------------
-
-
-def invitation_email_claim(*, invitation_id: int) -> Invitation | None:
-    """Claim the invitation's current send for this worker, or None if it is not ours to send.
-
-    One conditional UPDATE: only a queued send, or one whose claim is older
-    than the lease (its worker died), of a Pending unexpired invitation can be
-    claimed. A duplicate or redelivered task finds nothing to claim and does
-    nothing, so one send is delivered once.
-    """
-    now = timezone.now()
-    claimed = (
-        Invitation.objects.filter(
-            pk=invitation_id, status=InvitationStatus.PENDING, expires_at__gt=now
-        )
-        .filter(
-            Q(email_status=EmailStatus.QUEUED)
-            | Q(
-                email_status=EmailStatus.SENDING,
-                email_claimed_at__lte=now - selectors.email_lease(),
-            )
-        )
-        .update(
-            email_status=EmailStatus.SENDING,
-            email_claimed_at=now,
-            email_attempts=F("email_attempts") + 1,
-        )
-    )
-    if not claimed:
-        return None
-    return Invitation.objects.select_related("tenant", "invited_by").get(pk=invitation_id)
-
-
-def _ours(invitation: Invitation):
-    """Our claim on this send: still sending, and still the same link (no Resend since)."""
-    return Invitation.objects.filter(
-        pk=invitation.pk, email_status=EmailStatus.SENDING, link_salt=invitation.link_salt
-    )
-
-
-def invitation_email_mark_sent(*, invitation: Invitation) -> bool:
-    return bool(
-        _ours(invitation).update(
-            email_status=EmailStatus.SENT, email_sent_at=timezone.now(), email_error=""
-        )
-    )
-
-
-def invitation_email_release(*, invitation: Invitation, error: str) -> bool:
-    """A transient failure: the send goes back to the queue for the retry.
-
-    ``email_claimed_at`` keeps the attempt's time, so the sweep leaves the
-    send to the scheduled retry until the lease has passed.
-    """
-    return bool(_ours(invitation).update(email_status=EmailStatus.QUEUED, email_error=error[:500]))
-
-
-@transaction.atomic
-def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
-    """Refused permanently (SMTP 5xx) or out of retries: the tab shows "Email failed",
-    and the activity log "invitation email failed" (actor System)."""
-    failed = bool(
-        _ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500])
-    )
-    if failed:
-        activity_record(
-            tenant=invitation.tenant,
-            action=ActivityAction.INVITATION_EMAIL_FAILED,
-            target_email=invitation.email,
-            details={"role": invitation.role, "error": error[:200]},
-        )
-    return failed

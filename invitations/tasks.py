@@ -1,59 +1,38 @@
-"""Celery tasks for invitations: thin, safe to repeat; the rules live in services."""
+"""Celery tasks for invitations: thin, safe to repeat.
+
+Below ``invitations.services``, which enqueues them: the tasks call the send
+record (``invitations.outbox``) and expiry (``invitations.expiry``), never
+the services, so neither imports the other back.
+"""
 
 import logging
-import smtplib
+from collections.abc import Iterable
 
 from celery import shared_task
-from django.conf import settings
+from kombu.exceptions import OperationalError
 
+from console.email_retry import (
+    MAX_ATTEMPTS,
+    PERMANENT,
+    classify_send_error,
+    describe,
+    retry_countdown,
+)
 from console.mail import send_reusing_connection
-from invitations import selectors, services
+from invitations import outbox
 from invitations.emails import invitation_email_message
+from invitations.expiry import invitations_expire_stale
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = "transient"
-PERMANENT = "permanent"
 SWEEP_BATCH = 500
-
-
-def classify_send_error(error: Exception) -> str:
-    """SMTP 4xx replies and connection problems are worth retrying; 5xx replies are not."""
-    if isinstance(error, smtplib.SMTPResponseException):
-        return TRANSIENT if 400 <= error.smtp_code < 500 else PERMANENT
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        return TRANSIENT if codes and all(400 <= code < 500 for code in codes) else PERMANENT
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return TRANSIENT
-    if isinstance(error, smtplib.SMTPException):
-        return PERMANENT
-    if isinstance(error, (ConnectionError, TimeoutError, OSError)):
-        return TRANSIENT
-    return PERMANENT
-
-
-def retry_countdown(attempts: int) -> float:
-    """Exponential backoff after attempt ``attempts``: 10, 20, 40, 80, 160 seconds.
-
-    The longest wait plus the task time limit stays under the outbox lease,
-    so the sweep never races a scheduled retry. The base
-    (``INVITATION_EMAIL_RETRY_BACKOFF_SECONDS``, 10) is read at call time so
-    tests can watch a whole series of retries in seconds.
-    """
-    base = float(getattr(settings, "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", 10))
-    return min(base * 2 ** max(attempts - 1, 0), base * 16)
-
-
-def _describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 @shared_task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=services.MAX_EMAIL_ATTEMPTS - 1,
+    max_retries=MAX_ATTEMPTS - 1,
     ignore_result=True,
 )
 def send_invitation_email(self, invitation_id: int) -> str:
@@ -65,13 +44,13 @@ def send_invitation_email(self, invitation_id: int) -> str:
     retried with backoff; 5xx replies and the last failed attempt mark the
     send failed ("Email failed" on the Invitations tab, Resend tries again).
     """
-    invitation = services.invitation_email_claim(invitation_id=invitation_id)
+    invitation = outbox.invitation_email_claim(invitation_id=invitation_id)
     if invitation is None:
         return "skipped"
-    if invitation.email_attempts > services.MAX_EMAIL_ATTEMPTS:
+    if invitation.email_attempts > MAX_ATTEMPTS:
         # Claimed again and again after dying mid-send (e.g. a worker killed on
         # this very message): give up rather than loop forever.
-        services.invitation_email_mark_failed(
+        outbox.invitation_email_mark_failed(
             invitation=invitation, error=f"Gave up after {invitation.email_attempts - 1} attempts."
         )
         return "failed"
@@ -80,32 +59,31 @@ def send_invitation_email(self, invitation_id: int) -> str:
     except Exception as error:
         kind = classify_send_error(error)
         out_of_retries = (
-            invitation.email_attempts >= services.MAX_EMAIL_ATTEMPTS
-            or self.request.retries >= self.max_retries
+            invitation.email_attempts >= MAX_ATTEMPTS or self.request.retries >= self.max_retries
         )
         if kind == PERMANENT or out_of_retries:
             logger.warning(
-                "Invitation %s email failed (%s): %s", invitation_id, kind, _describe(error)
+                "Invitation %s email failed (%s): %s", invitation_id, kind, describe(error)
             )
-            services.invitation_email_mark_failed(invitation=invitation, error=_describe(error))
+            outbox.invitation_email_mark_failed(invitation=invitation, error=describe(error))
             return "failed"
-        services.invitation_email_release(invitation=invitation, error=_describe(error))
+        outbox.invitation_email_release(invitation=invitation, error=describe(error))
         countdown = retry_countdown(invitation.email_attempts)
         logger.info(
             "Invitation %s email will be retried in %ss: %s",
             invitation_id,
             countdown,
-            _describe(error),
+            describe(error),
         )
         raise self.retry(countdown=countdown, exc=error) from error
-    services.invitation_email_mark_sent(invitation=invitation)
+    outbox.invitation_email_mark_sent(invitation=invitation)
     return "sent"
 
 
 @shared_task(ignore_result=True)
 def expire_stale_invitations() -> int:
     """Beat: mark Pending invitations past their expiry as Expired (one UPDATE)."""
-    count = services.invitations_expire_stale()
+    count = invitations_expire_stale()
     if count:
         logger.info("Expired %d stale invitation(s)", count)
     return count
@@ -114,5 +92,27 @@ def expire_stale_invitations() -> int:
 @shared_task(ignore_result=True)
 def sweep_invitation_outbox() -> int:
     """Beat: re-enqueue invitation emails not yet delivered (lost enqueue, dead worker)."""
-    due = list(selectors.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH])
-    return services.enqueue_invitation_emails(due)
+    due = list(outbox.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH])
+    return enqueue_invitation_emails(due)
+
+
+def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
+    """Enqueue one send task per invitation; returns how many were enqueued.
+
+    The send record is already committed, so a broker outage must not fail
+    the admin's request: log it and stop; the beat sweep enqueues the rest.
+    """
+    enqueued = 0
+    invitation_ids = list(invitation_ids)
+    for invitation_id in invitation_ids:
+        try:
+            send_invitation_email.delay(invitation_id)
+        except (OperationalError, ConnectionError, TimeoutError) as error:
+            logger.warning(
+                "Broker unavailable, %d invitation email(s) left for the outbox sweep: %s",
+                len(invitation_ids) - enqueued,
+                error,
+            )
+            break
+        enqueued += 1
+    return enqueued

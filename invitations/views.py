@@ -22,7 +22,8 @@ from django.views.generic import FormView, ListView
 
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
-from console.views import too_many_requests
+from console.ratelimit import RateLimited
+from console.responses import too_many_requests
 from invitations import selectors, services, tokens
 from invitations.exceptions import (
     AlreadyMember,
@@ -31,25 +32,36 @@ from invitations.exceptions import (
     InvitationGone,
     InvitationsRefused,
     MemberLimitReached,
-    RateLimited,
 )
-from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
+from invitations.forms import InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus
+from invitations.validators import MAX_ADDRESSES_PER_SUBMISSION
 from members.models import Role
-from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
+from members.permissions import (
+    ADMIN_POWERS,
+    INVITE_MEMBERS,
+    MANAGE_INVITATIONS,
+    role_description,
+)
 from tenants import policies
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
 
 INVITATIONS_PER_PAGE = 25
+
+# The Invitations tab's status filters, in order ("" is All).
+STATUS_FILTERS = [
+    ("", "All"),
+    (InvitationStatus.PENDING, "Pending"),
+    (InvitationStatus.ACCEPTED, "Accepted"),
+    (InvitationStatus.EXPIRED, "Expired"),
+    (InvitationStatus.REVOKED, "Revoked"),
+]
+
 REQUEST_TOO_LARGE = (
-    "This request is too large. Send at most 1,000 addresses at a time; split the list "
-    "and send the rest separately. Nothing was sent."
+    f"This request is too large. Send at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a "
+    "time; split the list and send the rest separately. Nothing was sent."
 )
-
-
-def _cost_message(count: int, cost) -> str:
-    return f"Inviting {count} more member{'s' if count != 1 else ''} adds ${cost} per month"
 
 
 # -- Inviting ------------------------------------------------------------------------
@@ -72,9 +84,7 @@ class InviteView(TenantMixin, FormView):
         context.update(
             settings_tab="members",
             usage=seat_usage(self.tenant),
-            blocked_reason=selectors.invite_blocked_reason(self.tenant),
-            seats_included=policies.seats_included(self.tenant),
-            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
+            blocked_reason=policies.invite_blocked_reason(self.tenant),
             admin_powers=ADMIN_POWERS,
         )
         return context
@@ -94,19 +104,19 @@ class InviteView(TenantMixin, FormView):
         # (e.g. the admin confirmation), so one round trip finds them all.
         emails = form.cleaned_data.get("emails")
         if emails and not form.has_error("emails") and not self.tenant_blocked():
-            for message in selectors.invite_check(
+            for message in services.invite_check(
                 tenant=self.tenant, emails=emails
             ).address_errors.values():
                 form.add_error("emails", message)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def tenant_blocked(self) -> bool:
-        return selectors.invite_blocked_reason(self.tenant) is not None
+        return policies.invite_blocked_reason(self.tenant) is not None
 
     def form_valid(self, form):
         emails, role = form.cleaned_data["emails"], form.cleaned_data["role"]
         if self.tenant.is_pro:
-            check = selectors.invite_check(tenant=self.tenant, emails=emails)
+            check = services.invite_check(tenant=self.tenant, emails=emails)
             cost = check.added_monthly_cost
             if check.ok and cost > 0 and form.cleaned_data["reviewed_cost"] != str(cost):
                 data = form.data.copy()
@@ -114,7 +124,7 @@ class InviteView(TenantMixin, FormView):
                 return self.render_to_response(
                     self.get_context_data(
                         form=InviteForm(data),
-                        review_cost=_cost_message(len(check.addresses), cost),
+                        review_cost=policies.added_cost_message(len(check.addresses), cost),
                         review_count=len(check.addresses),
                     )
                 )
@@ -138,7 +148,8 @@ class InviteView(TenantMixin, FormView):
         messages.success(
             self.request,
             f"{count} invitation{'s' if count != 1 else ''} sent as {Role(role).label}. "
-            "Each email goes out in a moment; invitations expire in 7 days.",
+            "Each email goes out in a moment; invitations expire in "
+            f"{policies.plan_terms().invitation_lifetime}.",
         )
         return redirect("tenant_invitations:list", tenant_id=self.tenant.public_id)
 
@@ -151,7 +162,7 @@ class InvitePreviewView(TenantMixin, View):
 
     def post(self, request, *args, **kwargs):
         addresses = split_addresses(request.POST.get("emails", ""))
-        check = selectors.invite_check(tenant=self.tenant, emails=addresses) if addresses else None
+        check = services.invite_check(tenant=self.tenant, emails=addresses) if addresses else None
         return render(
             request,
             "invitations/partials/invite_preview.html",
@@ -159,7 +170,7 @@ class InvitePreviewView(TenantMixin, View):
                 "tenant": self.tenant,
                 "check": check,
                 "cost_message": check
-                and _cost_message(len(check.addresses), check.added_monthly_cost),
+                and policies.added_cost_message(len(check.addresses), check.added_monthly_cost),
                 "problems": check and len(check.address_errors) + len(check.errors),
             },
         )
@@ -203,13 +214,11 @@ class InvitationListView(TenantMixin, ListView):
             settings_tab="invitations",
             status=status,
             status_query=urlencode({"status": status}) if status else "",
-            status_tabs=[
-                (value, label, counts[value or "all"]) for value, label in selectors.STATUS_FILTERS
-            ],
+            status_tabs=[(value, label, counts[value or "all"]) for value, label in STATUS_FILTERS],
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),
             # The empty state explains instead of offering a form that cannot send.
-            invite_blocked_reason=selectors.invite_blocked_reason(self.tenant),
+            invite_blocked_reason=policies.invite_blocked_reason(self.tenant),
         )
         return context
 
@@ -262,6 +271,15 @@ class InvitationRevokeView(InvitationActionView):
 class InvitationDeleteView(InvitationActionView):
     action = services.invitation_delete
     done_message = "Invitation to {email} deleted."
+
+
+def invitation_in_session(request) -> Invitation | None:
+    """The Pending, unexpired invitation whose link was opened in this session, or None.
+
+    Sign-up and sign-in read it to prefill (and fix) the invitee's email.
+    """
+    token = request.session.get(tokens.SESSION_KEY)
+    return selectors.pending_invitation_for_token(token) if token else None
 
 
 # -- Accepting -------------------------------------------------------------------------------
@@ -318,6 +336,7 @@ class AcceptMixin:
             "invitations/review.html",
             {
                 "invitation": invitation,
+                "role_description": role_description(invitation.role),
                 "signed_in": signed_in,
                 "email_matches": signed_in and user.email == invitation.email,
                 "error": error,

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+from members.permissions import Role, permissions_for
 
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    COLLABORATOR = "collaborator", "Collaborator"
+__all__ = ["Membership", "Role"]
 
 
 class Membership(models.Model):
@@ -41,8 +40,6 @@ class Membership(models.Model):
 
     @property
     def permissions(self) -> frozenset[str]:
-        from members.permissions import permissions_for
-
         return permissions_for(self.role)
 
     def can(self, permission: str) -> bool:

@@ -1,10 +1,19 @@
-"""What each role may do: the one table that views and templates both ask.
+"""The roles and what each may do: the one table that views and templates both ask,
+and the words that describe it to people (forms, pages, emails).
 
 Permissions are plain strings so the tenant-scoping mixin (in ``tenants``)
 can ask ``membership.can("rename_tenant")`` without importing this app.
+``Role`` lives here, below ``members.models`` (which imports it), so the
+model and its permission table need no import inside a function.
 """
 
-from members.models import Role
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    COLLABORATOR = "collaborator", "Collaborator"
+
 
 VIEW_TENANT = "view_tenant"
 VIEW_MEMBERS = "view_members"
@@ -43,3 +52,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def permissions_for(role: str) -> frozenset[str]:
     return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+# What each role may do, in words (lower case, to sit inside a sentence).
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.ADMIN: "full access, including billing, managing members and deleting the tenant",
+    Role.COLLABORATOR: "sees the tenant and its members; no billing, inviting or managing",
+}
+
+# The powers an invited admin gets, listed before the admin confirmation.
+ADMIN_POWERS: tuple[str, ...] = (
+    "see and manage billing",
+    "invite, remove and change the role of members",
+    "rename and delete the tenant",
+)
+
+
+def role_description(role: str) -> str:
+    return ROLE_DESCRIPTIONS.get(role, "")

@@ -99,17 +99,39 @@ def _reread(membership: Membership, tenant: Tenant) -> Membership:
         raise MemberGoneError from None
 
 
+def membership_require(
+    *,
+    tenant: Tenant,
+    user_id: int,
+    permission: str,
+    refusal: str = "Only tenant admins can do this.",
+) -> Membership:
+    """The user's membership as it is now, if its role still grants ``permission``.
+
+    Called with the tenant row locked, by every service that acts for an
+    admin: a concurrent request may have demoted or removed them after the
+    view checked their role (role changes take the same lock). Raises
+    ``PermissionDenied`` (403) otherwise.
+    """
+    membership = (
+        Membership.objects.select_related("user").filter(tenant=tenant, user_id=user_id).first()
+    )
+    if membership is None:
+        raise PermissionDenied("You are no longer a member of this tenant.")
+    if not membership.can(permission):
+        raise PermissionDenied(refusal)
+    return membership
+
+
 def _require_manager(actor_membership: Membership | None, tenant: Tenant) -> None:
-    """The acting admin must still be an admin now: a concurrent request may
-    have demoted or removed them after the view checked their role."""
     if actor_membership is None:  # operators and internal callers
         return
-    try:
-        actor = _reread(actor_membership, tenant)
-    except MemberGoneError:
-        raise PermissionDenied("You are no longer a member of this tenant.") from None
-    if not actor.can(MANAGE_MEMBERS):
-        raise PermissionDenied("Only tenant admins can manage members.")
+    membership_require(
+        tenant=tenant,
+        user_id=actor_membership.user_id,
+        permission=MANAGE_MEMBERS,
+        refusal="Only tenant admins can manage members.",
+    )
 
 
 @transaction.atomic
@@ -209,12 +231,12 @@ def ownership_transfer(
             "Choose whether to stay as a collaborator or leave the tenant.", code="invalid"
         )
     locked = _lock_tenant(tenant.pk)
-    try:
-        giver = _reread(from_membership, locked)
-    except MemberGoneError:
-        raise PermissionDenied("You are no longer a member of this tenant.") from None
-    if not giver.can(MANAGE_MEMBERS):
-        raise PermissionDenied("Only tenant admins can transfer ownership.")
+    giver = membership_require(
+        tenant=locked,
+        user_id=from_membership.user_id,
+        permission=MANAGE_MEMBERS,
+        refusal="Only tenant admins can transfer ownership.",
+    )
     receiver = _reread(to_membership, locked)
     if receiver.pk == giver.pk:
         raise MembershipError(

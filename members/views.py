@@ -17,7 +17,6 @@ from members import services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
-from tenants import policies
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
 
@@ -52,7 +51,6 @@ class MemberListView(TenantMixin, ListView):
         context.update(
             settings_tab="members",
             usage=self.usage,
-            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
             can_manage=self.membership.can(MANAGE_MEMBERS),
             can_invite=self.membership.can(INVITE_MEMBERS),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),

@@ -3,6 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from tenants.models import ActivityAction, Plan, Tenant, TenantType
+from tenants.policies import plan_terms
 
 
 class TenantCreateForm(forms.Form):
@@ -22,11 +23,12 @@ class TenantCreateForm(forms.Form):
         initial=Plan.FREE,
         widget=forms.RadioSelect,
         required=False,
-        help_text="Free: the admin only. Pro: 3 members included, then $8 per additional member per month.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Built per form, not at import: the price is a setting.
+        self.fields["plan"].help_text = f"Free: the admin only. Pro: {plan_terms().pro_terms}."
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Create tenant"))
 

@@ -95,7 +95,7 @@ class TenantDeleteView(TenantMixin, TemplateView):
 
 
 class BillingView(TenantMixin, TemplateView):
-    """Plan, seats included and used, extra members × $8 and the monthly total."""
+    """Plan, seats included and used, extra members × the seat price and the monthly total."""
 
     template_name = "tenants/billing.html"
     permission_required = "view_billing"
@@ -103,12 +103,9 @@ class BillingView(TenantMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         usage = selectors.seat_usage(self.tenant)
-        extra_members = max(usage.members - usage.included, 0) if self.tenant.is_pro else 0
         context.update(
             settings_tab="billing",
             usage=usage,
-            extra_members=extra_members,
-            extra_seat_price=policies.PRO_EXTRA_SEAT_PRICE,
             monthly_total=policies.extra_seat_cost(self.tenant, usage.members),
             total_if_pending_accepted=policies.extra_seat_cost(self.tenant, usage.used),
         )

@@ -3,9 +3,10 @@ from django.utils import timezone
 
 from console.accounts.models import User
 from invitations import tokens
-from invitations.models import INVITATION_LIFETIME, Invitation, InvitationStatus
+from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import Plan, Tenant, TenantType
+from tenants.policies import invitation_lifetime
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -64,7 +65,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     invited_by = factory.LazyAttribute(lambda o: AdminMembershipFactory(tenant=o.tenant).user)
     sent_at = factory.LazyFunction(timezone.now)
     created_at = factory.SelfAttribute("sent_at")
-    expires_at = factory.LazyAttribute(lambda o: o.sent_at + INVITATION_LIFETIME)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + invitation_lifetime())
     link_salt = factory.LazyFunction(tokens.new_link_salt)
     token_hash = factory.LazyAttribute(lambda o: tokens.token_hash(tokens.link_token(o.link_salt)))
 

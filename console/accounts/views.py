@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from console import ratelimit
@@ -12,6 +11,7 @@ from console.accounts.forms import (
     SetNewPasswordForm,
 )
 from console.accounts.models import normalize_email
+from console.responses import too_many_requests
 
 
 class LoginView(auth_views.LoginView):
@@ -49,7 +49,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         )
         if not all(ratelimit.allows(limit, subject) for limit, subject in limits):
             message = "Too many password reset requests. Try again in an hour."
-            return render(self.request, "429.html", {"message": message}, status=429)
+            return too_many_requests(self.request, message)
         for limit, subject in limits:
             ratelimit.record(limit, subject)
         return super().form_valid(form)

@@ -20,8 +20,8 @@ from console.accounts.models import Segment, normalize_email
 from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
-from console.views import too_many_requests
-from invitations.selectors import invitation_in_session
+from console.responses import too_many_requests
+from invitations.views import invitation_in_session
 from tenants.mixins import TenantMixin
 from tenants.selectors import memberships_for_request
 

@@ -1,8 +1,7 @@
 """Tags for the console's long tables (Members, Invitations): the same HTML, rendered cheaper.
 
 A 25-row table repeats every tag 25 times, so a tag's fixed cost shows up in
-the page's requests per second (bench/run). These two remove the repeats
-that were measured to matter.
+the page's requests per second (bench/run; the figures are in the README).
 """
 
 from functools import lru_cache
@@ -28,8 +27,8 @@ def row_url(name, pk, **kwargs):
     """``{% row_url "members:remove" member.pk tenant_id=tenant.public_id %}`` is
     ``{% url "members:remove" tenant_id=tenant.public_id pk=member.pk %}``.
 
-    ``{% url %}`` reverses the pattern on every call (about 20 µs, four times
-    a row on the Members tab). This reverses each pattern once, with a
+    ``{% url %}`` reverses the pattern on every call (four times a row on the
+    Members tab). This reverses each pattern once, with a
     placeholder pk, and splices each row's pk in; the URLconf stays the one
     place that spells the URL.
     """
@@ -37,29 +36,3 @@ def row_url(name, pk, **kwargs):
     if around is None or not isinstance(pk, int):
         return reverse(name, kwargs={**kwargs, "pk": pk})
     return f"{around[0]}{pk}{around[1]}"
-
-
-@register.simple_tag(takes_context=True)
-def include_once(context, template_name, **values):
-    """``{% include_once "partials/time.html" value=invitation.sent_at %}`` is
-    ``{% include "partials/time.html" with value=invitation.sent_at only %}``,
-    rendered once per page for the same values.
-
-    For partials a row shows twice (the Invitations tab repeats the status and
-    both dates in the phone layout): formatting a date three ways costs about
-    50 µs. The partial sees only ``values`` (as with ``only``), so its output
-    depends on nothing else and a second render can reuse the first.
-    """
-    # The bottom of the render context lives as long as the whole page render.
-    rendered = context.render_context.dicts[0].setdefault("include_once", {})
-    try:
-        key = (template_name, *sorted(values.items()))
-        hash(key)
-    except TypeError:  # an unhashable value: render without reuse
-        key = None
-    if key is not None and key in rendered:
-        return rendered[key]
-    html = context.template.engine.get_template(template_name).render(context.new(values))
-    if key is not None:
-        rendered[key] = html
-    return html

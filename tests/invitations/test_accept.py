@@ -10,8 +10,8 @@ from django.urls import reverse
 from invitations import tokens
 from invitations.exceptions import InvitationGone, MemberLimitReached
 from invitations.models import Invitation, InvitationStatus
-from invitations.selectors import invitation_in_session
 from invitations.services import invitation_accept, invitation_resend, invitation_revoke
+from invitations.views import invitation_in_session
 from members.models import Membership, Role
 from tests import factories
 from tests.factories import invitation_link_token

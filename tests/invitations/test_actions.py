@@ -11,8 +11,9 @@ from django.core.cache import cache
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from console.ratelimit import RateLimited
 from invitations import tokens
-from invitations.exceptions import InvitationActionNotAllowed, RateLimited
+from invitations.exceptions import InvitationActionNotAllowed
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from invitations.services import invitation_delete, invitation_resend, invitation_revoke
 from tests import factories

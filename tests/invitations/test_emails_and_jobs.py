@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from console.email_retry import MAX_ATTEMPTS as MAX_EMAIL_ATTEMPTS
 from invitations import tasks
 from invitations.emails import message_id
 from invitations.models import EmailStatus, Invitation, InvitationStatus
-from invitations.services import MAX_EMAIL_ATTEMPTS, invitation_resend
+from invitations.services import invitation_resend
 from members.models import Role
 from tests import factories
 from tests.factories import invitation_link_token

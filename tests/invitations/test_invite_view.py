@@ -259,3 +259,27 @@ def test_oversized_request_refused_by_csrf_parsing_gets_a_clear_page(
     page = response.content.decode()
     assert "too large" in page and "at most 1,000 addresses" in page
     assert_nothing_created_or_sent(mailoutbox)
+
+
+def test_the_400_page_states_the_address_limit_from_the_validator(
+    tenant, admin, settings, monkeypatch
+):
+    """The page Django shows when the CSRF middleware refuses a large body reads
+    the limit from ``invitations.validators``, not a copy of it."""
+    from django.test import Client
+
+    from invitations import validators
+
+    monkeypatch.setattr(validators, "MAX_ADDRESSES_PER_SUBMISSION", 2500)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    client.get(invite_url(tenant))
+    response = client.post(
+        invite_url(tenant),
+        {
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "emails": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+        },
+    )
+    assert response.status_code == 400
+    assert "Send at most 2,500 addresses at a time" in response.content.decode()

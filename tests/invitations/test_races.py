@@ -1,14 +1,16 @@
 """Races on PostgreSQL: the tenant row lock and the constraints keep the rules under concurrency."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from invitations.exceptions import InvitationError, InvitationsRefused
 from invitations.models import Invitation, InvitationStatus
-from invitations.services import invitation_accept, invitation_create_bulk
+from invitations.services import invitation_accept, invitation_create_bulk, invitation_revoke
 from members.models import Membership, Role
+from members.services import membership_change_role
 from tests import factories
 
 
@@ -87,3 +89,40 @@ def test_concurrent_bulk_invites_of_the_same_address_make_one_pending_invitation
     assert sum(isinstance(r, list) for r in results) == 1
     assert all(isinstance(r, (list, InvitationsRefused)) for r in results), results
     assert Invitation.objects.filter(tenant=tenant, email="ana@example.com").count() == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_revoke_waiting_on_the_admins_demotion_is_refused_once_it_commits(postgres):
+    # given an admin whose demotion holds the tenant lock, uncommitted
+    tenant = factories.TenantFactory()
+    factories.AdminMembershipFactory(tenant=tenant)
+    actor = factories.AdminMembershipFactory(tenant=tenant)
+    invitation = factories.InvitationFactory(tenant=tenant, invited_by=actor.user)
+    demoted = threading.Event()
+    outcome = {}
+
+    def revoke():
+        demoted.wait(10)
+        try:
+            invitation_revoke(invitation=invitation, actor=actor.user)
+            outcome["result"] = "revoked"
+        except Exception as error:
+            outcome["result"] = type(error).__name__
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=revoke)
+    thread.start()
+    with transaction.atomic():
+        membership_change_role(membership=actor, role=Role.COLLABORATOR)
+        demoted.set()
+        # when the admin's revoke (checked by the view before the demotion) runs now
+        time.sleep(0.5)
+        assert "result" not in outcome  # it waits for the tenant lock
+    thread.join(timeout=30)
+
+    # then it sees the committed demotion under the lock: refused, nothing changed
+    assert outcome == {"result": "PermissionDenied"}
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING

@@ -125,9 +125,12 @@ def test_signup_page_links_to_login(client):
 
 
 def test_a_failure_creating_the_tenant_leaves_no_user():
-    with mock.patch.object(
-        services, "tenant_create", side_effect=RuntimeError("database went away")
-    ), pytest.raises(RuntimeError):
+    with (
+        mock.patch.object(
+            services, "tenant_create", side_effect=RuntimeError("database went away")
+        ),
+        pytest.raises(RuntimeError),
+    ):
         services.user_signup(email="ada@example.com", password=PASSWORD, name="Ada")
     assert nothing_created()
 

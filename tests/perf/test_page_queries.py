@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from console.accounts.models import User
 from invitations import tokens
-from invitations.models import INVITATION_LIFETIME, EmailStatus, Invitation, InvitationStatus
+from invitations.models import EmailStatus, Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import Tenant
+from tenants.policies import invitation_lifetime
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def _invitation(
 ):
     sent_at = timezone.now() - timedelta(minutes=minutes_ago)
     if status == InvitationStatus.EXPIRED:
-        sent_at -= INVITATION_LIFETIME
+        sent_at -= invitation_lifetime()
     salt = tokens.new_link_salt()
     return Invitation(
         tenant=tenant,
@@ -62,7 +63,7 @@ def _invitation(
         invited_by=inviter,
         created_at=sent_at,
         sent_at=sent_at,
-        expires_at=sent_at + INVITATION_LIFETIME,
+        expires_at=sent_at + invitation_lifetime(),
         link_salt=salt,
         token_hash=tokens.token_hash(tokens.link_token(salt)),
         email_status=email_status,

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from invitations import services, tasks
+from console.email_retry import MAX_ATTEMPTS, retry_countdown
+from invitations import tasks
 from tests.console.test_platform import ROOT, _production_env
 
 pytestmark = pytest.mark.reliability
@@ -15,7 +16,7 @@ WORKER_CONF = """
 import json
 from console.celery import app
 from django.conf import settings
-from invitations.tasks import retry_countdown
+from console.email_retry import retry_countdown
 conf = app.conf
 print(json.dumps({
     "acks_late": conf.task_acks_late,
@@ -68,5 +69,5 @@ def test_a_running_send_is_never_redelivered_or_taken_over(worker_conf):
 def test_the_send_task_itself_asks_for_late_acks_and_bounded_retries():
     task = tasks.send_invitation_email
     assert task.acks_late is True and task.reject_on_worker_lost is True
-    assert task.max_retries == services.MAX_EMAIL_ATTEMPTS - 1
-    assert [tasks.retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 160, 160]
+    assert task.max_retries == MAX_ATTEMPTS - 1
+    assert [retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 160, 160]

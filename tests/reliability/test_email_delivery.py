@@ -21,9 +21,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from console.email_retry import MAX_ATTEMPTS as MAX_EMAIL_ATTEMPTS
 from invitations import tasks
 from invitations.models import EmailStatus, Invitation
-from invitations.services import MAX_EMAIL_ATTEMPTS, invitation_create_bulk
+from invitations.services import invitation_create_bulk
 from members.models import Role
 from tests import factories
 from tests.reliability.faults import (

@@ -15,13 +15,13 @@ from django.core.exceptions import ValidationError
 
 from console.accounts.models import User
 from console.onboarding.services import user_signup
-from invitations.exceptions import InvitationError, InvitationsRefused, RateLimited
+from console.ratelimit import RESENDS_PER_HOUR, RateLimited
+from invitations.exceptions import InvitationError, InvitationsRefused
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
+from invitations.outbox import invitation_email_claim
 from invitations.services import (
-    RESENDS_PER_HOUR,
     invitation_accept,
     invitation_create_bulk,
-    invitation_email_claim,
     invitation_resend,
     invitation_revoke,
 )

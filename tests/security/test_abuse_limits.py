@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from console import ratelimit
-from invitations.exceptions import RateLimited
+from console.ratelimit import RateLimited
 from invitations.models import Invitation
 from invitations.services import invitation_create_bulk
 from members.models import Role

@@ -33,8 +33,8 @@ from console.accounts.models import User
 from invitations import tasks
 from invitations.emails import invitation_email_message
 from invitations.models import EmailStatus, Invitation, InvitationStatus
-from invitations.selectors import validate_invitee_email
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
+from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
 from tenants.models import Tenant
 from tests import factories

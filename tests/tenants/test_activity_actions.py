@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from invitations import outbox
 from invitations import services as invitation_services
 from invitations.exceptions import (
     InvitationActionNotAllowed,
@@ -17,6 +18,7 @@ from invitations.exceptions import (
     InvitationsRefused,
     MemberLimitReached,
 )
+from invitations.expiry import invitations_expire_stale
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.tasks import expire_stale_invitations
 from members import services as member_services
@@ -335,7 +337,7 @@ def test_expiry_sends_the_signal_with_the_entries(tenant, admin):
     activity_recorded.connect(receiver)
     try:
         with time_machine.travel(timezone.now() + timedelta(days=8)):
-            assert invitation_services.invitations_expire_stale() == 2
+            assert invitations_expire_stale() == 2
     finally:
         activity_recorded.disconnect(receiver)
     assert sorted(e.pk for e in received) == sorted(
@@ -392,8 +394,8 @@ def test_email_failed_records_a_system_entry(tenant, admin):
     invitation = factories.InvitationFactory(
         tenant=tenant, invited_by=admin, email_status=EmailStatus.QUEUED
     )
-    claimed = invitation_services.invitation_email_claim(invitation_id=invitation.pk)
-    assert invitation_services.invitation_email_mark_failed(invitation=claimed, error="550 no")
+    claimed = outbox.invitation_email_claim(invitation_id=invitation.pk)
+    assert outbox.invitation_email_mark_failed(invitation=claimed, error="550 no")
     event = only_entry(tenant, ActivityAction.INVITATION_EMAIL_FAILED)
     assert (event.actor_kind, event.target_email, event.details) == (
         ActorKind.SYSTEM,
@@ -406,9 +408,9 @@ def test_email_failed_after_a_resend_records_nothing(tenant, admin):
     invitation = factories.InvitationFactory(
         tenant=tenant, invited_by=admin, email_status=EmailStatus.QUEUED
     )
-    claimed = invitation_services.invitation_email_claim(invitation_id=invitation.pk)
+    claimed = outbox.invitation_email_claim(invitation_id=invitation.pk)
     Invitation.objects.filter(pk=invitation.pk).update(link_salt="another-link")
-    assert not invitation_services.invitation_email_mark_failed(invitation=claimed, error="550")
+    assert not outbox.invitation_email_mark_failed(invitation=claimed, error="550")
     no_entries()
 
 

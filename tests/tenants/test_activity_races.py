@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from invitations.exceptions import InvitationError
+from invitations.expiry import invitations_expire_stale
 from invitations.models import InvitationStatus
-from invitations.services import invitation_accept, invitation_revoke, invitations_expire_stale
+from invitations.services import invitation_accept, invitation_revoke
 from members import services as member_services
 from members.models import Role
 from tenants.models import ActivityAction, ActivityEvent

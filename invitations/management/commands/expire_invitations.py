@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from invitations.services import invitations_expire_stale
+from invitations.expiry import invitations_expire_stale
 
 
 class Command(BaseCommand):

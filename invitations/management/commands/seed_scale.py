@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from console.accounts.models import User
 from invitations import tokens
-from invitations.models import INVITATION_LIFETIME, EmailStatus, Invitation, InvitationStatus
+from invitations.models import EmailStatus, Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import Plan, Tenant, TenantType
+from tenants.policies import invitation_lifetime
 
 BATCH = 2000
 ADMIN_EMAIL = "admin@scale.example"
@@ -72,7 +73,7 @@ class Command(BaseCommand):
             status = statuses[i % len(statuses)]
             sent_at = now - timedelta(minutes=i)
             if status == InvitationStatus.EXPIRED:
-                sent_at = now - INVITATION_LIFETIME - timedelta(days=1, minutes=i)
+                sent_at = now - invitation_lifetime() - timedelta(days=1, minutes=i)
             salt, token_hash = tokens.new_link()
             return Invitation(
                 tenant=big,
@@ -82,7 +83,7 @@ class Command(BaseCommand):
                 invited_by=admin,
                 created_at=sent_at,
                 sent_at=sent_at,
-                expires_at=sent_at + INVITATION_LIFETIME,
+                expires_at=sent_at + invitation_lifetime(),
                 link_salt=salt,
                 token_hash=token_hash,
                 email_status=EmailStatus.SENT,
