@@ -25,13 +25,12 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 BENCH_ENV = {
-    "DJANGO_SETTINGS_MODULE": "console.settings",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     "DEBUG": "false",
     "SECRET_KEY": "bench-" + "x" * 50,
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "SITE_URL": "http://127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
-    "BENCH_BASELINE": "true",
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(BENCH_ENV)

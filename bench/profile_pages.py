@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # first: ``bench`` is the package (bench.settings)
 
-from bench import BENCH_ENV  # noqa: E402  (sets the production environment)
+from bench.bench import BENCH_ENV  # noqa: E402  (sets the production environment)
 
 os.environ.update(BENCH_ENV)
 

@@ -26,9 +26,6 @@ else:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
-# Serves /bench/baseline/, the cheapest authenticated page, for bench/run only.
-BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
-
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 COMMUNITY_URL = env("COMMUNITY_URL", default="https://discord.gg/logto")
 

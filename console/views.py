@@ -1,9 +1,8 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -78,9 +77,3 @@ def page_not_found(request, exception=None):
 def too_many_requests(request, message: str):
     """The friendly 429 page used by every rate limit."""
     return render(request, "429.html", {"message": message}, status=429)
-
-
-@login_required
-def bench_baseline(request):
-    """The cheapest authenticated page: same middleware and session, no work."""
-    return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
