@@ -202,6 +202,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invitations.tasks.sweep_invitation_outbox",
         "schedule": timedelta(minutes=1),
     },
+    # Hourly: delete superseded-link records past their invitation's expiry
+    # (bounded batches, see invitations.services.superseded_links_purge), so the
+    # table holds only links that can still be presented.
+    "purge-superseded-links": {
+        "task": "invitations.tasks.purge_superseded_links",
+        "schedule": crontab(minute=23),
+    },
 }
 
 # Abuse limits ------------------------------------------------------------

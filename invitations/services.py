@@ -428,3 +428,37 @@ def invitation_email_release(*, invitation: Invitation, error: str) -> bool:
 def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
     """Refused permanently (SMTP 5xx) or out of retries: the tab shows "Email failed"."""
     return bool(_ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500]))
+
+
+# -- Bounded growth ---------------------------------------------------------------------------
+
+SUPERSEDED_LINK_PURGE_BATCH = 1000
+SUPERSEDED_LINK_PURGE_MAX_BATCHES = 50
+
+
+def superseded_links_purge(
+    *,
+    now=None,
+    batch_size: int = SUPERSEDED_LINK_PURGE_BATCH,
+    max_batches: int = SUPERSEDED_LINK_PURGE_MAX_BATCHES,
+) -> int:
+    """Delete the records of replaced links whose invitation is past its expiry.
+
+    Past its expiry no link of the invitation can be accepted, so telling a
+    replaced link from an unknown one no longer matters. Each batch is one
+    set-based DELETE of at most ``batch_size`` rows in its own short
+    transaction (no long lock, no huge WAL burst); a run stops after
+    ``max_batches`` and the next run takes the rest. Returns how many went.
+    """
+    now = now or timezone.now()
+    due = SupersededLink.objects.filter(invitation__expires_at__lte=now)
+    deleted = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            count, _ = SupersededLink.objects.filter(
+                pk__in=due.order_by().values("pk")[:batch_size]
+            ).delete()
+        deleted += count
+        if count < batch_size:
+            break
+    return deleted

@@ -116,3 +116,12 @@ def sweep_invitation_outbox() -> int:
     """Beat: re-enqueue invitation emails not yet delivered (lost enqueue, dead worker)."""
     due = list(selectors.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH])
     return services.enqueue_invitation_emails(due)
+
+
+@shared_task(ignore_result=True)
+def purge_superseded_links() -> int:
+    """Beat: delete superseded-link records past their invitation's expiry, in batches."""
+    count = services.superseded_links_purge()
+    if count:
+        logger.info("Purged %d superseded link record(s)", count)
+    return count
