@@ -161,8 +161,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
+# Crash recovery within 3 minutes (SPEC, Jobs) sets these timings together:
+# a send whose worker died is taken over once its claim is older than the
+# lease, by the next outbox sweep. So: lease (130 s) + sweep interval (20 s)
+# = 150 s, leaving 30 s for the new worker's send. The lease must outlast the
+# longest live send (the hard time limit, 60 s; an email takes well under a
+# second, and EMAIL_TIMEOUT bounds each SMTP step) plus the longest retry
+# wait (64 s), so a live send or a scheduled retry is never taken over.
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 50
 # Redelivery of an unacknowledged task (its worker was killed) happens after
 # the visibility timeout; it must be well above the task time limit so a slow
 # task is never run twice concurrently. Workers look for such messages every
@@ -185,10 +192,11 @@ CELERY_DB_REUSE_MAX = 1000
 # The invitation email outbox (read at call time, see invitations.selectors):
 # a send claimed longer ago than the lease belongs to a dead worker and may be
 # taken over; retries wait BACKOFF, 2x, 4x ... 16x seconds. The lease must stay
-# above the task time limit plus the longest backoff (120 + 160 < 300).
-INVITATION_EMAIL_LEASE_SECONDS = env.int("INVITATION_EMAIL_LEASE_SECONDS", default=300)
+# above the task time limit plus the longest backoff (60 + 64 < 130), and
+# lease + sweep interval under 3 minutes (see CELERY_TASK_TIME_LIMIT).
+INVITATION_EMAIL_LEASE_SECONDS = env.int("INVITATION_EMAIL_LEASE_SECONDS", default=130)
 INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.float(
-    "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=10.0
+    "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=4.0
 )
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -197,10 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invitations.tasks.expire_stale_invitations",
         "schedule": crontab(minute="*/10"),
     },
-    # Every minute: re-enqueue invitation emails not yet delivered (outbox sweep).
+    # Every 20 seconds: re-enqueue invitation emails not yet delivered (outbox
+    # sweep; one indexed query). The interval counts in crash recovery's 3 minutes.
     "sweep-invitation-outbox": {
         "task": "invitations.tasks.sweep_invitation_outbox",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=20),
     },
     # Hourly: delete superseded-link records past their invitation's expiry
     # (bounded batches, see invitations.services.superseded_links_purge), so the

@@ -169,7 +169,7 @@ def test_smtp_4xx_is_retried_with_backoff_then_delivered_exactly_once(
     assert smtp.messages == []
     assert (invitation.email_status, invitation.email_attempts) == (EmailStatus.QUEUED, 1)
     assert "421" in invitation.email_error
-    assert scheduled_retries == [10]
+    assert scheduled_retries == [4]
 
     # when the server is back and the retry runs
     smtp.reject_with = None
@@ -185,7 +185,7 @@ def test_backoff_grows_exponentially(invitation, smtp, scheduled_retries):
     smtp.reject_with = "451 Local error in processing"
     for _ in range(4):
         send(invitation)
-    assert scheduled_retries == [10, 20, 40, 80]
+    assert scheduled_retries == [4, 8, 16, 32]
 
 
 def test_connection_refused_is_retried(invitation, settings, scheduled_retries):
@@ -194,7 +194,7 @@ def test_connection_refused_is_retried(invitation, settings, scheduled_retries):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     send(invitation)
     assert invitation.email_status == EmailStatus.QUEUED
-    assert scheduled_retries == [10]
+    assert scheduled_retries == [4]
 
 
 @pytest.fixture
