@@ -3,7 +3,8 @@
 from django.urls import path
 
 from bench import views
-from console.urls import handler403, handler404, urlpatterns as console_urlpatterns
+from console.urls import handler403, handler404
+from console.urls import urlpatterns as console_urlpatterns
 
 urlpatterns = [
     path("bench/baseline/", views.baseline, name="bench_baseline"),

@@ -65,6 +65,8 @@ def _close() -> None:
 
 
 def _alive(backend: SMTPBackend) -> bool:
+    if backend.connection is None:  # never opened, or closed
+        return False
     try:
         return backend.connection.noop()[0] == 250
     except (smtplib.SMTPException, OSError):

@@ -13,7 +13,7 @@ from invitations import tokens
 from invitations.models import Invitation
 from members.models import Role
 
-ROLE_DESCRIPTIONS = {
+ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.ADMIN: "full access: billing, inviting and managing members, and deleting the tenant",
     Role.COLLABORATOR: "can see the tenant and its members",
 }

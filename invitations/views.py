@@ -4,6 +4,7 @@ Views parse, check the role, scope lookups and call one service each; every
 rule lives in ``invitations.services`` / ``invitations.selectors``.
 """
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -183,11 +184,13 @@ class InvitationListView(TenantMixin, ListView):
             tenant=self.tenant, status=self.status_filter(), now=self.now
         )
 
-    def get_paginator(self, queryset, per_page, **kwargs):
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # The status tabs count every filter anyway; the current one is the paginator's count.
         self.status_counts = selectors.invitation_status_counts(tenant=self.tenant, now=self.now)
         count = self.status_counts[self.status_filter() or "all"]
-        return super().get_paginator(queryset, per_page, count=count, **kwargs)
+        return super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, count=count, **kwargs
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -214,7 +217,7 @@ class InvitationActionView(TenantMixin, View):
 
     permission_required = MANAGE_INVITATIONS
     http_method_names = ["post"]
-    action = None  # the service to call
+    action: Callable[..., object]  # the service to call, set by each subclass
     done_message = ""
 
     def list_url(self) -> str:

@@ -37,7 +37,8 @@ class TenantCreateForm(forms.Form):
         return name
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("type") == TenantType.PRODUCTION and not cleaned.get("plan"):
             self.add_error("plan", "Choose a plan for a production tenant.")
         if cleaned.get("type") == TenantType.DEVELOPMENT:
