@@ -1,6 +1,7 @@
 """Profile one console page in-process, with the production settings of bench/run.
 
-    DATABASE_URL=... .venv/bin/python bench/profile_pages.py members [--requests 200] [--sort tottime]
+    DATABASE_URL=... .venv/bin/python bench/profile_pages.py members \
+        [--requests 200] [--sort tottime]
 
 Pages: baseline, members, invitations_first, invitations_last, get_started,
 settings, billing.

@@ -65,4 +65,5 @@ class MemberLimitReached(InvitationError):
 
 
 class RateLimited(InvitationError):
-    """A rate limit was reached: resends of one invitation per hour, new invitations per day (HTTP 429)."""
+    """A rate limit was reached: resends of one invitation per hour, new invitations per day
+    (HTTP 429)."""

@@ -157,9 +157,9 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
             f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
         )
         raise RateLimited(
-            f"{named} already received {per_address.max_hits} invitations today, the most one address "
-            f"can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from the list, or "
-            "try again tomorrow. Nothing was sent."
+            f"{named} already received {per_address.max_hits} invitations today, the most one "
+            f"address can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from "
+            "the list, or try again tomorrow. Nothing was sent."
         )
     if inviter_key:
         ratelimit.record(per_inviter, inviter_key, cost=count)

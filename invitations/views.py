@@ -81,7 +81,7 @@ class InviteView(TenantMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         try:
-            request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            _ = request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         except RequestDataTooBig:
             return self.render_to_response(
                 self.get_context_data(form=InviteForm(), request_error=REQUEST_TOO_LARGE),

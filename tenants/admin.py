@@ -39,5 +39,6 @@ class TenantAdmin(admin.ModelAdmin):
     def member_limit_display(self, tenant):
         limit = policies.member_limit(tenant)
         if limit is None:
-            return f"{policies.seats_included(tenant)} included, then ${policies.PRO_EXTRA_SEAT_PRICE}/member"
+            included = policies.seats_included(tenant)
+            return f"{included} included, then ${policies.PRO_EXTRA_SEAT_PRICE}/member"
         return limit

@@ -14,7 +14,9 @@ class TenantCreateForm(forms.Form):
         choices=TenantType.choices,
         initial=TenantType.DEVELOPMENT,
         widget=forms.RadioSelect,
-        help_text="Development tenants are for building and testing; production tenants serve real users.",
+        help_text=(
+            "Development tenants are for building and testing; production tenants serve real users."
+        ),
     )
     plan = forms.ChoiceField(
         label="Plan (production only)",
@@ -22,7 +24,10 @@ class TenantCreateForm(forms.Form):
         initial=Plan.FREE,
         widget=forms.RadioSelect,
         required=False,
-        help_text="Free: the admin only. Pro: 3 members included, then $8 per additional member per month.",
+        help_text=(
+            "Free: the admin only. Pro: 3 members included, then $8 per additional member per "
+            "month."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -35,9 +35,9 @@ def send_password_reset_email(
                 "password reset email refused permanently (%s); not retrying", error.smtp_code
             )
             return
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries))
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
     except OSError as error:  # smtplib's other errors, refused connections, timeouts
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries))
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
 
 
 def _backoff(retries: int) -> int:

@@ -314,9 +314,11 @@ def test_job_expires_pending_invitations_past_their_expiry_in_one_update(tenant,
         tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED
     )
 
-    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
-        with CaptureQueriesContext(connection) as captured:
-            assert tasks.expire_stale_invitations.apply().get() == 3
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        assert tasks.expire_stale_invitations.apply().get() == 3
 
     assert len(captured) == 1 and captured[0]["sql"].startswith("UPDATE")
     assert all(Invitation.objects.get(pk=i.pk).status == InvitationStatus.EXPIRED for i in stale)

@@ -27,7 +27,9 @@ print(json.dumps({
     "lease": settings.INVITATION_EMAIL_LEASE_SECONDS,
     "longest_backoff": retry_countdown(99),
     "eager": conf.task_always_eager,
-    "sweep_every": settings.CELERY_BEAT_SCHEDULE["sweep-invitation-outbox"]["schedule"].total_seconds(),
+    "sweep_every": (
+        settings.CELERY_BEAT_SCHEDULE["sweep-invitation-outbox"]["schedule"].total_seconds()
+    ),
 }))
 """
 

@@ -124,7 +124,7 @@ def test_pool_process_killed_mid_send_is_requeued_and_the_email_goes_out_once(
 
     # then reject_on_worker_lost puts the task back at once; the redelivered
     # task finds the send claimed less than a lease ago and leaves it alone
-    [task_id] = set(
+    [_task_id] = set(
         wait_until(
             lambda: len(task_received(worker)) >= 2 and task_received(worker), what="redelivery"
         )
@@ -273,7 +273,7 @@ def test_invite_while_redis_is_down_succeeds_and_the_sweep_sends_once_redis_is_b
     assert invitation.email_attempts == 1
 
 
-# -- Duplicate deliveries of one send ---------------------------------------------------------------
+# -- Duplicate deliveries of one send ---------------------------------------------------------
 
 
 def test_duplicate_tasks_on_two_workers_send_one_email(shared_broker, workers, smtp_sink):
