@@ -188,14 +188,15 @@ class WorkerProcess:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"celery worker exited early:\n{self.log()}")
+                raise RuntimeError(f"celery worker exited early:\n{self.log()[-5000:]}")
             if self.ready_marker in self.log_path.read_bytes():
                 return self
             time.sleep(0.2)
-        raise RuntimeError(f"celery worker did not become ready:\n{self.log()}")
+        raise RuntimeError(f"celery worker did not become ready:\n{self.log()[-5000:]}")
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
+        # All of it: JSON log lines are long, and tests search the early ones too.
+        return self.log_path.read_text(errors="replace")
 
     def kill(self):
         """SIGKILL: the worker dies without acknowledging its current task."""

@@ -137,7 +137,9 @@ def test_a_task_runs_under_the_id_it_was_enqueued_with_and_writes_one_line(caplo
     caplog.set_level(logging.INFO, logger="console.task")
     # as the worker receives it: the id in the message headers, nothing in the context
     result = echo_request_id.apply(headers={"request_id": "req-from-web"}, task_id="t-1")
-    assert result.get() == "req-from-web"
+    # .result, not .get(): get() consults Celery's process-wide "inside a task"
+    # flag, which a live-server thread of an earlier browser test can leave set.
+    assert result.successful() and result.result == "req-from-web"
     assert request_id.get() is None  # restored after the task
     [record] = [r for r in caplog.records if r.name == "console.task"]
     line = as_json(record)
@@ -151,7 +153,8 @@ def test_a_task_runs_under_the_id_it_was_enqueued_with_and_writes_one_line(caplo
 
 
 def test_a_task_started_by_beat_uses_its_own_task_id():
-    assert echo_request_id.apply(task_id="beat-run-1").get() == "beat-run-1"
+    result = echo_request_id.apply(task_id="beat-run-1")
+    assert result.successful() and result.result == "beat-run-1"
 
 
 @pytest.mark.services
