@@ -138,7 +138,8 @@ def test_a_task_runs_under_the_id_it_was_enqueued_with_and_writes_one_line(caplo
     # as the worker receives it: the id in the message headers, nothing in the context
     result = echo_request_id.apply(headers={"request_id": "req-from-web"}, task_id="t-1")
     # .result, not .get(): get() consults Celery's process-wide "inside a task"
-    # flag, which a live-server thread of an earlier browser test can leave set.
+    # flag, which eager tasks enqueued from several threads at once (the race
+    # tests) can leave set.
     assert result.successful() and result.result == "req-from-web"
     assert request_id.get() is None  # restored after the task
     [record] = [r for r in caplog.records if r.name == "console.task"]
