@@ -5,12 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup stack
+.PHONY: run test setup stack lint lock
 
-$(STAMP): pyproject.toml
+# Installs the exact versions of requirements.lock (every extra: test, stack),
+# then the console itself without letting pip resolve anything again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -28,7 +31,19 @@ test: $(STAMP)
 # Production shape on one machine: gunicorn + Celery worker + beat (the Procfile),
 # against the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL.
 stack: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[stack]'
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+# The checks CI runs besides the tests: lint, formatting, types (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Re-resolve requirements.lock from pyproject.toml (to add or upgrade a
+# dependency); needs uv (pip install uv). `make lock UPGRADE=--upgrade` takes
+# the newest versions allowed, `UPGRADE="--upgrade-package django"` just one.
+UV ?= $(if $(wildcard $(BIN)/uv),$(BIN)/uv,uv)
+lock:
+	$(UV) pip compile pyproject.toml --extra test --extra stack --python-version 3.11 $(UPGRADE) -o requirements.lock

@@ -25,13 +25,12 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 BENCH_ENV = {
-    "DJANGO_SETTINGS_MODULE": "console.settings",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     "DEBUG": "false",
     "SECRET_KEY": "bench-" + "x" * 50,
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "SITE_URL": "http://127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
-    "BENCH_BASELINE": "true",
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(BENCH_ENV)
@@ -87,7 +86,8 @@ def machine() -> str:
         pg = conn.info.server_version
     return (
         f"{cores} cores, Python {platform.python_version()}, Django {django.get_version()}, "
-        f"PostgreSQL {pg // 10000}.{pg % 10000}, Redis {redis_match.group(1) if redis_match else '?'}"
+        f"PostgreSQL {pg // 10000}.{pg % 10000}, "
+        f"Redis {redis_match.group(1) if redis_match else '?'}"
     )
 
 
@@ -340,28 +340,28 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
     sink = SMTPSink()
     sink.start()
     worker_env = dict(os.environ, EMAIL_URL=f"smtp://127.0.0.1:{sink.port}")
-    log = open(RESULTS / "worker.log", "w")
     with app.connection_for_write() as conn:
         conn.default_channel.client.delete("celery")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "console",
-            "worker",
-            "--loglevel=WARNING",
-            f"--concurrency={concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=worker_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(RESULTS / "worker.log", "w") as log:  # the worker keeps its own copy
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "console",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         time.sleep(3)  # let the pool fork before the clock starts
         emails = [f"mail{i}-{secrets.token_hex(3)}@mail.example" for i in range(count)]
@@ -408,7 +408,8 @@ def markdown(results: dict) -> str:
     ]
     for name, f in results["pages"].items():
         lines.append(
-            f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('ratio', '—')} | {f.get('queries', '—')} |"
+            f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('ratio', '—')} "
+            f"| {f.get('queries', '—')} |"
         )
     b, e, m = results["bulk_invite_500"], results["expire_100k"], results["email_1000"]
     lines += [
@@ -416,8 +417,10 @@ def markdown(results: dict) -> str:
         "| job | measured | reference | ratio (higher is better) |",
         "|---|---:|---:|---:|",
         f"| bulk invite of 500 addresses | {b['seconds']} s, {b['queries']} queries | — | — |",
-        f"| expire {e['rows']:,} pending ({e['stale']:,} stale) | {e['seconds']} s | raw SQL {e['raw_sql_seconds']} s | {e['ratio']} |",
-        f"| {m['emails']} invitation emails via worker | {m['seconds']} s | smtplib loop {m['smtplib_seconds']} s | {m['ratio']} |",
+        f"| expire {e['rows']:,} pending ({e['stale']:,} stale) | {e['seconds']} s "
+        f"| raw SQL {e['raw_sql_seconds']} s | {e['ratio']} |",
+        f"| {m['emails']} invitation emails via worker | {m['seconds']} s "
+        f"| smtplib loop {m['smtplib_seconds']} s | {m['ratio']} |",
     ]
     return "\n".join(lines)
 
@@ -439,7 +442,10 @@ def main():
     parser.add_argument(
         "--explain",
         action="store_true",
-        help="only write the PostgreSQL plans (bench/results/explain.md), on the database of an earlier run",
+        help=(
+            "only write the PostgreSQL plans (bench/results/explain.md), on the database of an "
+            "earlier run"
+        ),
     )
     args = parser.parse_args()
     scale = 10 if args.quick else 1

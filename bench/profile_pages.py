@@ -1,6 +1,7 @@
 """Profile one console page in-process, with the production settings of bench/run.
 
-    DATABASE_URL=... .venv/bin/python bench/profile_pages.py members [--requests 200] [--sort tottime]
+    DATABASE_URL=... .venv/bin/python bench/profile_pages.py members \
+        [--requests 200] [--sort tottime]
 
 Pages: baseline, members, invitations_first, invitations_last, get_started,
 settings, billing.
@@ -18,10 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # first: ``bench`` is the package (bench.settings)
 
-from bench import BENCH_ENV  # noqa: E402  (sets the production environment)
+from bench.bench import BENCH_ENV  # noqa: E402  (sets the production environment)
 
 os.environ.update(BENCH_ENV)
 

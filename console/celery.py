@@ -3,7 +3,9 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+
+from console import observability
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
@@ -23,3 +25,19 @@ def close_old_database_connections(task=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# Logs: the worker and beat use Django's LOGGING (JSON lines) instead of
+# Celery's own format; the request id travels in each task's headers.
+@setup_logging.connect
+def use_django_logging(**kwargs):
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+before_task_publish.connect(observability.carry_request_id_into_task, weak=False)
+task_prerun.connect(observability.task_started, weak=False)
+task_postrun.connect(observability.task_finished, weak=False)

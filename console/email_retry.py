@@ -32,15 +32,15 @@ def classify_send_error(error: Exception) -> str:
 
 
 def retry_countdown(attempts: int) -> float:
-    """Exponential backoff after attempt ``attempts``: 10, 20, 40, 80, 160 seconds.
+    """Exponential backoff after attempt ``attempts``: 4, 8, 16, 32, 64 seconds.
 
     The longest wait plus the task time limit stays under the invitation
     outbox lease, so the sweep never races a scheduled retry. The base
-    (``INVITATION_EMAIL_RETRY_BACKOFF_SECONDS``, 10; the setting kept its
+    (``INVITATION_EMAIL_RETRY_BACKOFF_SECONDS``, 4; the setting kept its
     first user's name) is read at call time so tests can watch a whole
     series of retries in seconds.
     """
-    base = float(getattr(settings, "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", 10))
+    base = float(getattr(settings, "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", 4))
     return min(base * 2 ** max(attempts - 1, 0), base * 16)
 
 

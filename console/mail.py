@@ -19,6 +19,7 @@ What keeps this as safe as a fresh connection:
 - only Django's SMTP backend is kept open; others (console, locmem) send as usual.
 """
 
+import contextlib
 import smtplib
 import threading
 import time
@@ -51,10 +52,8 @@ def _settings_key() -> tuple:
 
 
 def _close_quietly(backend: SMTPBackend) -> None:
-    try:
+    with contextlib.suppress(Exception):
         backend.close()  # QUIT; a dead connection is just dropped
-    except Exception:
-        pass
 
 
 def _close() -> None:
@@ -65,6 +64,8 @@ def _close() -> None:
 
 
 def _alive(backend: SMTPBackend) -> bool:
+    if backend.connection is None:  # never opened, or closed
+        return False
     try:
         return backend.connection.noop()[0] == 250
     except (smtplib.SMTPException, OSError):
@@ -99,7 +100,8 @@ def _open_backend():
 
 
 def send_reusing_connection(message: EmailMessage) -> int:
-    """Send ``message`` like ``message.send(fail_silently=False)``, over this thread's open connection."""
+    """Send ``message`` like ``message.send(fail_silently=False)``, over this thread's open
+    connection."""
     backend = _open_backend()
     if backend is None:
         return message.send(fail_silently=False)

@@ -1,7 +1,7 @@
 """Pagination for the console's long tables (members, invitations)."""
 
-from django.core.paginator import Paginator
-from django.db.models import Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet, Subquery
 
 
 class DeferredJoinPaginator(Paginator):
@@ -17,6 +17,8 @@ class DeferredJoinPaginator(Paginator):
     ``count``, when the caller has already counted the rows, saves the COUNT query.
     """
 
+    object_list: QuerySet  # a queryset, not any sequence: a page is fetched by its keys
+
     def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         if count is not None:
@@ -29,4 +31,4 @@ class DeferredJoinPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=Subquery(keys)), number, self)
+        return Page(self.object_list.filter(pk__in=Subquery(keys)), number, self)

@@ -53,7 +53,8 @@ def hits(limit: Limit, subjects: list[str]) -> dict[str, int]:
 
 
 def allows(limit: Limit, subject: str, cost: int = 1) -> bool:
-    """Whether ``cost`` more hits fit in the window, without counting them (yes when the cache is down)."""
+    """Whether ``cost`` more hits fit in the window, without counting them (yes when the cache
+    is down)."""
     counts = _counts(limit, [subject])
     return counts is None or counts[subject] + cost <= limit.max_hits
 

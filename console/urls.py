@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -31,9 +30,6 @@ urlpatterns = [
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
 ]
-
-if settings.BENCH_BASELINE:
-    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench_baseline"))
 
 handler400 = "console.views.bad_request"
 handler403 = "console.views.permission_denied"

@@ -1,9 +1,8 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
@@ -84,9 +83,3 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
-
-
-@login_required
-def bench_baseline(request):
-    """The cheapest authenticated page: same middleware and session, no work."""
-    return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")

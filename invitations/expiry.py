@@ -9,7 +9,7 @@ one "invitation expired" entry (actor System) in the same statement.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import Invitation, InvitationStatus, SupersededLink
 from tenants.activity import activity_record_bulk, activity_recorded
 from tenants.models import ActivityAction, ActivityEvent, ActorKind
 
@@ -98,3 +98,37 @@ def _expire_in_one_statement(*, now, tenant_id: int | None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# -- Bounded growth ---------------------------------------------------------------------------
+
+SUPERSEDED_LINK_PURGE_BATCH = 1000
+SUPERSEDED_LINK_PURGE_MAX_BATCHES = 50
+
+
+def superseded_links_purge(
+    *,
+    now=None,
+    batch_size: int = SUPERSEDED_LINK_PURGE_BATCH,
+    max_batches: int = SUPERSEDED_LINK_PURGE_MAX_BATCHES,
+) -> int:
+    """Delete the records of replaced links whose invitation is past its expiry.
+
+    Past its expiry no link of the invitation can be accepted, so telling a
+    replaced link from an unknown one no longer matters. Each batch is one
+    set-based DELETE of at most ``batch_size`` rows in its own short
+    transaction (no long lock, no huge WAL burst); a run stops after
+    ``max_batches`` and the next run takes the rest. Returns how many went.
+    """
+    now = now or timezone.now()
+    due = SupersededLink.objects.filter(invitation__expires_at__lte=now)
+    deleted = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            count, _ = SupersededLink.objects.filter(
+                pk__in=due.order_by().values("pk")[:batch_size]
+            ).delete()
+        deleted += count
+        if count < batch_size:
+            break
+    return deleted

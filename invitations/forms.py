@@ -61,7 +61,8 @@ class InviteForm(forms.Form):
         return addresses
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("role") == Role.ADMIN and not cleaned.get("confirm_admin"):
             self.add_error(
                 "confirm_admin",

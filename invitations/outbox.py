@@ -22,7 +22,7 @@ from tenants.models import ActivityAction
 # mid-send; it is longer than the task time limit (so a live send is never
 # taken over) and than the longest retry backoff (so a scheduled retry is not
 # raced by the sweep). ``INVITATION_EMAIL_LEASE_SECONDS`` overrides it.
-DEFAULT_EMAIL_LEASE_SECONDS = 300
+DEFAULT_EMAIL_LEASE_SECONDS = 130
 
 
 def email_lease() -> timedelta:

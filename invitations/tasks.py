@@ -21,7 +21,7 @@ from console.email_retry import (
 from console.mail import send_reusing_connection
 from invitations import outbox
 from invitations.emails import invitation_email_message
-from invitations.expiry import invitations_expire_stale
+from invitations.expiry import invitations_expire_stale, superseded_links_purge
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +116,12 @@ def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:
             break
         enqueued += 1
     return enqueued
+
+
+@shared_task(ignore_result=True)
+def purge_superseded_links() -> int:
+    """Beat: delete superseded-link records past their invitation's expiry, in batches."""
+    count = superseded_links_purge()
+    if count:
+        logger.info("Purged %d superseded link record(s)", count)
+    return count

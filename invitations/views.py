@@ -4,6 +4,7 @@ Views parse, check the role, scope lookups and call one service each; every
 rule lives in ``invitations.services`` / ``invitations.selectors``.
 """
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -91,7 +92,7 @@ class InviteView(TenantMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         try:
-            request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            _ = request.POST  # parsing may refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         except RequestDataTooBig:
             return self.render_to_response(
                 self.get_context_data(form=InviteForm(), request_error=REQUEST_TOO_LARGE),
@@ -143,7 +144,7 @@ class InviteView(TenantMixin, FormView):
                 form.add_error("emails", message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         except RateLimited as error:
-            return too_many_requests(self.request, error.message)
+            return too_many_requests(self.request, str(error.message))
         count = len(created)
         messages.success(
             self.request,
@@ -199,11 +200,13 @@ class InvitationListView(TenantMixin, ListView):
             tenant=self.tenant, status=self.status_filter(), now=self.now
         )
 
-    def get_paginator(self, queryset, per_page, **kwargs):
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # The status tabs count every filter anyway; the current one is the paginator's count.
         self.status_counts = selectors.invitation_status_counts(tenant=self.tenant, now=self.now)
         count = self.status_counts[self.status_filter() or "all"]
-        return super().get_paginator(queryset, per_page, count=count, **kwargs)
+        return super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, count=count, **kwargs
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -228,7 +231,7 @@ class InvitationActionView(TenantMixin, View):
 
     permission_required = MANAGE_INVITATIONS
     http_method_names = ["post"]
-    action = None  # the service to call
+    action: Callable[..., object]  # the service to call, set by each subclass
     done_message = ""
 
     def list_url(self) -> str:
@@ -248,7 +251,7 @@ class InvitationActionView(TenantMixin, View):
         try:
             type(self).action(invitation=invitation, actor=request.user, ip=client_ip(request))
         except RateLimited as error:
-            return too_many_requests(request, error.message)
+            return too_many_requests(request, str(error.message))
         except InvitationActionNotAllowed as error:
             messages.error(request, error.message)
         else:
@@ -312,10 +315,10 @@ class AcceptMixin:
         except InvitationGone as error:
             return render_gone(request, error)
         except InvitationEmailMismatch as error:
-            return self.render_review(request, invitation, error=error.message, status=403)
+            return self.render_review(request, invitation, error=str(error.message), status=403)
         except MemberLimitReached as error:
             # 409 Conflict: the request is fine, the tenant's state refuses it.
-            return self.render_review(request, invitation, error=error.message, status=409)
+            return self.render_review(request, invitation, error=str(error.message), status=409)
         except AlreadyMember as error:
             request.session.pop(tokens.SESSION_KEY, None)
             messages.info(request, error.message)

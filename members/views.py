@@ -86,7 +86,7 @@ class MemberChangeRoleView(MemberActionMixin, View):
         target = self.get_target()
         form = ChangeRoleForm(request.POST)
         if not form.is_valid():
-            messages.error(request, form.errors["role"][0])
+            messages.error(request, str(form.errors["role"][0]))
             return redirect(self.list_url())
         try:
             updated = services.membership_change_role(

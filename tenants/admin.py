@@ -77,7 +77,7 @@ class ActivityEventAdmin(admin.ModelAdmin):
     ordering = ["-id"]
     # Counting a multi-million-row log on every page is slow; "show all" too.
     show_full_result_count = False
-    fields = [
+    readonly_fields = (
         "created_at",
         "tenant",
         "action",
@@ -88,8 +88,8 @@ class ActivityEventAdmin(admin.ModelAdmin):
         "target_email",
         "details",
         "ip",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

@@ -15,7 +15,9 @@ class TenantCreateForm(forms.Form):
         choices=TenantType.choices,
         initial=TenantType.DEVELOPMENT,
         widget=forms.RadioSelect,
-        help_text="Development tenants are for building and testing; production tenants serve real users.",
+        help_text=(
+            "Development tenants are for building and testing; production tenants serve real users."
+        ),
     )
     plan = forms.ChoiceField(
         label="Plan (production only)",
@@ -39,7 +41,8 @@ class TenantCreateForm(forms.Form):
         return name
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("type") == TenantType.PRODUCTION and not cleaned.get("plan"):
             self.add_error("plan", "Choose a plan for a production tenant.")
         if cleaned.get("type") == TenantType.DEVELOPMENT:

@@ -1,12 +1,14 @@
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.views.generic.base import ContextMixin, View
 
 from tenants.selectors import membership_among, membership_for_member, memberships_for_request
 
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
 
 
-class TenantMixin(AccessMixin):
+# A view mixin: dispatch() and get_context_data() extend View's and ContextMixin's.
+class TenantMixin(AccessMixin, ContextMixin, View):
     """Resolve ``<tenant_id>`` from the URL inside the signed-in user's memberships.
 
     Anonymous users go to the login page, non-members get 404 (the tenant's

@@ -119,7 +119,7 @@ ACTIVITY_CSV_CHUNK = 2000
 VIEW_ACTIVITY = "view_activity"  # members.permissions.VIEW_ACTIVITY (members imports tenants)
 
 
-class ActivityFilterMixin:
+class ActivityFilterMixin(View):
     def activity_filters(self) -> dict[str, str]:
         self.filter_form = ActivityFilterForm(self.request.GET)
         return self.filter_form.filters()

@@ -157,39 +157,46 @@ class WorkerProcess:
         env.update(self.extra_env)
         return env
 
+    # What the process logs once it is serving.
+    ready_marker = b"ready."
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            f"--pool={self.pool}",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+
     def start(self):
-        log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "console",
-                "worker",
-                f"--pool={self.pool}",
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.log_path, "wb") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"celery worker exited early:\n{self.log()}")
-            if b"ready." in self.log_path.read_bytes():
+                raise RuntimeError(f"celery worker exited early:\n{self.log()[-5000:]}")
+            if self.ready_marker in self.log_path.read_bytes():
                 return self
             time.sleep(0.2)
-        raise RuntimeError(f"celery worker did not become ready:\n{self.log()}")
+        raise RuntimeError(f"celery worker did not become ready:\n{self.log()[-5000:]}")
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
+        # All of it: JSON log lines are long, and tests search the early ones too.
+        return self.log_path.read_text(errors="replace")
 
     def kill(self):
         """SIGKILL: the worker dies without acknowledging its current task."""

@@ -1,8 +1,11 @@
+from functools import partial
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.db import transaction
 from django.template import loader
 from django.urls import reverse
 
@@ -94,7 +97,8 @@ class SignupForm(forms.Form):
         return email
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords do not match.")
@@ -160,12 +164,17 @@ class PasswordResetRequestForm(auth_forms.PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         html_body = loader.render_to_string(html_email_template_name, context)
-        send_password_reset_email.delay_on_commit(
-            subject=subject,
-            body=body,
-            html_body=html_body,
-            from_email=from_email,
-            to_email=to_email,
+        # Enqueued once the surrounding transaction commits (what Celery's
+        # delay_on_commit does; the task's type stubs do not know that method).
+        transaction.on_commit(
+            partial(
+                send_password_reset_email.delay,
+                subject=subject,
+                body=body,
+                html_body=html_body,
+                from_email=from_email,
+                to_email=to_email,
+            )
         )
 
 

@@ -3,6 +3,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import ListView
 
+from console.accounts.models import User
 from console.pagination import DeferredJoinPaginator
 
 SECURITY_EVENTS_PER_PAGE = 25
@@ -17,7 +18,9 @@ class SecurityView(LoginRequiredMixin, ListView):
     paginator_class = DeferredJoinPaginator
 
     def get_queryset(self):
-        return self.request.user.security_events.order_by("-id")
+        user = self.request.user
+        assert isinstance(user, User)  # LoginRequiredMixin
+        return user.security_events.order_by("-id")
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

@@ -15,7 +15,8 @@ from console.responses import too_many_requests
 
 
 class LoginView(auth_views.LoginView):
-    """Email + password. Signed-in visitors go straight on; ``next`` is honoured (same host only)."""
+    """Email + password. Signed-in visitors go straight on; ``next`` is honoured (same host
+    only)."""
 
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"

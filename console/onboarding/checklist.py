@@ -128,7 +128,7 @@ def build_checklist(
         url=reverse("tenants:create"),
         action_label="Create a tenant",
     )
-    recommendations_by_segment = {
+    recommendations_by_segment: dict[str, list[ChecklistItem]] = {
         Segment.OPEN_SOURCE: [
             ChecklistItem(
                 key="self_host",

@@ -21,7 +21,8 @@ class Signup:
 
 
 def first_tenant_name(*, name: str, email: str) -> str:
-    """“Ada Lovelace's tenant”, or the email's local part when no name was given; at most 64 chars."""
+    """“Ada Lovelace's tenant”, or the email's local part when no name was given; at most 64
+    chars."""
     owner = (name or "").strip() or email.split("@")[0]
     return owner[: 64 - len(TENANT_NAME_SUFFIX)] + TENANT_NAME_SUFFIX
 

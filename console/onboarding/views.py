@@ -12,11 +12,12 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django.views.generic.base import ContextMixin
 
 from console import ratelimit
 from console.accounts import views as accounts_views
 from console.accounts.forms import SegmentForm, SignupForm
-from console.accounts.models import Segment, normalize_email
+from console.accounts.models import Segment, User, normalize_email
 from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
@@ -32,7 +33,7 @@ INVITATION_REVIEW_URL = reverse_lazy("invitations:review")
 logger = logging.getLogger(__name__)
 
 
-class InvitationHandoffMixin:
+class InvitationHandoffMixin(ContextMixin, View):
     """A visitor in the middle of accepting an invitation goes back to it afterwards.
 
     ``self.invitation`` is the Pending, unexpired invitation whose link was
@@ -174,6 +175,7 @@ class GetStartedView(TenantMixin, TemplateView):
     def get_context_data(self, segment_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        assert isinstance(user, User)  # TenantMixin lets only a signed-in user in
         checklist = selectors.get_started_checklist(
             user=user, membership=self.membership, memberships=memberships_for_request(self.request)
         )

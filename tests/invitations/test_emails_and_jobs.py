@@ -170,7 +170,7 @@ def test_smtp_4xx_is_retried_with_backoff_then_delivered_exactly_once(
     assert smtp.messages == []
     assert (invitation.email_status, invitation.email_attempts) == (EmailStatus.QUEUED, 1)
     assert "421" in invitation.email_error
-    assert scheduled_retries == [10]
+    assert scheduled_retries == [4]
 
     # when the server is back and the retry runs
     smtp.reject_with = None
@@ -186,7 +186,7 @@ def test_backoff_grows_exponentially(invitation, smtp, scheduled_retries):
     smtp.reject_with = "451 Local error in processing"
     for _ in range(4):
         send(invitation)
-    assert scheduled_retries == [10, 20, 40, 80]
+    assert scheduled_retries == [4, 8, 16, 32]
 
 
 def test_connection_refused_is_retried(invitation, settings, scheduled_retries):
@@ -195,7 +195,7 @@ def test_connection_refused_is_retried(invitation, settings, scheduled_retries):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     send(invitation)
     assert invitation.email_status == EmailStatus.QUEUED
-    assert scheduled_retries == [10]
+    assert scheduled_retries == [4]
 
 
 @pytest.fixture
@@ -315,9 +315,11 @@ def test_job_expires_pending_invitations_past_their_expiry_in_one_update(tenant,
         tenant=tenant, invited_by=admin, status=InvitationStatus.REVOKED
     )
 
-    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
-        with CaptureQueriesContext(connection) as captured:
-            assert tasks.expire_stale_invitations.apply().get() == 3
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        assert tasks.expire_stale_invitations.apply().get() == 3
 
     statements = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
     if connection.vendor == "postgresql":

@@ -6,6 +6,7 @@ admin" before either commits, and the tenant would end up with none.
 """
 
 import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -54,12 +55,14 @@ def test_two_admins_demoting_each_other_at_once_leave_an_admin(postgres, as_acto
         second = factories.AdminMembershipFactory(tenant=tenant)
 
         outcomes = _race(
-            lambda: services.membership_change_role(
+            partial(
+                services.membership_change_role,
                 membership=second,
                 role=Role.COLLABORATOR,
                 actor_membership=first if as_actor else None,
             ),
-            lambda: services.membership_change_role(
+            partial(
+                services.membership_change_role,
                 membership=first,
                 role=Role.COLLABORATOR,
                 actor_membership=second if as_actor else None,
@@ -81,8 +84,8 @@ def test_two_admins_leaving_at_once_leave_an_admin(postgres):
         second = factories.AdminMembershipFactory(tenant=tenant)
 
         outcomes = _race(
-            lambda: services.membership_leave(membership=first),
-            lambda: services.membership_leave(membership=second),
+            partial(services.membership_leave, membership=first),
+            partial(services.membership_leave, membership=second),
         )
 
         assert sorted(outcomes) == ["LastAdminError", "done"], outcomes
@@ -97,10 +100,14 @@ def test_transfer_racing_the_receivers_departure_leaves_an_admin(postgres):
         receiver = factories.MembershipFactory(tenant=tenant)
 
         outcomes = _race(
-            lambda: services.ownership_transfer(
-                tenant=tenant, from_membership=giver, to_membership=receiver, then="leave"
+            partial(
+                services.ownership_transfer,
+                tenant=tenant,
+                from_membership=giver,
+                to_membership=receiver,
+                then="leave",
             ),
-            lambda: services.membership_leave(membership=receiver),
+            partial(services.membership_leave, membership=receiver),
         )
 
         # Either order is fine; what never happens is both succeeding.

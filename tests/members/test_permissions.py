@@ -119,7 +119,7 @@ def test_admin_succeeds(client, world, membership_rows, action):
     assert response.status_code == EXPECTED[action][1]
     if action in WRITES:
         assert membership_rows() != before
-        assert list(response.wsgi_request._messages)[0].level_tag == "success"
+        assert next(iter(response.wsgi_request._messages)).level_tag == "success"
     else:
         assert membership_rows() == before
 

@@ -292,7 +292,7 @@ def test_transfer_to_yourself_is_refused(admin_client, tenant, admin_membership,
     assert membership_rows() == before
 
 
-# Another tenant's membership ids (IDOR) -------------------------------------------------------------
+# Another tenant's membership ids (IDOR) ---------------------------------------------------
 
 
 @pytest.mark.parametrize(

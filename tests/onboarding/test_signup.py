@@ -148,9 +148,11 @@ def test_a_failure_creating_the_tenant_through_the_page_leaves_nothing(client):
 def test_a_lost_race_for_the_same_email_gets_the_clear_message():
     factories.UserFactory(email="ada@example.com")
     # Both sign-ups passed the existence check; the database constraint decides.
-    with mock.patch("console.accounts.services.user_email_taken", return_value=False):
-        with pytest.raises(ValidationError) as caught:
-            services.user_signup(email="ADA@example.com", password=PASSWORD)
+    with (
+        mock.patch("console.accounts.services.user_email_taken", return_value=False),
+        pytest.raises(ValidationError) as caught,
+    ):
+        services.user_signup(email="ADA@example.com", password=PASSWORD)
     assert caught.value.message_dict == {"email": ["An account with this email already exists."]}
     assert User.objects.count() == 1
     assert not Tenant.objects.exists()

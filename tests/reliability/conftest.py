@@ -32,7 +32,8 @@ def shared_broker(redis_url, postgres):
 
 @pytest.fixture
 def workers(postgres):
-    """Start real workers: ``workers(broker_url, email_url, pool="solo", **env)``; all stopped at the end."""
+    """Start real workers: ``workers(broker_url, email_url, pool="solo", **env)``; all
+    stopped at the end."""
     started: list[WorkerProcess] = []
 
     def start(broker_url: str, email_url: str, *, pool: str = "solo", **extra_env) -> WorkerProcess:

@@ -28,6 +28,9 @@ print(json.dumps({
     "lease": settings.INVITATION_EMAIL_LEASE_SECONDS,
     "longest_backoff": retry_countdown(99),
     "eager": conf.task_always_eager,
+    "sweep_every": (
+        settings.CELERY_BEAT_SCHEDULE["sweep-invitation-outbox"]["schedule"].total_seconds()
+    ),
 }))
 """
 
@@ -70,4 +73,11 @@ def test_the_send_task_itself_asks_for_late_acks_and_bounded_retries():
     task = tasks.send_invitation_email
     assert task.acks_late is True and task.reject_on_worker_lost is True
     assert task.max_retries == MAX_ATTEMPTS - 1
-    assert [retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 160, 160]
+    assert [retry_countdown(n) for n in range(1, 7)] == [4, 8, 16, 32, 64, 64]
+
+
+def test_a_dead_workers_send_is_taken_over_within_three_minutes(worker_conf):
+    # A claim is stale after the lease and the next sweep hands it to a worker:
+    # that leaves at least 30 s of the 3 minutes for the send itself
+    # (tests/reliability/test_crash_recovery.py measures it with real workers).
+    assert worker_conf["lease"] + worker_conf["sweep_every"] <= 150

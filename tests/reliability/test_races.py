@@ -51,7 +51,9 @@ def test_concurrent_claims_of_one_send_let_exactly_one_worker_send(postgres):
     for _ in range(ROUNDS):
         invitation = factories.InvitationFactory()
 
-        results = run_together(10, lambda i: invitation_email_claim(invitation_id=invitation.pk))
+        results = run_together(
+            10, lambda i, pk=invitation.pk: invitation_email_claim(invitation_id=pk)
+        )
 
         assert sum(isinstance(r, Invitation) for r in results) == 1, results
         assert all(r is None or isinstance(r, Invitation) for r in results), results
@@ -67,7 +69,7 @@ def test_concurrent_invites_of_different_addresses_never_pass_the_member_limit(p
 
         results = run_together(
             6,
-            lambda i: invitation_create_bulk(
+            lambda i, tenant=tenant, admin=admin: invitation_create_bulk(
                 tenant=tenant,
                 inviter=admin,
                 emails=[f"person{i}@example.com"],
@@ -91,7 +93,7 @@ def test_accept_and_revoke_at_once_either_accept_or_revoke(postgres):
 
         results = run_together(
             2,
-            lambda i: (
+            lambda i, invitation=invitation, invitee=invitee, admin=admin: (
                 invitation_accept(invitation=invitation, user=invitee)
                 if i == 0
                 else invitation_revoke(invitation=invitation, actor=admin)
@@ -129,7 +131,9 @@ def test_concurrent_signups_with_one_email_make_one_account(postgres):
 
         results = run_together(
             4,
-            lambda i: user_signup(email=email.upper() if i % 2 else email, password=TEST_PASSWORD),
+            lambda i, email=email: user_signup(
+                email=email.upper() if i % 2 else email, password=TEST_PASSWORD
+            ),
         )
 
         assert sum(not isinstance(r, Exception) for r in results) == 1, results

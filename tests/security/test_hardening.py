@@ -85,7 +85,7 @@ def directives(policy: str) -> dict[str, list[str]]:
     return parsed
 
 
-# -- The values --------------------------------------------------------------------------------------
+# -- The values ------------------------------------------------------------------------------------
 
 
 def test_production_settings_are_https_only_with_a_year_of_hsts(production):
@@ -122,7 +122,7 @@ def test_content_security_policy_allows_no_inline_or_foreign_script(production):
     assert production["SECURE_REFERRER_POLICY"] == "same-origin"
 
 
-# -- The responses ----------------------------------------------------------------------------------
+# -- The responses ---------------------------------------------------------------------------------
 
 
 def test_plain_http_is_redirected_to_https(client, as_production):
@@ -202,7 +202,7 @@ def test_the_admin_cannot_be_framed_either(client, as_production):
     assert response["X-Frame-Options"] == "DENY"
 
 
-# -- No inline script anywhere (the CSP would block it) ----------------------------------------------
+# -- No inline script anywhere (the CSP would block it) --------------------------------------------
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)

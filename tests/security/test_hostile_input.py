@@ -133,7 +133,7 @@ def test_thousands_of_form_fields_are_refused_with_400(admin_client, tenant, mai
     assert snapshot() == before and mailoutbox == []
 
 
-# -- Address lists: content --------------------------------------------------------------------------
+# -- Address lists: content ------------------------------------------------------------------------
 
 MALFORMED = [
     "plainaddress",
@@ -231,7 +231,7 @@ def test_an_address_with_a_line_break_or_separator_anywhere_is_never_valid(local
         validate_invitee_email(address[:at] + bad + address[at:])
 
 
-# -- Header injection --------------------------------------------------------------------------------
+# -- Header injection ------------------------------------------------------------------------------
 
 INJECTIONS = [
     "Eve\r\nBcc: victim@evil.example",
@@ -289,7 +289,7 @@ def test_any_names_make_a_well_formed_message_to_the_invitee_only(tenant_name, i
     assert sorted(parsed.keys()) == sorted(MESSAGE_HEADERS)
 
 
-# -- Script in names -----------------------------------------------------------------------------------
+# -- Script in names -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("payload", [SCRIPT, ATTRIBUTE_BREAKOUT])
@@ -336,7 +336,7 @@ def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(
     assert SCRIPT in message.get_body(("plain",)).get_content()  # text is not HTML: shown as typed
 
 
-# -- Tokens ---------------------------------------------------------------------------------------------
+# -- Tokens ----------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -442,7 +442,7 @@ def test_random_tokens_never_open_an_invitation(client, token):
     assert "Accept invitation" not in response.content.decode()
 
 
-# -- CSRF ---------------------------------------------------------------------------------------------
+# -- CSRF ------------------------------------------------------------------------------------------
 
 
 def _csrf_cases():
@@ -526,7 +526,7 @@ def test_logging_in_without_csrf_token_is_403(user):
     assert "_auth_user_id" not in client.session
 
 
-# -- Wrong HTTP methods -----------------------------------------------------------------------------------
+# -- Wrong HTTP methods ----------------------------------------------------------------------------
 
 
 def _method_cases():
@@ -589,7 +589,7 @@ def test_methods_a_url_does_not_handle_are_405_and_change_nothing(
     assert snapshot() == before
 
 
-# -- Other tampering ----------------------------------------------------------------------------------------
+# -- Other tampering -------------------------------------------------------------------------------
 
 
 def test_an_unknown_role_is_refused_and_nothing_is_created(admin_client, tenant, mailoutbox):

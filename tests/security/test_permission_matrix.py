@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 ROLES = ["anonymous", "outsider", "collaborator", "admin", "invitee"]
 
 
-# -- The world and what "nothing changed" means ------------------------------------------------------
+# -- The world and what "nothing changed" means ----------------------------------------------------
 
 
 @dataclass
@@ -110,7 +110,7 @@ def user_of(world: World, role: str) -> User | None:
     }[role]
 
 
-# -- Expectations ------------------------------------------------------------------------------------
+# -- Expectations ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -485,7 +485,7 @@ def test_permission_matrix(client, world, name, method, role, mailoutbox):
         assert snapshot() == before
 
 
-# -- IDOR: another tenant's ids under one's own tenant ---------------------------------------------------
+# -- IDOR: another tenant's ids under one's own tenant ---------------------------------------------
 
 IDOR = [
     ("members:change_role", "post", "other_membership", {"role": Role.ADMIN}),

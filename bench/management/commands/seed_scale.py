@@ -106,7 +106,10 @@ class Command(BaseCommand):
             batch_size=BATCH,
         )
         Membership.objects.bulk_create(
-            (Membership(user=u, tenant=t, role=Role.ADMIN) for u, t in zip(owners, small)),
+            (
+                Membership(user=u, tenant=t, role=Role.ADMIN)
+                for u, t in zip(owners, small, strict=True)
+            ),
             batch_size=BATCH,
         )
         self.stdout.write(
