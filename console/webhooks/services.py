@@ -99,7 +99,7 @@ def webhook_endpoint_create(
     _require_manager(tenant=tenant, actor=actor)
     url, events = _clean_url(url), _clean_events(events)
     # Lock the tenant so two admins cannot both add the tenth endpoint.
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).exists()
+    Tenant.objects.select_for_update().only("pk").get(pk=tenant.pk)
     if tenant.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TENANT:
         raise ValidationError(f"A tenant can have at most {MAX_ENDPOINTS_PER_TENANT} webhooks.")
     endpoint = WebhookEndpoint.objects.create(tenant=tenant, url=url, events=events)
@@ -238,14 +238,18 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
 # -- The outbox ----------------------------------------------------------------------------------
 
 
-def event_payload(event: ActivityEvent) -> dict:
-    """The Standard Webhooks body of an activity entry: ``type``, ``timestamp``, ``data``."""
+def event_payload(event: ActivityEvent, *, tenant_public_id: str) -> dict:
+    """The Standard Webhooks body of an activity entry: ``type``, ``timestamp``, ``data``.
+
+    The tenant's public id is passed in (from the endpoint's tenant): entries
+    recorded in bulk by raw SQL (the expiry job) come without their tenant.
+    """
     return {
         "type": event.action,
         "timestamp": event.created_at.isoformat(),
         "data": {
             "id": event.pk,
-            "tenant": event.tenant.public_id,
+            "tenant": tenant_public_id,
             "action": event.action,
             "actor": {"kind": event.actor_kind, "email": event.actor_email or None},
             "target": {"email": event.target_email or None},
@@ -266,7 +270,9 @@ def deliveries_for_events(*, events: Sequence[ActivityEvent]) -> list[WebhookDel
         return []
     tenant_ids = {event.tenant_id for event in events}
     endpoints: dict[int, list[WebhookEndpoint]] = {}
-    for endpoint in WebhookEndpoint.objects.filter(tenant_id__in=tenant_ids, enabled=True):
+    for endpoint in WebhookEndpoint.objects.filter(
+        tenant_id__in=tenant_ids, enabled=True
+    ).select_related("tenant"):
         endpoints.setdefault(endpoint.tenant_id, []).append(endpoint)
     if not endpoints:
         return []
@@ -275,7 +281,7 @@ def deliveries_for_events(*, events: Sequence[ActivityEvent]) -> list[WebhookDel
         WebhookDelivery(
             endpoint=endpoint,
             event_type=event.action,
-            payload=event_payload(event),
+            payload=event_payload(event, tenant_public_id=endpoint.tenant.public_id),
             next_attempt_at=now,
             created_at=now,
         )
@@ -356,6 +362,10 @@ def webhook_delivery_record(
     attempts remain; anything else fails the delivery, and the endpoint's
     ``WEBHOOK_DISABLE_AFTER_FAILURES``-th failed delivery in a row disables it.
     """
+    # Lock the delivery: deleting its endpoint meanwhile waits for this
+    # transaction; one already deleted has nothing left to record on.
+    if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+        return FAILED, None
     WebhookAttempt.objects.create(
         delivery=delivery,
         endpoint_id=delivery.endpoint_id,

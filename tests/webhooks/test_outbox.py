@@ -108,3 +108,23 @@ def test_a_bulk_invite_of_1000_writes_its_deliveries_in_constant_queries(
     # Savepoint + entries INSERT + endpoints SELECT + deliveries INSERT + release.
     assert small == large <= 5
     assert WebhookDelivery.objects.count() == 2 * (10 + 1000)
+
+
+def test_entries_recorded_without_their_tenant_loaded_cost_no_query_each(
+    tenant, make_endpoint, django_assert_num_queries
+):
+    # The expiry job's entries come back from raw SQL with only tenant_id set.
+    make_endpoint(events=["invitation.expired"])
+    with transaction.atomic():
+        events = activity_record_bulk(
+            entries=[
+                activity_entry(tenant=tenant, action=ActivityAction.INVITATION_EXPIRED)
+                for _ in range(20)
+            ]
+        )
+        bare = [type(e)(pk=e.pk, tenant_id=e.tenant_id, action=e.action) for e in events]
+        with django_assert_num_queries(2):  # endpoints with their tenant; one INSERT
+            services.deliveries_for_events(events=bare)
+    assert {d.payload["data"]["tenant"] for d in WebhookDelivery.objects.all()} == {
+        tenant.public_id
+    }
