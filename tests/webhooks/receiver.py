@@ -30,7 +30,7 @@ class Received:
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, *, tls=None):
         self.requests: list[Received] = []
         self.script: list[Reply] = [Reply()]
         self.lock = threading.Lock()
@@ -56,8 +56,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:  # an ssl.SSLContext with the test certificate loaded
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> "Receiver":
