@@ -66,6 +66,7 @@ def test_an_invitation_accepted_in_the_browser_sends_exactly_the_subscribed_even
         admin.reload()
         expect(admin.get_by_role("cell", name="200")).to_have_count(2)
         expect(admin.get_by_test_id("webhook-secret")).to_have_count(0)
+        assert len(receiver.requests) == 2  # nothing unsubscribed came later
     finally:
         receiver.stop()
 
