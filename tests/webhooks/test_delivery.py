@@ -266,3 +266,30 @@ def test_a_second_task_for_a_sent_delivery_does_nothing(endpoint, receiver, emit
     assert tasks.send_webhook(delivery.pk) == "skipped"
     assert len(receiver.requests) == 1
     assert WebhookAttempt.objects.count() == 1
+
+
+def test_reenabling_sends_the_deliveries_left_pending(
+    endpoint, receiver, admin, django_capture_on_commit_callbacks
+):
+    from console.webhooks import services
+
+    # given a delivery written while the endpoint was enabled, then the endpoint disabled
+    with django_capture_on_commit_callbacks(execute=False):
+        record(endpoint.tenant, ActivityAction.MEMBER_JOINED)
+    type(endpoint).objects.filter(pk=endpoint.pk).update(
+        enabled=False, disabled_at=timezone.now(), consecutive_failures=50
+    )
+    assert tasks.send_webhook(the_delivery().pk) == "skipped"  # a disabled endpoint waits
+
+    # when an admin re-enables it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.webhook_endpoint_enable(endpoint=endpoint, actor=admin)
+
+    # then the waiting delivery goes out
+    receiver.wait_for(1)
+    assert the_delivery().status == DeliveryStatus.SUCCEEDED
+
+
+def test_no_disabled_email_when_the_endpoint_was_reenabled_meanwhile(endpoint, mailoutbox):
+    assert tasks.send_endpoint_disabled_email(endpoint.pk) == 0  # it is enabled
+    assert mailoutbox == []
