@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "members",
     "invitations",
     "console.onboarding",
+    "console.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,33 @@ USERSESSIONS_ADAPTER = "console.accounts.sessions.SecurityEventsUserSessionsAdap
 CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
     "task": "tenants.tasks.purge_old_activity",
     "schedule": crontab(hour=3, minute=17),
+}
+
+# Webhooks ----------------------------------------------------------------
+# Private, loopback and link-local receivers (and plain http to them) are
+# refused unless this is on: development and tests only (console.webhooks.guard).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+# An endpoint whose deliveries fail this many times in a row is disabled and
+# its tenant's admins are emailed.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
+# Attempts per delivery, and the first wait between them (then x4, at most 6 h).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A claimed delivery older than this belongs to a dead worker (above CELERY_TASK_TIME_LIMIT).
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
+# Extra CA certificates for https receivers (a file path; empty: the system's).
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
+# Every minute: enqueue webhook deliveries that are due with no live task.
+CELERY_BEAT_SCHEDULE["sweep-webhook-outbox"] = {
+    "task": "console.webhooks.tasks.sweep_webhook_outbox",
+    "schedule": timedelta(minutes=1),
+}
+# Daily at 03:41 (away from the activity purge): attempts and finished
+# deliveries older than 30 days, in bounded batches.
+CELERY_BEAT_SCHEDULE["purge-webhook-history"] = {
+    "task": "console.webhooks.tasks.purge_webhook_history",
+    "schedule": crontab(hour=3, minute=41),
 }
 
 # Security ----------------------------------------------------------------

@@ -19,6 +19,7 @@ tenant_patterns = [
     path("settings/", include("tenants.tenant_urls")),
     path("settings/members/", include("members.urls")),
     path("settings/members/invitations/", include("invitations.tenant_urls")),
+    path("settings/webhooks/", include("console.webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -25,6 +25,7 @@ INVITE_MEMBERS = "invite_members"
 MANAGE_MEMBERS = "manage_members"
 MANAGE_INVITATIONS = "manage_invitations"
 VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
+MANAGE_WEBHOOKS = "manage_webhooks"  # the Webhooks tab: endpoints, secrets, test events
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -38,6 +39,7 @@ ALL_PERMISSIONS = frozenset(
         MANAGE_MEMBERS,
         MANAGE_INVITATIONS,
         VIEW_ACTIVITY,
+        MANAGE_WEBHOOKS,
     }
 )
 

@@ -32,7 +32,7 @@ one entry for ``activity_record``, all of them for the bulk call). Receivers
 back with the change. Nothing here knows who listens.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -43,6 +43,31 @@ from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
 # Sent with ``events: list[ActivityEvent]`` (saved, with ids) inside the
 # transaction that recorded them.
 activity_recorded = Signal()
+
+
+# A listener may say cheaply whether it wants entries of an action at all
+# (webhooks: is any enabled endpoint subscribed to it?), keyed by its
+# ``dispatch_uid``. A set-based writer that would otherwise bring every new
+# entry back to Python just to send the signal (the expiry job) asks
+# ``activity_wanted`` first. A listener without a check wants everything.
+_interest_checks: dict[str, Callable[[str], bool]] = {}
+
+
+def activity_interest_register(*, dispatch_uid: str, wants: Callable[[str], bool]) -> None:
+    """Tell set-based writers which actions the listener ``dispatch_uid`` wants."""
+    _interest_checks[dispatch_uid] = wants
+
+
+def activity_wanted(action: str) -> bool:
+    """Whether any ``activity_recorded`` listener wants entries of ``action``.
+
+    When none does, a writer may record without sending the signal.
+    """
+    for lookup_key, *_ in activity_recorded.receivers:
+        wants = _interest_checks.get(lookup_key[0])
+        if wants is None or wants(action):
+            return True
+    return False
 
 
 class ActivityOutsideTransaction(RuntimeError):

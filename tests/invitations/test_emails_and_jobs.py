@@ -321,7 +321,13 @@ def test_job_expires_pending_invitations_past_their_expiry_in_one_update(tenant,
     ):
         assert tasks.expire_stale_invitations.apply().get() == 3
 
-    statements = [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+    # Left out: console.webhooks' receiver looking up the endpoints of the
+    # tenants whose invitations expired (a SELECT).
+    statements = [
+        q["sql"]
+        for q in captured
+        if "SAVEPOINT" not in q["sql"] and "webhooks_webhookendpoint" not in q["sql"]
+    ]
     if connection.vendor == "postgresql":
         # One statement: the UPDATE feeds the activity entries' INSERT (a CTE).
         assert len(statements) == 1 and statements[0].lstrip().startswith("WITH expired AS")

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.accounts.models import User
 from console.onboarding.models import ChecklistState
+from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import ActivityEvent, Tenant
@@ -97,6 +98,8 @@ def snapshot() -> tuple:
         ),
         # A refused action records no activity entry either.
         sorted(ActivityEvent.objects.values_list("pk", flat=True)),
+        sorted(WebhookEndpoint.objects.values_list("pk", "url", "secret", "enabled")),
+        sorted(WebhookDelivery.objects.values_list("pk", flat=True)),
     )
 
 
@@ -171,6 +174,30 @@ class Case:
     data: object = None  # World -> dict
     prepare: object = None  # (client, World) -> None
 
+
+@pytest.fixture(autouse=True)
+def _webhook_urls_on_loopback(settings):
+    """The webhook URLs below are loopback IP literals: allowed, never resolved or sent to."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+
+
+def with_webhook(*, enabled: bool = True):
+    def prepare(client, w: World) -> None:
+        w.webhook = WebhookEndpoint.objects.create(
+            tenant=w.tenant,
+            url="http://127.0.0.1:9/hooks",
+            events=["member.joined"],
+            enabled=enabled,
+        )
+
+    return prepare
+
+
+def t_webhook(name: str):
+    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, "pk": w.webhook.pk})
+
+
+WEBHOOK_FORM = {"url": "http://127.0.0.1:9/v2", "events": ["member.left"]}
 
 NEW_ACCOUNT = {
     "name": "New Person",
@@ -406,6 +433,40 @@ MATRIX = {
             # Only invitations addressed to the signed-in user: anyone else's id is a 404.
             {**everyone(NOT_FOUND), "anonymous": LOGIN, "invitee": Expect(302, writes=True)},
         ),
+    },
+    "webhooks:list": {
+        "get": Case(t("webhooks:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+    },
+    "webhooks:create": {
+        "get": Case(t("webhooks:create"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+        "post": Case(
+            t("webhooks:create"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: WEBHOOK_FORM,
+        ),
+    },
+    "webhooks:edit": {
+        "get": Case(
+            t_webhook("webhooks:edit"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+            prepare=with_webhook(),
+        ),
+        "post": Case(
+            t_webhook("webhooks:edit"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: WEBHOOK_FORM,
+            prepare=with_webhook(),
+        ),
+    },
+    **{
+        name: {
+            "post": Case(
+                t_webhook(name),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_webhook(enabled=name != "webhooks:enable"),
+            )
+        }
+        for name in ("webhooks:delete", "webhooks:rotate", "webhooks:enable", "webhooks:test")
     },
 }
 
