@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "members",
     "invitations",
     "console.onboarding",
+    "ninja",  # the API docs page's templates and assets, served from the package
+    "console.api",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ INVITE_MEMBERS = "invite_members"
 MANAGE_MEMBERS = "manage_members"
 MANAGE_INVITATIONS = "manage_invitations"
 VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
+MANAGE_API_KEYS = "manage_api_keys"  # the API keys tab
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -29,6 +30,7 @@ ALL_PERMISSIONS = frozenset(
         MANAGE_MEMBERS,
         MANAGE_INVITATIONS,
         VIEW_ACTIVITY,
+        MANAGE_API_KEYS,
     }
 )
 
