@@ -13,7 +13,7 @@ daily invitation limits count against them, and the log names them.
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.security import HttpBearer
 
 from console.api import cursors, problems, selectors, services
@@ -160,7 +160,7 @@ def remove_member(request, member_id: int):
         )
     except member_services.MembershipError as error:
         raise _membership_refused(error) from error
-    return 204, None
+    return Status(204, None)
 
 
 # -- Invitations --------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def create_invitations(request, payload: InviteIn):
         raise _invitations_refused(refused, payload.emails) from refused
     except RateLimited as error:
         raise _too_many(error.message, invitation_services.DAY_SECONDS) from error
-    return 201, {"items": created}
+    return Status(201, {"items": created})
 
 
 def _invitations_refused(refused: InvitationsRefused, emails: list[str]) -> Problem:
@@ -307,7 +307,7 @@ def delete_invitation(request, invitation_id: int):
         )
     except InvitationActionNotAllowed as error:
         raise _not_allowed(error) from error
-    return 204, None
+    return Status(204, None)
 
 
 # -- Activity -----------------------------------------------------------------------------------
