@@ -20,13 +20,16 @@ from members.permissions import MANAGE_API_KEYS
 from tenants.mixins import TenantMixin
 
 API_KEYS_PER_PAGE = 25
+# The new key, from the POST that created it to the one GET that shows it.
+NEW_KEY_SESSION_KEY = "api_key_shown_once"
 
 
 class ApiKeyListView(TenantMixin, ListView):
     """The keys with their status and last use, and the form that creates one.
 
-    A successful POST renders the page with the new key in it (not a
-    redirect): the key exists only in that response, which is never cached.
+    A successful POST redirects (so a reload cannot create a second key) and
+    the new key rides in the session to exactly one GET, which pops it: the
+    key is shown once, in a response that is never cached.
     """
 
     permission_required = MANAGE_API_KEYS
@@ -37,10 +40,20 @@ class ApiKeyListView(TenantMixin, ListView):
     def get_queryset(self):
         return selectors.api_keys_for_tab(tenant=self.tenant)
 
+    def get(self, request, *args, **kwargs):
+        self.shown_once = request.session.pop(NEW_KEY_SESSION_KEY, None)
+        response = super().get(request, *args, **kwargs)
+        if self.shown_once:
+            add_never_cache_headers(response)
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ApiKeyCreateForm())
-        context.update(settings_tab="api_keys", now=timezone.now())
+        shown_once = getattr(self, "shown_once", None)
+        if shown_once:
+            context.update(new_key=shown_once["key"], new_key_name=shown_once["name"])
+        context.update(settings_tab="api_keys")
         return context
 
     def post(self, request, *args, **kwargs):
@@ -61,12 +74,8 @@ class ApiKeyListView(TenantMixin, ListView):
         except ApiKeyError as error:
             form.add_error(None, error.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        self.object_list = self.get_queryset()
-        response = self.render_to_response(
-            self.get_context_data(new_key=key, new_api_key=api_key, form=ApiKeyCreateForm())
-        )
-        add_never_cache_headers(response)
-        return response
+        request.session[NEW_KEY_SESSION_KEY] = {"key": key, "name": api_key.name}
+        return redirect("api_keys:list", tenant_id=self.tenant.public_id)
 
 
 class ApiKeyRevokeView(TenantMixin, View):

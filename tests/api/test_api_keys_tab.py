@@ -52,20 +52,25 @@ def test_outsider_gets_404(client, outsider, tenant):
 
 
 def test_creating_shows_the_key_once(admin_client, admin_membership):
+    url = tab_url(admin_membership.tenant)
     response = admin_client.post(
-        tab_url(admin_membership.tenant),
-        {"name": "HR system", "scope": "read_write", "expires_in": "30"},
+        url, {"name": "HR system", "scope": "read_write", "expires_in": "30"}
     )
-    assert response.status_code == 200
-    key = response.context["new_key"]
-    assert key.startswith("tc_") and key in response.content.decode()
-    assert "no-store" in response["Cache-Control"]
+    # a redirect: reloading the page cannot create a second key
+    assert response.status_code == 302 and response["Location"] == url
+    shown = admin_client.get(url)
+    key = shown.context["new_key"]
+    assert key.startswith("tc_") and key in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
     api_key = ApiKey.objects.get()
+    assert key.split("_")[1] == api_key.prefix
     assert (api_key.name, api_key.scope) == ("HR system", ApiScope.READ_WRITE)
     assert 29 <= (api_key.expires_at - api_key.created_at).days <= 30
     assert ActivityEvent.objects.get().action == ActivityAction.API_KEY_CREATED
-    # the next visit lists the key but never shows it again
-    assert key not in admin_client.get(tab_url(admin_membership.tenant)).content.decode()
+    # the next visit lists the key but never shows it again, and the session forgot it
+    again = admin_client.get(url).content.decode()
+    assert "HR system" in again and key not in again
+    assert key not in str(dict(admin_client.session))
 
 
 def test_creating_without_expiry_keeps_the_key_until_revoked(admin_client, admin_membership):

@@ -443,7 +443,7 @@ MATRIX.update(
             "get": Case(t("api_keys:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
             "post": Case(
                 t("api_keys:list"),
-                tenant_page(collaborator=FORBIDDEN, admin=Expect(200, writes=True)),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
                 lambda w: {"name": "HR system", "scope": "read"},
             ),
         },
