@@ -10,9 +10,11 @@ or field, each with ``detail`` and a JSON ``pointer`` into the request
 
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from invitations.selectors import MAX_ADDRESSES_PER_SUBMISSION
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:tenant-console:problem:"
@@ -52,6 +54,7 @@ TITLES = {
     "forbidden": "Not allowed for this key's role",
     "unauthorized": "A valid API key is required",
     "not-found": "Not found",
+    "too-large": "The request is too large",
 }
 
 
@@ -117,6 +120,20 @@ def install(api) -> None:
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request, exc):
         return problem_response(Problem(403, str(exc) or "Not allowed.", code="forbidden"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_large(request, exc):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the
+        # invite form answers 413 for the same reason.
+        return problem_response(
+            Problem(
+                413,
+                f"This request is too large. Send at most {MAX_ADDRESSES_PER_SUBMISSION:,} "
+                "addresses at a time; split the list and send the rest separately. "
+                "Nothing was sent.",
+                code="too-large",
+            )
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):

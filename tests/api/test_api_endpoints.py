@@ -197,6 +197,27 @@ def test_too_many_addresses_is_422(api, monkeypatch):
     assert not Invitation.objects.exists()
 
 
+def test_a_body_over_the_upload_limit_is_413_and_nothing_is_created(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    emails = [f"person{i}@example.com" for i in range(100)]
+    body = assert_problem(
+        api.post("/invitations", {"emails": emails, "role": "collaborator"}), 413, "too-large"
+    )
+    assert "Nothing was sent" in body["detail"]
+    assert not Invitation.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_a_problem(api):
+    response = api.client.post(
+        "/api/v1/invitations",
+        data="{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    )
+    assert_problem(response, 400)
+    assert not Invitation.objects.exists()
+
+
 def test_past_the_member_limit_is_409_and_nothing_is_created(api_as, make_key):
     # A Development tenant (limit 3) with its admin and two members: full.
     admin = factories.AdminMembershipFactory()
