@@ -13,6 +13,7 @@ daily invitation limits count against them, and the log names them.
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Status
 from ninja.security import HttpBearer
 
@@ -67,6 +68,8 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # The docs page and the schema are read-only: other methods are 405.
+    docs_decorator=require_safe,
 )
 problems.install(api)
 

@@ -462,11 +462,11 @@ MATRIX.update(
         # send GET and POST; the other methods are in tests/security/test_api_permissions.py.
         "api:openapi-json": {
             "get": Case(api("openapi-json"), everyone(Expect(200))),
-            "post": Case(api("openapi-json"), everyone(Expect(200))),
+            "post": Case(api("openapi-json"), everyone(NOT_ALLOWED)),
         },
         "api:openapi-view": {
             "get": Case(api("openapi-view"), everyone(Expect(200))),
-            "post": Case(api("openapi-view"), everyone(Expect(200))),
+            "post": Case(api("openapi-view"), everyone(NOT_ALLOWED)),
         },
         "api:api-root": {
             "get": Case(api("api-root"), everyone(NOT_FOUND)),
