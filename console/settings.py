@@ -269,3 +269,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# The JSON API (console.api) ----------------------------------------------
+# Requests per key per minute, counted in the cache (fails open like the other
+# limits); past it: 429 with Retry-After. One integration polling every list
+# once a second stays far below it.
+API_REQUESTS_PER_KEY_PER_MINUTE = env.int("API_REQUESTS_PER_KEY_PER_MINUTE", default=600)

@@ -11,12 +11,14 @@ created the key: the services re-check their role under the tenant lock, the
 daily invitation limits count against them, and the log names them.
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Status
 from ninja.security import HttpBearer
 
+from console import ratelimit
 from console.api import cursors, problems, selectors, services
 from console.api.problems import Problem
 from console.api.schemas import (
@@ -53,8 +55,26 @@ class ApiKeyAuth(HttpBearer):
     def authenticate(self, request, token: str):
         holder = selectors.key_holder_for_token(token, now=timezone.now())
         if holder is not None:
+            _count_request(holder.api_key)
             services.api_key_mark_used(api_key=holder.api_key)
         return holder
+
+
+def request_limit() -> ratelimit.Limit:
+    return ratelimit.Limit("api-requests", settings.API_REQUESTS_PER_KEY_PER_MINUTE, 60)
+
+
+def _count_request(api_key) -> None:
+    """Refuse (429) a key past its requests per minute; counted only for valid keys."""
+    limit = request_limit()
+    try:
+        ratelimit.check_and_record(
+            limit,
+            str(api_key.pk),
+            f"This key may send at most {limit.max_hits:,} requests a minute. Try again shortly.",
+        )
+    except ratelimit.RateLimited as error:
+        raise _too_many(str(error), limit.window_seconds) from error
 
 
 api = NinjaAPI(

@@ -283,6 +283,30 @@ def test_revoke_then_delete(api, roomy_tenant):
     ) == [ActivityAction.INVITATION_DELETED, ActivityAction.INVITATION_REVOKED]
 
 
+# -- Requests per key -------------------------------------------------------------------------
+
+
+def test_a_key_past_its_requests_per_minute_gets_429(api_as, roomy_tenant, make_key, settings):
+    settings.API_REQUESTS_PER_KEY_PER_MINUTE = 2
+    api = api_as(make_key(roomy_tenant)[1])
+    other = api_as(make_key(roomy_tenant, name="Other")[1])
+    assert api.get("/members").status_code == 200
+    assert api.get("/members").status_code == 200
+    response = api.get("/members")
+    assert_problem(response, 429, "rate-limited")
+    assert response["Retry-After"] == "60"
+    # counted per key: another key of the tenant is not affected
+    assert other.get("/members").status_code == 200
+
+
+def test_unknown_keys_do_not_use_up_a_keys_requests(api_as, roomy_tenant, make_key, settings):
+    settings.API_REQUESTS_PER_KEY_PER_MINUTE = 1
+    api_key, key = make_key(roomy_tenant)
+    for _ in range(3):
+        api_as(f"tc_{api_key.prefix}_wrong-secret").get("/members")
+    assert api_as(key).get("/members").status_code == 200
+
+
 # -- Activity ----------------------------------------------------------------------------------
 
 
