@@ -47,6 +47,15 @@ def test_create_records_an_activity_entry_without_the_secret(admin_membership):
     assert key.split("_", 2)[2] not in str(event.details)
 
 
+def test_the_activity_tab_names_the_key(admin_membership, make_key):
+    api_key, _ = make_key(admin_membership, name="HR system", scope=ApiScope.READ_WRITE)
+    services.api_key_revoke(api_key=api_key, actor_membership=admin_membership)
+    assert [event.summary for event in ActivityEvent.objects.all()] == [
+        "“HR system”",
+        "“HR system”",
+    ]
+
+
 def test_collaborator_cannot_create_a_key(tenant):
     collaborator = factories.MembershipFactory(tenant=tenant)
     with pytest.raises(PermissionDenied):
