@@ -93,8 +93,9 @@ api = NinjaAPI(
 )
 problems.install(api)
 
-ERRORS = dict.fromkeys((401, 403, 404, 422), ProblemOut)
-WRITE_ERRORS = {**ERRORS, 409: ProblemOut, 429: ProblemOut}
+# Every endpoint may answer these (429: the key's requests per minute).
+ERRORS = dict.fromkeys((401, 403, 404, 422, 429), ProblemOut)
+WRITE_ERRORS = {**ERRORS, 409: ProblemOut, 413: ProblemOut}
 
 
 def _holder(request, permission: str, *, write: bool) -> selectors.KeyHolder:
