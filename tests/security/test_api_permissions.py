@@ -212,14 +212,20 @@ def test_guessing_ids_reaches_nothing_of_another_tenant(client, world):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.keys['read_write']}"}
     own_members = set(world.tenant.memberships.values_list("pk", flat=True))
     own_invitations = set(world.tenant.invitations.values_list("pk", flat=True))
-    top = max(
-        Membership.objects.order_by("-pk").first().pk, Invitation.objects.order_by("-pk").first().pk
-    )
-    for pk in range(1, top + 2):
-        if pk not in own_members:
-            response = client.delete(f"/api/v1/members/{pk}", **headers)
-            assert response.status_code == 404
-        if pk not in own_invitations:
-            response = client.post(f"/api/v1/invitations/{pk}/revoke", **headers)
-            assert response.status_code == 404
+    # Every id from just below this tenant's first row to just past the other
+    # tenant's last one: the other tenant's rows were created in between.
+    members = Membership.objects.filter(tenant__in=[world.tenant, world.other.tenant])
+    invitations = Invitation.objects.filter(tenant__in=[world.tenant, world.other.tenant])
+    for rows, own, request in [
+        (members, own_members, lambda pk: client.delete(f"/api/v1/members/{pk}", **headers)),
+        (
+            invitations,
+            own_invitations,
+            lambda pk: client.post(f"/api/v1/invitations/{pk}/revoke", **headers),
+        ),
+    ]:
+        ids = list(rows.values_list("pk", flat=True))
+        for pk in range(min(ids) - 2, max(ids) + 3):
+            if pk not in own:
+                assert request(pk).status_code == 404
     assert snapshot(world.other.tenant) == before
