@@ -349,3 +349,19 @@ def test_list_query_count_does_not_grow_with_rows(
     assert len(response.json()["items"]) == min(
         50, {"/members": rows + 1, "/invitations": rows, "/activity": 1}[path]
     )
+
+
+def _invite_queries(api, count: int, start: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    emails = [f"person{start + i}@example.com" for i in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/invitations", {"emails": emails, "role": "collaborator"})
+    assert response.status_code == 201
+    return len(queries)
+
+
+def test_invite_query_count_does_not_grow_with_addresses(api):
+    api.get("/members")  # marks the key used, so neither call below writes it
+    assert _invite_queries(api, 3, 0) == _invite_queries(api, 30, 100)
