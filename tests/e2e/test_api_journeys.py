@@ -55,6 +55,10 @@ def test_a_key_made_in_the_browser_invites_three_people_and_the_emails_arrive(
     log_in(page, "ada@example.com")
     key = create_key(page, admin.tenant, "HR system", "Read and write")
     assert key.startswith("tc_")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == key
     assert_accessible(page)
     screenshot(page, "api-keys")
 
