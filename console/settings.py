@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "invitations",
     "console.onboarding",
     "console.webhooks",
+    "ninja",  # the API docs page's templates and assets, served from the package
+    "console.api",
 ]
 
 MIDDLEWARE = [
@@ -331,3 +333,9 @@ if SENTRY_DSN:
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# The JSON API (console.api) ----------------------------------------------
+# Requests per key per minute, counted in the cache (fails open like the other
+# limits); past it: 429 with Retry-After. One integration polling every list
+# once a second stays far below it.
+API_REQUESTS_PER_KEY_PER_MINUTE = env.int("API_REQUESTS_PER_KEY_PER_MINUTE", default=600)

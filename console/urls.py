@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from console import views
 from console.accounts import urls as accounts_urls
+from console.api.api import api
 from console.onboarding import views as onboarding_views
 
 # /accounts/: sign-up and log-in are onboarding's entry points (sign-up creates
@@ -20,6 +21,7 @@ tenant_patterns = [
     path("settings/members/", include("members.urls")),
     path("settings/members/invitations/", include("invitations.tenant_urls")),
     path("settings/webhooks/", include("console.webhooks.urls")),
+    path("settings/api-keys/", include("console.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +32,7 @@ urlpatterns = [
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
+    path("api/v1/", api.urls),
 ]
 
 handler400 = "console.views.bad_request"

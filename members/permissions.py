@@ -26,6 +26,7 @@ MANAGE_MEMBERS = "manage_members"
 MANAGE_INVITATIONS = "manage_invitations"
 VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
 MANAGE_WEBHOOKS = "manage_webhooks"  # the Webhooks tab: endpoints, secrets, test events
+MANAGE_API_KEYS = "manage_api_keys"  # the API keys tab
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -40,6 +41,7 @@ ALL_PERMISSIONS = frozenset(
         MANAGE_INVITATIONS,
         VIEW_ACTIVITY,
         MANAGE_WEBHOOKS,
+        MANAGE_API_KEYS,
     }
 )
 

@@ -243,6 +243,8 @@ def activity_summary(action: str, details: dict) -> str:
             return d["error"]
         if action == ActivityAction.INVITATION_DELETED:
             return f"as {d['role'].capitalize()}, was {d['status']}"
+        if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
+            return f"“{d['name']}”"
         if "role" in d:
             return f"as {d['role'].capitalize()}"
     except (KeyError, TypeError, AttributeError):

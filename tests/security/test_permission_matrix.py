@@ -21,6 +21,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.accounts.models import User
+from console.api.models import ApiKey
 from console.onboarding.models import ChecklistState
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import Invitation, InvitationStatus
@@ -100,6 +101,7 @@ def snapshot() -> tuple:
         sorted(ActivityEvent.objects.values_list("pk", flat=True)),
         sorted(WebhookEndpoint.objects.values_list("pk", "url", "secret", "enabled")),
         sorted(WebhookDelivery.objects.values_list("pk", flat=True)),
+        sorted(ApiKey.objects.values_list("pk", "tenant_id", "scope", "revoked_at")),
     )
 
 
@@ -472,6 +474,99 @@ MATRIX = {
 
 # Views that are plain functions declare their methods here (class-based views are read).
 FUNCTION_VIEW_METHODS = {"healthz": {"get"}}
+
+
+# -- The API keys tab and the JSON API (issue 14) ---------------------------------------------
+
+
+def with_api_key(client, w: World) -> None:
+    """An active key of the world's tenant, made by its admin, for the revoke URL."""
+    from console.api.services import api_key_create
+
+    w.api_key, _ = api_key_create(
+        tenant=w.tenant, actor_membership=w.admin, name="HR system", scope="read_write"
+    )
+
+
+def api(name: str, **ids):
+    """An /api/v1/ URL; ``ids`` maps a path parameter to the World attribute holding the row."""
+    return lambda w: reverse(
+        f"api:{name}", kwargs={key: getattr(w, attr).pk for key, attr in ids.items()} or None
+    )
+
+
+UNAUTHORIZED = Expect(401)
+NOT_ALLOWED = Expect(405)
+
+MATRIX.update(
+    {
+        "api_keys:list": {
+            "get": Case(t("api_keys:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))),
+            "post": Case(
+                t("api_keys:list"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"name": "HR system", "scope": "read"},
+            ),
+        },
+        "api_keys:revoke": {
+            "post": Case(
+                lambda w: reverse(
+                    "api_keys:revoke",
+                    kwargs={"tenant_id": w.tenant.public_id, "pk": w.api_key.pk},
+                ),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_api_key,
+            )
+        },
+        # The API authenticates Bearer keys only: a browser's session (or a
+        # cross-site form riding on it) is 401 for everyone. Browsers can only
+        # send GET and POST; the other methods are in tests/security/test_api_permissions.py.
+        "api:openapi-json": {
+            "get": Case(api("openapi-json"), everyone(Expect(200))),
+            "post": Case(api("openapi-json"), everyone(NOT_ALLOWED)),
+        },
+        "api:openapi-view": {
+            "get": Case(api("openapi-view"), everyone(Expect(200))),
+            "post": Case(api("openapi-view"), everyone(NOT_ALLOWED)),
+        },
+        "api:api-root": {
+            "get": Case(api("api-root"), everyone(NOT_FOUND)),
+            "post": Case(api("api-root"), everyone(NOT_FOUND)),
+        },
+        "api:members": {
+            "get": Case(api("members"), everyone(UNAUTHORIZED)),
+            "post": Case(api("members"), everyone(NOT_ALLOWED)),
+        },
+        "api:member": {
+            "get": Case(api("member", member_id="target"), everyone(NOT_ALLOWED)),
+            "post": Case(api("member", member_id="target"), everyone(NOT_ALLOWED)),
+        },
+        "api:invitations": {
+            "get": Case(api("invitations"), everyone(UNAUTHORIZED)),
+            "post": Case(
+                api("invitations"),
+                everyone(UNAUTHORIZED),
+                lambda w: {"emails": "new@example.com", "role": "collaborator"},
+            ),
+        },
+        "api:invitation": {
+            "get": Case(api("invitation", invitation_id="revoked"), everyone(NOT_ALLOWED)),
+            "post": Case(api("invitation", invitation_id="revoked"), everyone(NOT_ALLOWED)),
+        },
+        "api:invitation_resend": {
+            "get": Case(api("invitation_resend", invitation_id="pending"), everyone(NOT_ALLOWED)),
+            "post": Case(api("invitation_resend", invitation_id="pending"), everyone(UNAUTHORIZED)),
+        },
+        "api:invitation_revoke": {
+            "get": Case(api("invitation_revoke", invitation_id="pending"), everyone(NOT_ALLOWED)),
+            "post": Case(api("invitation_revoke", invitation_id="pending"), everyone(UNAUTHORIZED)),
+        },
+        "api:activity": {
+            "get": Case(api("activity"), everyone(UNAUTHORIZED)),
+            "post": Case(api("activity"), everyone(NOT_ALLOWED)),
+        },
+    }
+)
 
 
 def console_patterns(patterns=None, namespace: str = "", prefix: str = ""):

@@ -1,0 +1,140 @@
+"""Every API error as ``application/problem+json`` (RFC 9457).
+
+A problem has ``type`` (a URN naming the kind of problem, ``about:blank``
+when the status code says it all), ``title`` (the same for every problem of
+that type), ``status``, ``detail`` (this occurrence, in words a person can
+act on) and, when input was wrong, ``errors``: one object per wrong address
+or field, each with ``detail`` and a JSON ``pointer`` into the request
+(``#/emails/2``), plus ``address`` for an email address.
+"""
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from invitations.validators import MAX_ADDRESSES_PER_SUBMISSION
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:tenant-console:problem:"
+
+
+class Problem(Exception):
+    """Raised by endpoints; turned into a problem response by the API's handler."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str | None = None,
+        title: str | None = None,
+        errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.title = title
+        self.errors = errors or []
+        self.headers = headers or {}
+        super().__init__(detail)
+
+
+# The titles of the problem types the endpoints raise; the type's meaning never varies.
+TITLES = {
+    "invalid-input": "The request is not valid",
+    "invalid-addresses": "Some addresses cannot be invited",
+    "member-limit": "The member limit does not allow this",
+    "last-admin": "A tenant needs at least one admin",
+    "not-allowed-in-status": "Not allowed in the invitation's status",
+    "rate-limited": "Too many requests",
+    "read-only-key": "This API key is read-only",
+    "forbidden": "Not allowed for this key's role",
+    "unauthorized": "A valid API key is required",
+    "not-found": "Not found",
+    "too-large": "The request is too large",
+}
+
+
+def problem_response(problem: Problem) -> JsonResponse:
+    body = {
+        "type": f"{TYPE_PREFIX}{problem.code}" if problem.code else "about:blank",
+        "title": problem.title or TITLES.get(problem.code or "", HTTPStatus(problem.status).phrase),
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.errors:
+        body["errors"] = problem.errors
+    response = JsonResponse(body, status=problem.status, content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in problem.headers.items():
+        response[name] = value
+    return response
+
+
+def pointer(loc) -> str:
+    """A JSON pointer into the request from ninja's error location (``body``/``query`` dropped)."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path"}:
+        parts = parts[1:]
+    if parts and parts[0] == "payload":  # ninja names the body parameter
+        parts = parts[1:]
+    return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def install(api) -> None:
+    """Replace ninja's error handlers so every error the API returns is a problem."""
+
+    @api.exception_handler(Problem)
+    def on_problem(request, exc: Problem):
+        return problem_response(exc)
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request, exc):
+        return problem_response(
+            Problem(
+                401,
+                "Send a valid, unrevoked, unexpired API key as “Authorization: Bearer <key>”.",
+                code="unauthorized",
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
+        )
+
+    @api.exception_handler(ValidationError)
+    def on_invalid(request, exc: ValidationError):
+        errors = [
+            {"pointer": pointer(error.get("loc", ())), "detail": error.get("msg", "Invalid.")}
+            for error in exc.errors
+        ]
+        return problem_response(
+            Problem(422, "Some fields are not valid.", code="invalid-input", errors=errors)
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, exc):
+        return problem_response(
+            Problem(404, "Nothing with this id exists in the key's tenant.", code="not-found")
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request, exc):
+        return problem_response(Problem(403, str(exc) or "Not allowed.", code="forbidden"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_large(request, exc):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the
+        # invite form answers 413 for the same reason.
+        return problem_response(
+            Problem(
+                413,
+                f"This request is too large. Send at most {MAX_ADDRESSES_PER_SUBMISSION:,} "
+                "addresses at a time; split the list and send the rest separately. "
+                "Nothing was sent.",
+                code="too-large",
+            )
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, exc: HttpError):
+        return problem_response(Problem(exc.status_code, str(exc)))

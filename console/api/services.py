@@ -1,0 +1,134 @@
+"""Writes for API keys: create, revoke, and the throttled "last used" mark.
+
+Creating and revoking lock the tenant row, then re-read the acting member
+under that lock and ask ``members.permissions`` whether they may manage API
+keys (a concurrent demotion cannot slip through), and record the activity
+entry in the same transaction.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from console.api import keys
+from console.api.exceptions import ApiKeyError
+from console.api.models import ApiKey, ApiScope
+from members.models import Membership
+from members.permissions import MANAGE_API_KEYS
+from tenants.activity import activity_record
+from tenants.models import ActivityAction, Tenant
+
+# "Last used" is a hint, not an audit trail: one write per key per minute at
+# most, so a busy integration does not turn every read into a write.
+LAST_USED_GRANULARITY = timedelta(seconds=60)
+NAME_MAX_LENGTH = 64
+
+
+def _lock_and_require_admin(*, tenant: Tenant, actor_membership: Membership) -> Tenant:
+    try:
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    except Tenant.DoesNotExist:
+        raise ApiKeyError("This tenant no longer exists.", code="tenant_gone") from None
+    actor = Membership.objects.filter(pk=actor_membership.pk, tenant=locked).first()
+    if actor is None:
+        raise PermissionDenied("You are no longer a member of this tenant.")
+    if not actor.can(MANAGE_API_KEYS):
+        raise PermissionDenied("Only tenant admins can manage API keys.")
+    return locked
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    tenant: Tenant,
+    actor_membership: Membership,
+    name: str,
+    scope: str,
+    expires_at: datetime | None = None,
+    ip: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key for ``tenant``; returns the row and the full key (shown once, never stored).
+
+    Admins only (re-checked under the tenant lock). The expiry, if any, must be in the future.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise ApiKeyError(f"Give the key a name of 1 to {NAME_MAX_LENGTH} characters.", code="name")
+    if scope not in ApiScope.values:
+        raise ApiKeyError("Choose Read, or Read and write.", code="scope")
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise ApiKeyError("Choose an expiry date in the future.", code="expires_at")
+    locked = _lock_and_require_admin(tenant=tenant, actor_membership=actor_membership)
+    new = keys.new_key()
+    api_key = ApiKey.objects.create(
+        tenant=locked,
+        name=name,
+        scope=scope,
+        prefix=new.prefix,
+        secret_hash=new.secret_hash,
+        created_by=actor_membership.user,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    activity_record(
+        tenant=locked,
+        action=ActivityAction.API_KEY_CREATED,
+        actor=actor_membership.user,
+        details=_details(api_key),
+        ip=ip,
+    )
+    return api_key, new.key
+
+
+@transaction.atomic
+def api_key_revoke(
+    *, api_key: ApiKey, actor_membership: Membership, ip: str | None = None
+) -> ApiKey:
+    """Revoke ``api_key`` at once: its next request gets 401.
+
+    Admins only; revoking a revoked key is refused.
+    """
+    locked_tenant = _lock_and_require_admin(
+        tenant=api_key.tenant, actor_membership=actor_membership
+    )
+    current = ApiKey.objects.filter(pk=api_key.pk, tenant=locked_tenant).first()
+    if current is None:
+        raise ApiKeyError("This API key no longer exists.", code="gone")
+    if current.revoked_at is not None:
+        raise ApiKeyError("This API key is already revoked.", code="already_revoked")
+    current.revoked_at = timezone.now()
+    current.save(update_fields=["revoked_at"])
+    activity_record(
+        tenant=locked_tenant,
+        action=ActivityAction.API_KEY_REVOKED,
+        actor=actor_membership.user,
+        details=_details(current),
+        ip=ip,
+    )
+    return current
+
+
+def api_key_mark_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
+    """Record that ``api_key`` was used, at most once per ``LAST_USED_GRANULARITY``.
+
+    No write at all when the loaded value is recent; otherwise one conditional
+    UPDATE, so concurrent requests write once between them. Returns whether it wrote.
+    """
+    now = now or timezone.now()
+    stale_before = now - LAST_USED_GRANULARITY
+    if api_key.last_used_at is not None and api_key.last_used_at > stale_before:
+        return False
+    written = ApiKey.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before), pk=api_key.pk
+    ).update(last_used_at=now)
+    if written:
+        api_key.last_used_at = now
+    return bool(written)
+
+
+def _details(api_key: ApiKey) -> dict:
+    return {"name": api_key.name, "scope": api_key.scope, "prefix": api_key.prefix}
