@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from console import ratelimit
 from console.accounts.models import normalize_email
+from console.accounts.selectors import email_confirmed
+from console.accounts.services import email_address_confirm
 from invitations import selectors, tokens
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
+    InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
     InvitationsRefused,
@@ -314,8 +317,13 @@ def invitation_expire_now(*, invitation: Invitation, actor) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user) -> Membership:
+def invitation_accept(*, invitation: Invitation, user, by_link: bool = False) -> Membership:
     """Make ``user`` a member of the invitation's tenant with the invited role.
+
+    Owning the invited address must be proven: ``by_link`` (the visitor
+    opened the emailed link, so the address is theirs, and it is recorded as
+    confirmed) or a confirmed address (``Join``); otherwise
+    ``InvitationAddressUnconfirmed`` and nothing changes.
 
     Under locks on the tenant and the invitation, re-checks everything: the
     invitation is Pending and not past its expiry (even if the job has not
@@ -334,6 +342,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
             f"Sign in as {invitation.email} to accept it."
         )
+    if not by_link and not email_confirmed(user=user):
+        raise InvitationAddressUnconfirmed(
+            f"Confirm {invitation.email} first: open the invitation link emailed to it, "
+            "or the confirmation code sent when you signed up."
+        )
     if Membership.objects.filter(tenant=tenant, user=user).exists():
         raise AlreadyMember(f"You are already a member of “{tenant.name}”.")
     limit = policies.member_limit(tenant)
@@ -345,6 +358,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             f"member{'s' if limit != 1 else ''} and has {members}. Ask one of its admins to "
             "remove someone, or an operator to raise the limit, then accept again."
         )
+    if by_link:
+        email_address_confirm(user=user)
     membership = membership_add(tenant=tenant, user=user, role=invitation.role)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user

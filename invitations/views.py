@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,12 +20,14 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 
+from console.accounts.selectors import email_confirmed
 from console.pagination import DeferredJoinPaginator
 from console.views import too_many_requests
 from invitations import selectors, services, tokens
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
+    InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
     InvitationsRefused,
@@ -281,12 +283,16 @@ class AcceptMixin:
     def accept_url(self, invitation: Invitation) -> str:
         raise NotImplementedError
 
+    by_link = False  # whether the visitor proved the address by opening the emailed link
+
     def accept(self, request, invitation: Invitation):
         try:
-            membership = services.invitation_accept(invitation=invitation, user=request.user)
+            membership = services.invitation_accept(
+                invitation=invitation, user=request.user, by_link=self.by_link
+            )
         except InvitationGone as error:
             return render_gone(request, error)
-        except InvitationEmailMismatch as error:
+        except (InvitationEmailMismatch, InvitationAddressUnconfirmed) as error:
             return self.render_review(request, invitation, error=error.message, status=403)
         except MemberLimitReached as error:
             # 409 Conflict: the request is fine, the tenant's state refuses it.
@@ -343,6 +349,8 @@ class InvitationOpenView(View):
 class InvitationReviewView(AcceptMixin, View):
     """``/invitations/review/``: tenant, inviter, role; accept by POST only."""
 
+    by_link = True  # the secret in the session came from the emailed link
+
     def accept_url(self, invitation: Invitation) -> str:
         return reverse("invitations:review")
 
@@ -390,6 +398,13 @@ class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
         return reverse("invitations:join", kwargs={"pk": invitation.pk})
 
     def post(self, request, pk):
+        # Without the link, only a confirmed address proves the invitation is
+        # the user's: typing it at sign-up proves nothing. Refused before the
+        # lookup, so an unconfirmed account learns nothing about invitations.
+        if not email_confirmed(user=request.user):
+            raise PermissionDenied(
+                "Confirm your email address to see and join your pending invitations."
+            )
         # Only invitations addressed to the signed-in user: anyone else's id is a 404.
         invitation = get_object_or_404(
             Invitation.objects.select_related("tenant", "invited_by"),

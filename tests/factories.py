@@ -24,6 +24,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save(update_fields=["password"])
 
+    @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """A usable account has a confirmed address; ``email_verified=False`` makes one
+        that typed its address but never proved it (no Join, sent to confirm at sign-in)."""
+        if create:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=extracted is not False
+            )
+
 
 class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -1,5 +1,6 @@
 """Writes for accounts: each one a small keyword-only function."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -43,3 +44,23 @@ def user_set_segment(*, user: User, segment: str) -> User:
     user.segment = segment
     user.save(update_fields=["segment"])
     return user
+
+
+@transaction.atomic
+def email_address_confirm(*, user: User) -> EmailAddress:
+    """Record the user's login address as confirmed and primary (they proved they own it).
+
+    Called when an invitation link mailed to that address is used: the link
+    is the proof, as a confirmation code would be.
+    """
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        address = EmailAddress(user=user, email=normalize_email(user.email))
+    if not (address.verified and address.primary):
+        EmailAddress.objects.filter(user=user, primary=True).exclude(pk=address.pk).update(
+            primary=False
+        )
+        address.verified = True
+        address.primary = True
+        address.save()
+    return address
