@@ -8,8 +8,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
+
+from console.client_ip import client_ip  # noqa: F401  (the one reading, kept here for callers)
 
 logger = logging.getLogger(__name__)
 
@@ -110,20 +111,3 @@ def reset(limit: Limit, subject: str) -> None:
 def hashed(value: str) -> str:
     """A short fixed-length subject for arbitrary input (an email typed by anyone)."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def client_ip(request) -> str:
-    """The client's address: ``REMOTE_ADDR``, or behind a proxy the last address it
-    appended to ``CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``).
-
-    Only the proxy's own entry is trusted: the left-most ones come from the
-    client and can be forged.
-    """
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header:
-        forwarded = [
-            part.strip() for part in request.META.get(header, "").split(",") if part.strip()
-        ]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -110,7 +110,9 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open while Redis is down (console/cache.py): rate limits
+            # then let requests through with a logged warning.
+            "BACKEND": "console.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             # A dead Redis must not hang a request: fail fast, then fail open.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -207,23 +209,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # Abuse limits ------------------------------------------------------------
 # Counted in the cache (console.ratelimit); while Redis is down they fail open
-# with a logged warning. Past a limit: the 429 page, nothing sent, no log-in.
-LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
-LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# with a logged warning. Past a limit: the 429 page, nothing sent. Sign-in,
+# code and reset limits are allauth's (ACCOUNT_RATE_LIMITS, below).
 # New invitations per 24 hours. One submission may hold 1,000 addresses, so
 # the inviter and tenant limits stay above that; the per-address limit (across
 # all tenants) keeps anyone from using the console to flood one mailbox.
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
-# Password-reset emails per typed address and per client address, per hour:
-# the form must not become a way to flood someone's mailbox.
-PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", default=3)
-PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=20)
-# Behind a reverse proxy, the META key of the header it appends the client's
-# address to (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR is the client.
-CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
 
 # Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -264,7 +257,7 @@ INSTALLED_APPS += [
 ]
 MIDDLEWARE += [
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "console.accounts.middleware.UserSessionSeenMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -277,3 +270,38 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "console.onboarding.forms.SignupForm"}
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+ACCOUNT_SIGNUP_REDIRECT_URL = "home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # security notices (password/email changed) to the owner
+# Changing the password keeps this session (allauth updates its auth hash)
+# and so signs out every other one: Django drops sessions whose stored hash
+# no longer matches the password.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Refreshed every few minutes by console.accounts.middleware instead of on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Client address: how many proxies in front of the console append to
+# X-Forwarded-For (0: none, the header is ignored). Read by console.client_ip
+# for our limits and, through the adapter and this setting, by allauth's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# allauth's rate limits, the one mechanism for sign-in, codes and resets
+# (counted in the cache, per client address and per typed address "key").
+# Failed sign-ins: 10 per address and 50 per client in 15 minutes (then a
+# 429 page; the right password clears the address's count). Reset emails:
+# 3 per address and 20 per client an hour, so the form cannot flood a mailbox.
+# Codes: a new confirmation code at most every 10 s, 3 wrong codes per code.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "50/15m/ip,10/15m/key",
+    "reset_password": "20/h/ip,3/h/key",
+    "confirm_email": "1/10s/key",
+    "signup": "20/m/ip",
+    "login": "30/m/ip",
+}
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_EMAIL_VERIFICATION_MAX_RESEND_COUNT = 5

@@ -80,6 +80,13 @@ def too_many_requests(request, message: str):
     return render(request, "429.html", {"message": message}, status=429)
 
 
+def rate_limited(request, exception=None):
+    """allauth's 429 (its ``handler429`` hook): sign-in, code or reset limit reached."""
+    return too_many_requests(
+        request, "Too many attempts in a short time. Wait a few minutes and try again."
+    )
+
+
 @login_required
 def bench_baseline(request):
     """The cheapest authenticated page: same middleware and session, no work."""

@@ -5,3 +5,10 @@ class AccountsConfig(AppConfig):
     name = "console.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from console.accounts.middleware import mark_seen_at_sign_in
+
+        user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")

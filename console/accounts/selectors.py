@@ -3,12 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
-from console.accounts.models import User, normalize_email
-
-
-def user_email_taken(email: str) -> bool:
-    """Whether an account already uses ``email``, compared case-insensitively."""
-    return User.objects.filter(email__iexact=normalize_email(email)).exists()
+from console.accounts.models import normalize_email
 
 
 def confirmed_addresses(*, user) -> QuerySet[EmailAddress]:

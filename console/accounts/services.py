@@ -1,39 +1,10 @@
 """Writes for accounts: each one a small keyword-only function."""
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from console.accounts.models import Segment, User, normalize_email
-from console.accounts.selectors import user_email_taken
-
-EMAIL_TAKEN_MESSAGE = "An account with this email already exists."
-
-
-@transaction.atomic
-def user_create(*, email: str, password: str, name: str = "", segment: str = "") -> User:
-    """Create an account whose login is ``email``, unique case-insensitively.
-
-    The password must pass ``AUTH_PASSWORD_VALIDATORS``. A taken email raises
-    ``ValidationError`` on ``email``; the database constraint on ``lower(email)``
-    settles a race between two sign-ups with the same address.
-    """
-    email = normalize_email(email)
-    if segment not in Segment.values:
-        segment = ""
-    if user_email_taken(email):
-        raise ValidationError({"email": EMAIL_TAKEN_MESSAGE})
-    user = User(email=email, name=name.strip(), segment=segment)
-    password_validation.validate_password(password, user=user)
-    user.set_password(password)
-    try:
-        # A savepoint, so a lost race leaves the caller's transaction usable.
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as error:
-        raise ValidationError({"email": EMAIL_TAKEN_MESSAGE}) from error
-    return user
 
 
 @transaction.atomic
