@@ -304,4 +304,7 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
 }
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 3
-ACCOUNT_EMAIL_VERIFICATION_MAX_RESEND_COUNT = 5
+# "Send a new code" on the confirmation page, at most 5 times (and 1 per 10 s, above).
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 5
+# A reset asked for an address with no account sends nothing (it would mail strangers).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False

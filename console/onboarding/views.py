@@ -5,6 +5,7 @@ import logging
 from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
@@ -71,6 +72,16 @@ class SignupView(InvitationHandoffMixin, allauth_views.SignupView):
         kwargs = super().get_form_kwargs()
         kwargs["fixed_email"] = self.invitation.email if self.invitation else None
         return kwargs
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            # Two sign-ups with one address at the same moment: the database's
+            # case-insensitive unique constraint let one through; this one
+            # was rolled back whole (form.save is atomic).
+            form.add_error("email", "An account with this email already exists.")
+            return self.form_invalid(form)
 
     def get_success_url(self):
         if self.invitation:
