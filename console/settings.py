@@ -308,3 +308,13 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 5
 # A reset asked for an address with no account sends nothing (it would mail strangers).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+
+# Two-step verification (allauth.mfa): authenticator app (TOTP, 6 digits,
+# 30 s) with 10 recovery codes, and passkeys (WebAuthn), which can also sign
+# in on their own. The relying party is the request's host (allauth's
+# default), so http://localhost works in development; WebAuthn itself refuses
+# IP addresses. Plain http is accepted only when DEBUG (and in tests).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Tenant Console"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
