@@ -520,7 +520,7 @@ def test_accepting_without_csrf_token_is_403(invitation):
 def test_logging_in_without_csrf_token_is_403(user):
     client = Client(enforce_csrf_checks=True)
     response = client.post(
-        reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD}
+        reverse("accounts:login"), {"login": user.email, "password": TEST_PASSWORD}
     )
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
@@ -552,6 +552,8 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         kwargs["tenant_id"] = tenant.public_id
     if "<int:pk>" in route:
         kwargs["pk"] = invitation.pk if "invitation" in name else member.pk
+    if "(?P<uidb36>" in route:  # allauth's reset link
+        kwargs.update(uidb36="1", key="forged-token")
     for key, value in {
         "<uidb64>": "MQ",
         "<token>": "t",
@@ -577,13 +579,18 @@ def test_methods_a_url_does_not_handle_are_405_and_change_nothing(
 
     response = getattr(client, method)(_url_for(name, tenant, invitation, member))
 
-    if name == "accounts:password_reset_confirm":
-        # Django's view checks the link before the method: a bad link is the
+    if name == "account_reset_password_from_key":
+        # allauth checks the link before the method: a bad link is the
         # "no longer works" page whatever the method, and nothing is set.
         assert (
             response.status_code == 200
             and "This reset link no longer works" in response.content.decode()
         )
+    elif name.startswith(("account_", "mfa_", "usersessions_")):
+        # allauth's views check the visitor's stage first (signed in already, no
+        # code pending, the password asked again, nothing to show) and send
+        # them on or answer 404 before they look at the method.
+        assert response.status_code in (302, 404, 405), response.status_code
     else:
         assert response.status_code == 405
     assert snapshot() == before
@@ -641,7 +648,7 @@ def test_hostile_list_parameters_show_a_page_not_an_error(admin_client, tenant, 
 def test_log_in_never_redirects_off_site(client, user, next_url):
     response = client.post(
         f"{reverse('accounts:login')}?next={quote(next_url)}",
-        {"username": user.email, "password": TEST_PASSWORD},
+        {"login": user.email, "password": TEST_PASSWORD},
     )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"] and not response["Location"].startswith(
@@ -651,7 +658,7 @@ def test_log_in_never_redirects_off_site(client, user, next_url):
 
 def test_a_forged_host_header_is_refused_and_sends_no_reset_email(client, user, mailoutbox):
     response = client.post(
-        reverse("accounts:password_reset"), {"email": user.email}, HTTP_HOST="evil.example"
+        reverse("account_reset_password"), {"email": user.email}, HTTP_HOST="evil.example"
     )
     assert response.status_code == 400
     assert mailoutbox == []
