@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from console import ratelimit
 from console.accounts.models import normalize_email
-from console.accounts.selectors import email_confirmed
+from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
 from invitations import selectors, tokens
 from invitations.exceptions import (
@@ -24,6 +24,7 @@ from invitations.exceptions import (
     InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
+    InvitationNeedsTwoStep,
     InvitationsRefused,
     MemberLimitReached,
     RateLimited,
@@ -323,7 +324,9 @@ def invitation_accept(*, invitation: Invitation, user, by_link: bool = False) ->
     Owning the invited address must be proven: ``by_link`` (the visitor
     opened the emailed link, so the address is theirs, and it is recorded as
     confirmed) or a confirmed address (``Join``); otherwise
-    ``InvitationAddressUnconfirmed`` and nothing changes.
+    ``InvitationAddressUnconfirmed`` and nothing changes. A tenant that
+    requires two-step verification takes only invitees who have it on
+    (``InvitationNeedsTwoStep``).
 
     Under locks on the tenant and the invitation, re-checks everything: the
     invitation is Pending and not past its expiry (even if the job has not
@@ -346,6 +349,11 @@ def invitation_accept(*, invitation: Invitation, user, by_link: bool = False) ->
         raise InvitationAddressUnconfirmed(
             f"Confirm {invitation.email} first: open the invitation link emailed to it, "
             "or the confirmation code sent when you signed up."
+        )
+    if tenant.require_two_step and not two_step_enabled(user=user):
+        raise InvitationNeedsTwoStep(
+            f"“{tenant.name}” requires two-step verification. Set it up for your account, "
+            "then accept the invitation."
         )
     if Membership.objects.filter(tenant=tenant, user=user).exists():
         raise AlreadyMember(f"You are already a member of “{tenant.name}”.")

@@ -30,6 +30,7 @@ from invitations.exceptions import (
     InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
+    InvitationNeedsTwoStep,
     InvitationsRefused,
     MemberLimitReached,
     RateLimited,
@@ -39,7 +40,7 @@ from invitations.models import Invitation, InvitationStatus
 from members.models import Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
 from tenants import policies
-from tenants.mixins import TenantMixin
+from tenants.mixins import TWO_STEP_RETURN_SESSION_KEY, TenantMixin
 from tenants.selectors import seat_usage
 
 INVITATIONS_PER_PAGE = 25
@@ -297,6 +298,13 @@ class AcceptMixin:
         except MemberLimitReached as error:
             # 409 Conflict: the request is fine, the tenant's state refuses it.
             return self.render_review(request, invitation, error=error.message, status=409)
+        except InvitationNeedsTwoStep as error:
+            # Set it up, then come back here to accept (the link stays in the session).
+            request.session[TWO_STEP_RETURN_SESSION_KEY] = (
+                reverse("invitations:review") if self.by_link else reverse("home")
+            )
+            messages.info(request, error.message)
+            return redirect("mfa_index")
         except AlreadyMember as error:
             request.session.pop(tokens.SESSION_KEY, None)
             messages.info(request, error.message)

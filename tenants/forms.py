@@ -74,3 +74,19 @@ class TenantDeleteForm(forms.Form):
         if value != self.tenant.name:
             raise forms.ValidationError(f"Type “{self.tenant.name}” exactly to delete this tenant.")
         return value
+
+
+class TwoStepPolicyForm(forms.Form):
+    require_two_step = forms.BooleanField(
+        label="Require two-step verification",
+        required=False,
+        help_text=(
+            "Members without two-step verification are sent to set it up when they open "
+            "this tenant, and invitees set it up before they can accept."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

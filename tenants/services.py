@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from console.accounts.selectors import two_step_enabled
 from tenants.models import Plan, Tenant, TenantType
 
 # members.Role.ADMIN; members depends on tenants, so the value is named here
@@ -41,3 +42,27 @@ def tenant_delete(*, tenant: Tenant, confirm_name: str) -> None:
     if confirm_name != locked.name:
         raise ValidationError("The name you typed does not match the tenant's name.")
     locked.delete()
+
+
+TWO_STEP_FIRST = (
+    "Turn on two-step verification for your own account first: "
+    "an admin cannot require what they do not use."
+)
+
+
+@transaction.atomic
+def tenant_set_two_step_required(*, tenant: Tenant, actor, required: bool) -> Tenant:
+    """Turn the tenant's "Require two-step verification" policy on or off.
+
+    Only an admin who has two-step verification on may turn it on (so the
+    policy never locks out the person setting it); turning it off needs no
+    second step. The caller checks that ``actor`` is an admin of ``tenant``.
+    """
+    if required and not two_step_enabled(user=actor):
+        raise ValidationError(TWO_STEP_FIRST)
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if locked.require_two_step != required:
+        locked.require_two_step = required
+        locked.save(update_fields=["require_two_step"])
+    tenant.require_two_step = required
+    return tenant

@@ -1,6 +1,7 @@
 """Read paths for accounts."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 
 from console.accounts.models import normalize_email
@@ -23,3 +24,20 @@ def email_confirmed(*, user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return confirmed_addresses(user=user).exists()
+
+
+# Authenticators that make up two-step verification; recovery codes alone do not.
+TWO_STEP_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def two_step_authenticators(*, user_id) -> QuerySet[Authenticator]:
+    """The user's second steps (an authenticator app, passkeys). ``user_id`` may be an
+    ``OuterRef`` so a list of members is annotated in its own query."""
+    return Authenticator.objects.filter(user_id=user_id, type__in=TWO_STEP_TYPES)
+
+
+def two_step_enabled(*, user) -> bool:
+    """Whether sign-in asks ``user`` for a second step (the tenant policy's test)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return two_step_authenticators(user_id=user.pk).exists()
