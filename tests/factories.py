@@ -83,3 +83,16 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 def invitation_link_token(invitation: Invitation) -> str:
     """The secret that the invitation's current email carries."""
     return tokens.link_token(invitation.link_salt)
+
+
+def give_two_step(user, secret: str = "JBSWY3DPEHPK3PXP"):
+    """Turn on two-step verification (an authenticator app) for ``user``; returns the secret.
+
+    The same rows allauth writes when the user scans the code and enters one.
+    """
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret

@@ -28,7 +28,7 @@ from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import Tenant
 from tests import factories
-from tests.factories import TEST_PASSWORD, invitation_link_token
+from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -84,7 +84,11 @@ def world(db):
 def snapshot() -> tuple:
     """Every row a console action can write, in a comparable form."""
     return (
-        sorted(Tenant.objects.values_list("pk", "name", "type", "plan", "member_limit_override")),
+        sorted(
+            Tenant.objects.values_list(
+                "pk", "name", "type", "plan", "member_limit_override", "require_two_step"
+            )
+        ),
         sorted(Membership.objects.values_list("pk", "tenant_id", "user_id", "role")),
         sorted(
             Invitation.objects.values_list(
@@ -264,6 +268,15 @@ MATRIX = {
             t("tenant_settings:settings"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
             lambda w: {"name": "Renamed"},
+        ),
+    },
+    "tenant_settings:two_step": {
+        "post": Case(
+            t("tenant_settings:two_step"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"require_two_step": "on"},
+            # The admin has two-step on (only then may it be required).
+            prepare=lambda client, w: give_two_step(w.admin.user),
         ),
     },
     "tenant_settings:delete": {
