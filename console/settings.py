@@ -318,3 +318,6 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Tenant Console"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# One address per account, changed in place: the new one is confirmed by code
+# before it replaces the old, and the old one is told (a security notice).
+ACCOUNT_CHANGE_EMAIL = True

@@ -14,6 +14,7 @@ pages and emails and folded onto one line in email headers.
 
 import email
 import email.policy
+import re
 import string
 from datetime import timedelta
 from urllib.parse import quote
@@ -682,3 +683,91 @@ def test_the_send_task_given_a_hostile_id_does_nothing(db, mailoutbox):
         mailoutbox == []
         and not Invitation.objects.filter(email_status=EmailStatus.SENDING).exists()
     )
+
+
+# -- Codes: unknown, replayed, reused, and CSRF (allauth's confirmation and two-step) ----------------
+
+
+def _signed_up_waiting_for_code(client, capture) -> str:
+    """A fresh sign-up at the "Confirm your email" step; returns the emailed code."""
+    from django.core import mail
+
+    with capture(execute=True):
+        client.post(
+            reverse("accounts:signup"),
+            {"email": "new@example.com", "password1": TEST_PASSWORD, "password2": TEST_PASSWORD},
+        )
+    body = mail.outbox[-1].body
+    return re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", body, re.M).group(1)
+
+
+@pytest.mark.parametrize("code", ["", "AAAA-AAAA", "' OR 1=1 --", "x" * 5000, "ＡＢＣＤ-ＥＦＧＨ"])
+def test_unknown_confirmation_codes_confirm_nothing(
+    client, code, django_capture_on_commit_callbacks
+):
+    from allauth.account.models import EmailAddress
+
+    _signed_up_waiting_for_code(client, django_capture_on_commit_callbacks)
+    response = client.post(reverse("account_email_verification_sent"), {"code": code})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+
+
+def test_wrong_codes_are_limited_then_the_code_is_void(client, django_capture_on_commit_callbacks):
+    """Three wrong tries end the code: even the right one no longer works."""
+    code = _signed_up_waiting_for_code(client, django_capture_on_commit_callbacks)
+    for _ in range(3):
+        client.post(reverse("account_email_verification_sent"), {"code": "AAAA-AAAA"})
+    client.post(reverse("account_email_verification_sent"), {"code": code})
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_replayed_confirmation_code_does_nothing_in_another_browser(
+    client, django_capture_on_commit_callbacks
+):
+    code = _signed_up_waiting_for_code(client, django_capture_on_commit_callbacks)
+    client.post(reverse("account_email_verification_sent"), {"code": code})
+    assert "_auth_user_id" in client.session
+
+    other = Client()
+    response = other.post(reverse("account_email_verification_sent"), {"code": code})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in other.session
+
+
+def test_an_authenticator_code_reused_within_its_window_is_refused(user):
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.factories import give_two_step
+
+    secret = give_two_step(user)
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    outcomes = []
+    for _ in range(2):
+        browser = Client()
+        browser.post(reverse("accounts:login"), {"login": user.email, "password": TEST_PASSWORD})
+        browser.post(reverse("mfa_authenticate"), {"code": code})
+        outcomes.append("_auth_user_id" in browser.session)
+    assert outcomes == [True, False]
+
+
+def test_confirming_a_code_without_csrf_token_is_403(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("account_email_verification_sent"), {"code": "AAAA-AAAA"})
+    assert response.status_code == 403
+
+
+def test_the_second_step_without_csrf_token_is_403(user):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("mfa_authenticate"), {"code": "123456"})
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_other_sessions_without_csrf_token_is_403(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post(reverse("usersessions_list")).status_code == 403
