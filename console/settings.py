@@ -271,7 +271,11 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "console.onboarding.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "console.onboarding.forms.SignupForm",
+    "reset_password_from_key": "console.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "console.accounts.forms.ChangePasswordForm",
+}
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
 ACCOUNT_SIGNUP_REDIRECT_URL = "home"

@@ -103,6 +103,12 @@ class LoginView(InvitationHandoffMixin, allauth_views.LoginView):
             initial["login"] = self.invitation.email
         return initial
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # The page has its own "Forgot your password?" link under the field.
+        form.fields["password"].help_text = ""
+        return form
+
     def form_invalid(self, form):
         response = super().form_invalid(form)
         # allauth refuses past its "login_failed" limit with a form error and
