@@ -105,8 +105,12 @@ class LoginView(InvitationHandoffMixin, allauth_views.LoginView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        # The page has its own "Forgot your password?" link under the field.
+        # The page has its own "Forgot your password?" link under the field,
+        # and labels rather than placeholders; the email field takes the focus.
         form.fields["password"].help_text = ""
+        for field in form.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        form.fields["login"].widget.attrs["autofocus"] = True
         return form
 
     def form_invalid(self, form):

@@ -62,9 +62,17 @@ def invite_from_the_ui(page, address: str) -> None:
     expect(page.get_by_text("1 invitation sent as")).to_be_visible()
 
 
-def activate_authenticator_app(page) -> tuple[str, list[str]]:
+def confirm_access(page, password: str) -> None:
+    """Changing two-step asks for the password again (allauth's reauthentication)."""
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def activate_authenticator_app(page, password=factories.TEST_PASSWORD) -> tuple[str, list[str]]:
     """From /accounts/2fa/: turn on the authenticator app; returns its secret and recovery codes."""
     page.get_by_role("main").get_by_role("link", name="Activate").first.click()
+    confirm_access(page, password)
     expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_role("textbox", name="Authenticator code").fill(totp_now(secret))
@@ -159,8 +167,6 @@ def test_the_join_hole_is_closed_and_the_owner_still_accepts_through_the_link(ne
 
 def test_sign_up_confirm_by_code_then_get_started(page, mail):
     page.goto("/accounts/signup/")
-    assert_accessible(page)
-    screenshot(page, "signup")
     fill_sign_up(page, "Ada@Example.com", name="Ada Lovelace")
 
     expect(page.get_by_role("heading", name="Confirm your email")).to_be_visible()
@@ -268,6 +274,7 @@ def test_passkey_set_up_then_sign_in_with_it(page, mail):
     factories.AdminMembershipFactory(user__email="ada@example.com")
     log_in(page, "ada@example.com")
     page.goto("/accounts/2fa/webauthn/add/")
+    confirm_access(page, factories.TEST_PASSWORD)
     page.get_by_role("checkbox", name="Passwordless").check()
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
@@ -315,6 +322,7 @@ def test_a_tenant_requiring_two_step(new_page, mail):
     assert_accessible(admin)
     screenshot(admin, "tenant-settings-two-step")
     invite_from_the_ui(admin, "cy@example.com")
+    admin.get_by_role("link", name="Members", exact=True).first.click()
     expect(admin.get_by_text("2-step on")).to_have_count(1)
     expect(admin.get_by_text("2-step off")).to_have_count(1)
 
@@ -335,7 +343,7 @@ def test_a_tenant_requiring_two_step(new_page, mail):
     invitee.get_by_role("button", name="Accept invitation").click()
     expect(invitee).to_have_url(re.compile(r"/accounts/2fa/$"))
     assert not Membership.objects.filter(user__email="cy@example.com").exists()
-    activate_authenticator_app(invitee)
+    activate_authenticator_app(invitee, PASSWORD)
     invitee.get_by_role("link", name="Continue").click()
     invitee.get_by_role("button", name="Accept invitation").click()
     invitee.wait_for_url(GET_STARTED)
