@@ -317,7 +317,7 @@ def test_a_tenant_requiring_two_step(new_page, mail):
     admin.wait_for_url(GET_STARTED)
     admin.get_by_role("link", name="Settings", exact=True).first.click()
     admin.get_by_role("checkbox", name="Require two-step verification").check()
-    admin.get_by_role("button", name="Save security settings").click()
+    admin.get_by_role("button", name="Update security settings").click()
     expect(admin.get_by_text("Two-step verification is now required")).to_be_visible()
     assert_accessible(admin)
     screenshot(admin, "tenant-settings-two-step")
