@@ -22,17 +22,13 @@ class AccountAdapter(DefaultAccountAdapter):
         request = context.get("request") or self.request
         ctx = {"email": email, "site_url": settings.SITE_URL, **context, "request": request}
         message = self.render_mail(template_prefix, email, ctx)
-        html_body = next(
-            (
-                content
-                for content, mimetype in getattr(message, "alternatives", [])
-                if mimetype == "text/html"
-            ),
-            "",
-        )
-        body = message.body if message.content_subtype != "html" else ""
         if message.content_subtype == "html":
-            html_body = message.body
+            body, html_body = "", message.body
+        else:
+            body = message.body
+            html_body = next(
+                (content for content, kind in message.alternatives if kind == "text/html"), ""
+            )
         send_account_email.delay_on_commit(
             subject=message.subject,
             body=body,
