@@ -74,5 +74,9 @@ class SignupForm(AllauthSignupForm):
                     type=TenantType.DEVELOPMENT,
                 )
         if tenant is not None:
-            messages.success(request, f"Welcome! Your development tenant “{tenant.name}” is ready.")
+            messages.success(
+                request,
+                f"Welcome! Your development tenant “{tenant.name}” is ready; "
+                "confirm your email to open it.",
+            )
         return user
