@@ -297,7 +297,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # allauth's rate limits, the one mechanism for sign-in, codes and resets
 # (counted in the cache, per client address and per typed address "key").
 # Failed sign-ins: 10 per address and 50 per client in 15 minutes (then a
-# 429 page; the right password clears the address's count). Reset emails:
+# 429 page even for the right password, which itself never counts). Reset emails:
 # 3 per address and 20 per client an hour, so the form cannot flood a mailbox.
 # Codes: a new confirmation code at most every 10 s, 3 wrong codes per code.
 ACCOUNT_RATE_LIMITS = {
