@@ -299,11 +299,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Failed sign-ins: 10 per address and 50 per client in 15 minutes (then a
 # 429 page even for the right password, which itself never counts). Reset emails:
 # 3 per address and 20 per client an hour, so the form cannot flood a mailbox.
-# Codes: a new confirmation code at most every 10 s, 3 wrong codes per code.
+# Codes: a confirmation code at most every 10 s per address and 30 an hour
+# per client (past either: 429, no email), 3 wrong codes per code.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "50/15m/ip,10/15m/key",
     "reset_password": "20/h/ip,3/h/key",
-    "confirm_email": "1/10s/key",
+    "confirm_email": "1/10s/key,30/h/ip",
     "signup": "20/m/ip",
     "login": "30/m/ip",
 }

@@ -223,3 +223,21 @@ def test_a_new_code_right_away_is_refused(client, django_capture_on_commit_callb
         response = client.post(CONFIRM, {"action": "resend"})
     assert response.status_code == 429
     assert len(mail.outbox) == 1
+
+
+def test_codes_from_one_client_are_limited_per_hour(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Per client as well as per address: one machine cannot mail codes to many inboxes."""
+    assert settings.ACCOUNT_RATE_LIMITS["confirm_email"] == "1/10s/key,30/h/ip"
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "confirm_email": "1/10s/key,2/h/ip",
+    }
+    for name in ("a", "b"):
+        response = sign_up(client, django_capture_on_commit_callbacks, email=f"{name}@example.com")
+        assert response["Location"] == CONFIRM
+        client.cookies.clear()
+    response = sign_up(client, django_capture_on_commit_callbacks, email="c@example.com")
+    assert response.status_code == 429
+    assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]
