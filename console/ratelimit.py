@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from console.client_ip import client_ip  # noqa: F401  (the one reading, kept here for callers)
-
 logger = logging.getLogger(__name__)
 
 
