@@ -136,9 +136,11 @@ def test_reset_emails_still_go_out_while_the_cache_is_down(
     from django.core import mail
 
     settings.CACHES = DOWN_CACHE
-    with caplog.at_level(logging.WARNING, logger="console.cache"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("account_reset_password"), {"email": user.email})
+    with (
+        caplog.at_level(logging.WARNING, logger="console.cache"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert "failing open" in caplog.text
