@@ -224,7 +224,7 @@ def test_sign_up_from_an_invitation_needs_no_code(new_page, mail):
     assert len(mail.wait_for(1)) == 1  # no confirmation email
 
 
-# -- Two-step verification --------------------------------------------------------------------------
+# -- Two-step verification ---------------------------------------------------------------------
 
 
 def test_authenticator_app_then_sign_in_with_a_code_then_with_a_recovery_code(page, mail):
