@@ -142,20 +142,3 @@ def invitations_per_day() -> tuple[Limit, Limit, Limit]:
 def hashed(value: str) -> str:
     """A short fixed-length subject for arbitrary input (an email typed by anyone)."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def client_ip(request) -> str:
-    """The client's address: ``REMOTE_ADDR``, or behind a proxy the last address it
-    appended to ``CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``).
-
-    Only the proxy's own entry is trusted: the left-most ones come from the
-    client and can be forged.
-    """
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header:
-        forwarded = [
-            part.strip() for part in request.META.get(header, "").split(",") if part.strip()
-        ]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

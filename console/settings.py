@@ -112,7 +112,9 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open while Redis is down (console/cache.py): rate limits
+            # then let requests through with a logged warning.
+            "BACKEND": "console.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             # A dead Redis must not hang a request: fail fast, then fail open.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -225,26 +227,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # Abuse limits ------------------------------------------------------------
 # Counted in the cache (console.ratelimit); while Redis is down they fail open
-# with a logged warning. Past a limit: the 429 page, nothing sent, no log-in.
-LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
-LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=50)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# with a logged warning. Past a limit: the 429 page, nothing sent. Sign-in,
+# code and reset limits are allauth's (ACCOUNT_RATE_LIMITS, below).
 # New invitations per 24 hours. One submission may hold 1,000 addresses, so
 # the inviter and tenant limits stay above that; the per-address limit (across
 # all tenants) keeps anyone from using the console to flood one mailbox.
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
-# Password-reset emails per typed address and per client address, per hour:
-# the form must not become a way to flood someone's mailbox.
-PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", default=3)
-PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=20)
-# Behind a reverse proxy, the META key of the header it appends the client's
-# address to (e.g. HTTP_X_FORWARDED_FOR); empty: REMOTE_ADDR is the client.
-CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
-# How many reverse proxies append to X-Forwarded-For in front of the app
-# (console.client_ip reads the entry the outermost one wrote); 0: REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Activity log ------------------------------------------------------------
 # Activity entries and accounts' security events older than this many days
@@ -339,3 +329,83 @@ if SENTRY_DSN:
 # limits); past it: 429 with Retry-After. One integration polling every list
 # once a second stays far below it.
 API_REQUESTS_PER_KEY_PER_MINUTE = env.int("API_REQUESTS_PER_KEY_PER_MINUTE", default=600)
+
+# Accounts: django-allauth (account, mfa, usersessions) -------------------
+# A confirmed address is allauth's EmailAddress.verified; see console.accounts.
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+]
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "console.accounts.middleware.UserSessionSeenMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "console.onboarding.forms.SignupForm",
+    "reset_password_from_key": "console.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "console.accounts.forms.ChangePasswordForm",
+}
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+ACCOUNT_SIGNUP_REDIRECT_URL = "home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # security notices (password/email changed) to the owner
+# Changing the password keeps this session (allauth updates its auth hash)
+# and so signs out every other one: Django drops sessions whose stored hash
+# no longer matches the password.
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Refreshed every few minutes by console.accounts.middleware instead of on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# Client address: how many proxies in front of the console append to
+# X-Forwarded-For (0: none, the header is ignored). Read by console.client_ip
+# for our limits and, through the adapter and this setting, by allauth's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# allauth's rate limits, the one mechanism for sign-in, codes and resets
+# (counted in the cache, per client address and per typed address "key").
+# Failed sign-ins: 10 per address and 50 per client in 15 minutes (then a
+# 429 page even for the right password, which itself never counts). Reset emails:
+# 3 per address and 20 per client an hour, so the form cannot flood a mailbox.
+# Codes: a confirmation code at most every 10 s per address and 30 an hour
+# per client (past either: 429, no email), 3 wrong codes per code.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "50/15m/ip,10/15m/key",
+    "reset_password": "20/h/ip,3/h/key",
+    "confirm_email": "1/10s/key,30/h/ip",
+    "signup": "20/m/ip",
+    "login": "30/m/ip",
+}
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 3
+# "Send a new code" on the confirmation page, at most 5 times (and 1 per 10 s, above).
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 5
+# A reset asked for an address with no account sends nothing (it would mail strangers).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+
+# Two-step verification (allauth.mfa): authenticator app (TOTP, 6 digits,
+# 30 s) with 10 recovery codes, and passkeys (WebAuthn), which can also sign
+# in on their own. The relying party is the request's host (allauth's
+# default), so http://localhost works in development; WebAuthn itself refuses
+# IP addresses. Plain http is accepted only when DEBUG (and in tests).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Tenant Console"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# One address per account, changed in place: the new one is confirmed by code
+# before it replaces the old, and the old one is told (a security notice).
+ACCOUNT_CHANGE_EMAIL = True

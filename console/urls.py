@@ -29,6 +29,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include((accounts_patterns, accounts_urls.app_name))),
+    # allauth's pages (codes, password reset and change, email, two-step,
+    # sessions); sign-up and log-in above take precedence at the same paths.
+    path("accounts/", include("allauth.urls")),
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
@@ -38,3 +41,5 @@ urlpatterns = [
 handler400 = "console.views.bad_request"
 handler403 = "console.views.permission_denied"
 handler404 = "console.views.page_not_found"
+# allauth answers its rate limits (sign-in, codes, resets) through this.
+handler429 = "console.views.rate_limited"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from console.celery import app as celery_app
+from console.responses import too_many_requests
 from invitations import validators
 from tenants.mixins import CURRENT_TENANT_SESSION_KEY
 from tenants.selectors import memberships_for_request
@@ -83,3 +84,10 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def rate_limited(request, exception=None):
+    """allauth's 429 (its ``handler429`` hook): sign-in, code or reset limit reached."""
+    return too_many_requests(
+        request, "Too many attempts in a short time. Wait a few minutes and try again."
+    )

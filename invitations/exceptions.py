@@ -60,6 +60,14 @@ class InvitationEmailMismatch(InvitationError):
     """The signed-in user is not the invitee (HTTP 403)."""
 
 
+class InvitationAddressUnconfirmed(InvitationError):
+    """Join without the link from an account whose address is not confirmed (HTTP 403)."""
+
+
+class InvitationNeedsTwoStep(InvitationError):
+    """The tenant requires two-step verification and the invitee has none yet."""
+
+
 class AlreadyMember(InvitationError):
     """The user already belongs to the tenant; nothing to accept."""
 

@@ -1,9 +1,10 @@
 """Read paths for invitations: queries only (no writes, no request, no messages)."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.http import Http404
 from django.utils import timezone
 
+from console.accounts.selectors import confirmed_addresses
 from invitations import tokens
 from invitations.exceptions import InvitationGone
 from invitations.models import Invitation, InvitationStatus, SupersededLink
@@ -11,10 +12,18 @@ from tenants.models import Tenant
 
 
 def pending_invitations_for_user(user):
-    """Invitations addressed to the user's email that can still be accepted."""
+    """Invitations addressed to the user's email that can still be accepted.
+
+    None unless the address is confirmed: typing someone's address at sign-up
+    must not reveal (or let anyone take) their invitations. The check is a
+    subquery, so the list stays one query.
+    """
     return (
         Invitation.objects.filter(
-            email=user.email, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()
+            Exists(confirmed_addresses(user=user)),
+            email=user.email,
+            status=InvitationStatus.PENDING,
+            expires_at__gt=timezone.now(),
         )
         .select_related("tenant", "invited_by")
         .order_by("-sent_at")

@@ -17,12 +17,16 @@ from django.utils import timezone
 
 from console import ratelimit
 from console.accounts.models import normalize_email
+from console.accounts.selectors import email_confirmed, two_step_enabled
+from console.accounts.services import email_address_confirm
 from invitations import selectors, tasks, tokens, validators
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
+    InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
+    InvitationNeedsTwoStep,
     InvitationsRefused,
     MemberLimitReached,
 )
@@ -432,8 +436,17 @@ def _record(
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) -> Membership:
+def invitation_accept(
+    *, invitation: Invitation, user, by_link: bool = False, ip: str | None = None
+) -> Membership:
     """Make ``user`` a member of the invitation's tenant with the invited role.
+
+    Owning the invited address must be proven: ``by_link`` (the visitor
+    opened the emailed link, so the address is theirs, and it is recorded as
+    confirmed) or a confirmed address (``Join``); otherwise
+    ``InvitationAddressUnconfirmed`` and nothing changes. A tenant that
+    requires two-step verification takes only invitees who have it on
+    (``InvitationNeedsTwoStep``).
 
     Under locks on the tenant and the invitation, re-checks everything: the
     invitation is Pending and not past its expiry (even if the job has not
@@ -452,6 +465,16 @@ def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) ->
             f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
             f"Sign in as {invitation.email} to accept it."
         )
+    if not by_link and not email_confirmed(user=user):
+        raise InvitationAddressUnconfirmed(
+            f"Confirm {invitation.email} first: open the invitation link emailed to it, "
+            "or the confirmation code sent when you signed up."
+        )
+    if tenant.require_two_step and not two_step_enabled(user=user):
+        raise InvitationNeedsTwoStep(
+            f"“{tenant.name}” requires two-step verification. Set it up for your account, "
+            "then accept the invitation."
+        )
     if Membership.objects.filter(tenant=tenant, user=user).exists():
         raise AlreadyMember(f"You are already a member of “{tenant.name}”.")
     limit = policies.member_limit(tenant)
@@ -460,6 +483,8 @@ def invitation_accept(*, invitation: Invitation, user, ip: str | None = None) ->
         raise MemberLimitReached(
             policies.member_limit_full_message(tenant, limit=limit, members=members)
         )
+    if by_link:
+        email_address_confirm(user=user)
     membership = membership_add(tenant=tenant, user=user, role=invitation.role, ip=ip)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user

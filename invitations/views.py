@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 
+from console.accounts.selectors import email_confirmed
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from console.ratelimit import RateLimited
@@ -29,8 +30,10 @@ from invitations import selectors, services, tokens
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
+    InvitationAddressUnconfirmed,
     InvitationEmailMismatch,
     InvitationGone,
+    InvitationNeedsTwoStep,
     InvitationsRefused,
     MemberLimitReached,
 )
@@ -45,7 +48,7 @@ from members.permissions import (
     role_description,
 )
 from tenants import policies
-from tenants.mixins import TenantMixin
+from tenants.mixins import TWO_STEP_RETURN_SESSION_KEY, TenantMixin
 from tenants.selectors import seat_usage
 
 INVITATIONS_PER_PAGE = 25
@@ -307,18 +310,30 @@ class AcceptMixin:
     def accept_url(self, invitation: Invitation) -> str:
         raise NotImplementedError
 
+    by_link = False  # whether the visitor proved the address by opening the emailed link
+
     def accept(self, request, invitation: Invitation):
         try:
             membership = services.invitation_accept(
-                invitation=invitation, user=request.user, ip=client_ip(request)
+                invitation=invitation,
+                user=request.user,
+                by_link=self.by_link,
+                ip=client_ip(request),
             )
         except InvitationGone as error:
             return render_gone(request, error)
-        except InvitationEmailMismatch as error:
+        except (InvitationEmailMismatch, InvitationAddressUnconfirmed) as error:
             return self.render_review(request, invitation, error=str(error.message), status=403)
         except MemberLimitReached as error:
             # 409 Conflict: the request is fine, the tenant's state refuses it.
             return self.render_review(request, invitation, error=str(error.message), status=409)
+        except InvitationNeedsTwoStep as error:
+            # Set it up, then come back here to accept (the link stays in the session).
+            request.session[TWO_STEP_RETURN_SESSION_KEY] = (
+                reverse("invitations:review") if self.by_link else reverse("home")
+            )
+            messages.info(request, error.message)
+            return redirect("mfa_index")
         except AlreadyMember as error:
             request.session.pop(tokens.SESSION_KEY, None)
             messages.info(request, error.message)
@@ -372,6 +387,8 @@ class InvitationOpenView(View):
 class InvitationReviewView(AcceptMixin, View):
     """``/invitations/review/``: tenant, inviter, role; accept by POST only."""
 
+    by_link = True  # the secret in the session came from the emailed link
+
     def accept_url(self, invitation: Invitation) -> str:
         return reverse("invitations:review")
 
@@ -419,6 +436,13 @@ class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
         return reverse("invitations:join", kwargs={"pk": invitation.pk})
 
     def post(self, request, pk):
+        # Without the link, only a confirmed address proves the invitation is
+        # the user's: typing it at sign-up proves nothing. Refused before the
+        # lookup, so an unconfirmed account learns nothing about invitations.
+        if not email_confirmed(user=request.user):
+            raise PermissionDenied(
+                "Confirm your email address to see and join your pending invitations."
+            )
         # Only invitations addressed to the signed-in user: anyone else's id is a 404.
         invitation = get_object_or_404(
             Invitation.objects.select_related("tenant", "invited_by"),

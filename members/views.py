@@ -6,11 +6,13 @@ the URL and call one service; the rules (last admin, row locks) live in
 """
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from console.accounts.selectors import two_step_authenticators
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from members import services
@@ -33,8 +35,13 @@ class MemberListView(TenantMixin, ListView):
     paginator_class = DeferredJoinPaginator
 
     def get_queryset(self):
-        # Ordered by the (tenant, created_at) index; the user comes in the same query.
-        return self.tenant.memberships.select_related("user").order_by("created_at", "pk")
+        # Ordered by the (tenant, created_at) index; the user comes in the same query,
+        # and so does each member's two-step state (an EXISTS per row, no extra query).
+        return (
+            self.tenant.memberships.select_related("user")
+            .annotate(two_step=Exists(two_step_authenticators(user_id=OuterRef("user_id"))))
+            .order_by("created_at", "pk")
+        )
 
     def paginate_queryset(self, queryset, page_size):
         # The seat use counts the members anyway: that count is the paginator's.

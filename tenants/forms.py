@@ -101,3 +101,19 @@ class ActivityFilterForm(forms.Form):
             "action": cleaned.get("action") or "",
             "person": (cleaned.get("person") or "").strip().lower(),
         }
+
+
+class TwoStepPolicyForm(forms.Form):
+    require_two_step = forms.BooleanField(
+        label="Require two-step verification",
+        required=False,
+        help_text=(
+            "Members without two-step verification are sent to set it up when they open "
+            "this tenant, and invitees set it up before they can accept."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -1,10 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic.base import ContextMixin, View
 
+from console.accounts.selectors import two_step_enabled
 from tenants.selectors import membership_among, membership_for_member, memberships_for_request
 
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
+# Where "Continue" on the two-step set-up pages leads back to (a tenant page or an invitation).
+TWO_STEP_RETURN_SESSION_KEY = "two_step_return"
 
 
 # A view mixin: dispatch() and get_context_data() extend View's and ContextMixin's.
@@ -12,8 +18,9 @@ class TenantMixin(AccessMixin, ContextMixin, View):
     """Resolve ``<tenant_id>`` from the URL inside the signed-in user's memberships.
 
     Anonymous users go to the login page, non-members get 404 (the tenant's
-    existence is not revealed) and members lacking ``permission_required``
-    get 403. Sets ``self.tenant`` and ``self.membership``.
+    existence is not revealed), members without two-step verification in a
+    tenant that requires it are sent to set it up, and members lacking
+    ``permission_required`` get 403. Sets ``self.tenant`` and ``self.membership``.
     """
 
     permission_required: str | None = None
@@ -32,11 +39,32 @@ class TenantMixin(AccessMixin, ContextMixin, View):
                 user=request.user, public_id=kwargs["tenant_id"]
             )
         self.tenant = self.membership.tenant
+        if self.tenant.require_two_step and not two_step_enabled(user=request.user):
+            return self.two_step_first(request)
+        if TWO_STEP_RETURN_SESSION_KEY in request.session:
+            del request.session[TWO_STEP_RETURN_SESSION_KEY]  # back where they were going
         if self.permission_required:
             self.require(self.permission_required)
         if request.session.get(CURRENT_TENANT_SESSION_KEY) != self.tenant.public_id:
             request.session[CURRENT_TENANT_SESSION_KEY] = self.tenant.public_id
         return super().dispatch(request, *args, **kwargs)
+
+    def two_step_first(self, request):
+        """The tenant requires two-step verification and this member has none: set it up first.
+
+        Nothing of the tenant is shown and no POST is carried out. The page to
+        come back to is kept for the "Continue" link on the set-up pages.
+        """
+        back = request.get_full_path() if request.method == "GET" else ""
+        request.session[TWO_STEP_RETURN_SESSION_KEY] = back or reverse(
+            "onboarding:get_started", kwargs={"tenant_id": self.tenant.public_id}
+        )
+        messages.info(
+            request,
+            f"“{self.tenant.name}” requires two-step verification. "
+            "Set it up for your account to continue.",
+        )
+        return redirect("mfa_index")
 
     def require(self, permission: str) -> None:
         """Raise 403 unless the member's role grants ``permission``."""

@@ -42,6 +42,11 @@ class Tenant(models.Model):
         blank=True,
         help_text="Leave empty for the default of the tenant's type and plan.",
     )
+    require_two_step = models.BooleanField(
+        "Require two-step verification",
+        default=False,
+        help_text="Members without two-step verification are sent to set it up first.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.accounts.models import SecurityEvent
+from console.accounts.selectors import two_step_enabled
 from tenants.activity import activity_record
 from tenants.models import ActivityAction, ActivityEvent, ActorKind, Plan, Tenant, TenantType
 
@@ -176,3 +177,36 @@ def _purge_before(model, *, cutoff: datetime, batch_size: int, max_batches: int)
         deleted += count
         start = end + 1
     return deleted
+
+
+TWO_STEP_FIRST = (
+    "Turn on two-step verification for your own account first: "
+    "an admin cannot require what they do not use."
+)
+
+
+@transaction.atomic
+def tenant_set_two_step_required(
+    *, tenant: Tenant, actor, required: bool, ip: str | None = None
+) -> Tenant:
+    """Turn the tenant's "Require two-step verification" policy on or off.
+
+    Only an admin who has two-step verification on may turn it on (so the
+    policy never locks out the person setting it); turning it off needs no
+    second step. The caller checks that ``actor`` is an admin of ``tenant``.
+    """
+    if required and not two_step_enabled(user=actor):
+        raise ValidationError(TWO_STEP_FIRST)
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if locked.require_two_step != required:
+        locked.require_two_step = required
+        locked.save(update_fields=["require_two_step"])
+        activity_record(
+            tenant=locked,
+            action=ActivityAction.TWO_STEP_REQUIREMENT_CHANGED,
+            actor=actor,
+            details={"required": required},
+            ip=ip,
+        )
+    tenant.require_two_step = required
+    return tenant

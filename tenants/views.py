@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from console.accounts.selectors import two_step_enabled
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from tenants import policies, selectors, services
@@ -21,6 +22,7 @@ from tenants.forms import (
     TenantCreateForm,
     TenantDeleteForm,
     TenantRenameForm,
+    TwoStepPolicyForm,
 )
 from tenants.mixins import TenantMixin
 from tenants.models import ActivityAction, ActorKind, activity_summary
@@ -54,6 +56,12 @@ class TenantSettingsView(TenantMixin, TemplateView):
             "delete_form",
             TenantDeleteForm(tenant=self.tenant) if self.membership.can("delete_tenant") else None,
         )
+        if can_rename:  # the tenant's settings: admins only
+            context.setdefault(
+                "two_step_form",
+                TwoStepPolicyForm(initial={"require_two_step": self.tenant.require_two_step}),
+            )
+            context["own_two_step"] = two_step_enabled(user=self.request.user)
         context["settings_tab"] = "settings"
         return context
 
@@ -69,6 +77,32 @@ class TenantSettingsView(TenantMixin, TemplateView):
             ip=client_ip(request),
         )
         messages.success(request, "Tenant renamed.")
+        return redirect("tenant_settings:settings", tenant_id=self.tenant.public_id)
+
+
+class TenantTwoStepPolicyView(TenantSettingsView):
+    """POST: turn "Require two-step verification" on or off (admins with two-step on)."""
+
+    permission_required = "rename_tenant"  # an edit of the tenant's settings: admins only
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = TwoStepPolicyForm(request.POST)
+        form.is_valid()  # a lone checkbox: always valid
+        required = form.cleaned_data["require_two_step"]
+        try:
+            services.tenant_set_two_step_required(
+                tenant=self.tenant, actor=request.user, required=required, ip=client_ip(request)
+            )
+        except ValidationError as error:
+            form.add_error("require_two_step", error)
+            return self.render_to_response(self.get_context_data(two_step_form=form), status=400)
+        messages.success(
+            request,
+            "Two-step verification is now required in this tenant."
+            if required
+            else "Two-step verification is no longer required in this tenant.",
+        )
         return redirect("tenant_settings:settings", tenant_id=self.tenant.public_id)
 
 

@@ -25,6 +25,17 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save(update_fields=["password"])
 
+    @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):
+        """A usable account has a confirmed address; ``email_verified=False`` makes one
+        that typed its address but never proved it (no Join, sent to confirm at sign-in)."""
+        if create:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=extracted is not False
+            )
+
 
 class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -73,3 +84,16 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 def invitation_link_token(invitation: Invitation) -> str:
     """The secret that the invitation's current email carries."""
     return tokens.link_token(invitation.link_salt)
+
+
+def give_two_step(user, secret: str = "JBSWY3DPEHPK3PXP"):
+    """Turn on two-step verification (an authenticator app) for ``user``; returns the secret.
+
+    The same rows allauth writes when the user scans the code and enters one.
+    """
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret

@@ -7,7 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from console.accounts.middleware import mark_seen_at_sign_in
+
         # Each account's security events (sign-ins, password, two-step, ...).
         from console.accounts.security import connect_receivers
 
         connect_receivers()
+        user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")

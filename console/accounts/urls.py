@@ -1,4 +1,4 @@
-"""Account URLs under ``/accounts/``.
+"""Account URLs under ``/accounts/``, next to allauth's own (``allauth.urls``).
 
 ``accounts:signup`` and ``accounts:login`` are added to this namespace in
 ``console/urls.py``: sign-up creates the first tenant and both pages carry a
@@ -6,24 +6,23 @@ pending invitation through, so their views live in ``console.onboarding``,
 which may read every app (this one may not import it).
 """
 
-from django.contrib.auth import views as auth_views
+from allauth.account import views as allauth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
-from console.accounts import security_views, views
+from console.accounts import security_views
 
 app_name = "accounts"
 
 urlpatterns = [
-    # Django's LogoutView is POST only: a GET answers 405, so a link or an
-    # image tag cannot log anyone out.
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("password-reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    # allauth's LogoutView signs out on POST only: a GET shows a confirmation
+    # page, so a link or an image tag cannot sign anyone out.
+    path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
+    # The old address of the reset page, still in bookmarks and old emails.
     path(
-        "reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
+        "password-reset/",
+        RedirectView.as_view(pattern_name="account_reset_password", permanent=True),
+        name="password_reset",
     ),
-    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("security/", security_views.SecurityView.as_view(), name="security"),
 ]

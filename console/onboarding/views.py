@@ -2,26 +2,23 @@
 
 import logging
 
-from django.conf import settings
+from allauth.account import views as allauth_views
 from django.contrib import messages
-from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
 
-from console import ratelimit
-from console.accounts import views as accounts_views
-from console.accounts.forms import SegmentForm, SignupForm
-from console.accounts.models import Segment, User, normalize_email
+from console.accounts.forms import SegmentForm
+from console.accounts.models import Segment, User
 from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
-from console.responses import too_many_requests
 from invitations.views import invitation_in_session
 from tenants.mixins import TenantMixin
 from tenants.selectors import memberships_for_request
@@ -60,21 +57,17 @@ class InvitationHandoffMixin(ContextMixin, View):
         return context
 
 
-class SignupView(InvitationHandoffMixin, FormView):
-    """``/accounts/signup/``: an account and its own Development tenant, then Get started.
+class SignupView(InvitationHandoffMixin, allauth_views.SignupView):
+    """``/accounts/signup/``: allauth's sign-up with the console's form (see ``forms.SignupForm``).
 
-    From an invitation the email is the invited one (the field is disabled,
-    so a posted email is ignored), no tenant is created, and the visitor goes
-    back to the invitation (or a safe ``next``) to accept it.
+    Without an invitation: the account and its own Development tenant, a
+    confirmation code by email, then Get started. From an invitation the
+    email is the invited one (the field is disabled, a posted email is
+    ignored), the link counts as proof of the address (no code), no tenant is
+    created, and the visitor goes back to the invitation (or a safe ``next``).
     """
 
-    form_class = SignupForm
     template_name = "onboarding/signup.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("home")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -82,86 +75,61 @@ class SignupView(InvitationHandoffMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        data = form.cleaned_data
         try:
-            signup = services.user_signup(
-                email=data["email"],
-                password=data["password1"],
-                name=data["name"],
-                segment=data["segment"],
-                create_tenant=self.invitation is None,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+            return super().form_valid(form)
+        except IntegrityError:
+            # Two sign-ups with one address at the same moment: the database's
+            # case-insensitive unique constraint let one through; this one
+            # was rolled back whole (form.save is atomic).
+            form.add_error("email", "An account with this email already exists.")
             return self.form_invalid(form)
-        login(self.request, signup.user, backend="django.contrib.auth.backends.ModelBackend")
-        if signup.tenant is None:
-            return redirect(self.safe_next_url() or INVITATION_REVIEW_URL)
-        messages.success(
-            self.request, f"Welcome! Your development tenant “{signup.tenant.name}” is ready."
-        )
-        return redirect("onboarding:get_started", tenant_id=signup.tenant.public_id)
+
+    def get_success_url(self):
+        if self.invitation:
+            return self.safe_next_url() or str(INVITATION_REVIEW_URL)
+        return self.safe_next_url() or reverse("home")
 
 
-def login_failure_limits() -> tuple[ratelimit.Limit, ratelimit.Limit]:
-    """Failed log-ins counted per account (the email typed) and per client address."""
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    return (
-        ratelimit.Limit("login-failures-account", settings.LOGIN_FAILURES_PER_ACCOUNT, window),
-        ratelimit.Limit("login-failures-ip", settings.LOGIN_FAILURES_PER_IP, window),
-    )
+class LoginView(InvitationHandoffMixin, allauth_views.LoginView):
+    """``/accounts/login/``: allauth's sign-in (code confirmation, two-step, rate limits).
 
-
-class LoginView(InvitationHandoffMixin, accounts_views.LoginView):
-    """Log in; from an invitation the email is prefilled and the visitor returns to it.
-
-    Password guessing is limited: past too many failures for the account or
-    from the client's address, every attempt gets the 429 page and the
-    password is not even checked (so it cannot confirm a guess). The right
-    password clears the account's count. The limits fail open while the cache
-    (Redis) is down.
+    From an invitation the email is prefilled and the visitor returns to it.
     """
 
-    def throttle_subjects(self) -> tuple[str, str]:
-        typed = self.request.POST.get("username", "")
-        return ratelimit.hashed(normalize_email(typed)), ratelimit.client_ip(self.request)
-
-    def post(self, request, *args, **kwargs):
-        per_account, per_ip = login_failure_limits()
-        account, ip = self.throttle_subjects()
-        if not (ratelimit.allows(per_account, account) and ratelimit.allows(per_ip, ip)):
-            logger.warning("Log-in refused: too many failures for this account or from %s", ip)
-            minutes = max(per_account.window_seconds // 60, 1)
-            return too_many_requests(
-                request,
-                f"Too many failed log-in attempts. Wait {minutes} minutes and try again, "
-                "or reset your password.",
-            )
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        if self.request.method == "POST":
-            per_account, per_ip = login_failure_limits()
-            account, ip = self.throttle_subjects()
-            ratelimit.record(per_account, account)
-            ratelimit.record(per_ip, ip)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        per_account, _ = login_failure_limits()
-        ratelimit.reset(per_account, self.throttle_subjects()[0])
-        return super().form_valid(form)
+    template_name = "accounts/login.html"
 
     def get_initial(self):
         initial = super().get_initial()
         if self.invitation:
-            initial["username"] = self.invitation.email
+            initial["login"] = self.invitation.email
         return initial
 
-    def get_default_redirect_url(self):
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # The page has its own "Forgot your password?" link under the field,
+        # and labels rather than placeholders; the email field takes the focus.
+        form.fields["password"].help_text = ""
+        for field in form.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        form.fields["login"].widget.attrs["autofocus"] = True
+        return form
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        # allauth refuses past its "login_failed" limit with a form error and
+        # does not check the password; the page says so, with the status.
+        if form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts"):
+            logger.warning("Log-in refused: too many failures for this address or client")
+            response.status_code = 429
+        return response
+
+    def get_success_url(self):
+        next_url = self.safe_next_url()
+        if next_url:
+            return next_url
         if self.invitation:
-            return INVITATION_REVIEW_URL
-        return super().get_default_redirect_url()
+            return str(INVITATION_REVIEW_URL)
+        return None
 
 
 class GetStartedView(TenantMixin, TemplateView):

@@ -1,3 +1,5 @@
+"""Password reset on allauth: the email goes through the worker, links use SITE_URL, limits."""
+
 import re
 import smtplib
 from unittest import mock
@@ -11,8 +13,10 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-RESET = reverse("accounts:password_reset")
-RESET_LINK = re.compile(r"http://testserver/accounts/reset/[^/\s]+/[^/\s]+/")
+RESET = reverse("account_reset_password")
+RESET_DONE = reverse("account_reset_password_done")
+RESET_LINK = re.compile(r"http://testserver/accounts/password/reset/key/[^/\s]+/")
+NEW_PASSWORD = "a-brand-new-passphrase"
 
 
 def request_reset(client, email, django_capture_on_commit_callbacks):
@@ -26,7 +30,7 @@ def test_reset_email_is_enqueued_only_after_commit(client, django_capture_on_com
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(RESET, {"email": "ada@example.com"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert response["Location"] == RESET_DONE
     assert mail.outbox == []  # nothing sent while the transaction is open
     assert len(callbacks) == 1
 
@@ -50,18 +54,34 @@ def test_reset_email_has_plain_text_and_html_with_the_same_link(
     assert message.subject == "Reset your Tenant Console password"
 
 
+def test_reset_links_use_site_url_not_the_host_header(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://console.example"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    factories.UserFactory(email="ada@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESET, {"email": "ada@example.com"}, HTTP_HOST="evil.example")
+    [message] = mail.outbox
+    assert "https://console.example/accounts/password/reset/key/" in message.body
+    assert "evil.example" not in message.body
+
+
 def test_reset_task_receives_strings_not_the_user(client, django_capture_on_commit_callbacks):
     factories.UserFactory(email="ada@example.com")
-    with mock.patch.object(tasks.send_password_reset_email, "delay") as enqueue:
-        with django_capture_on_commit_callbacks() as callbacks:
-            client.post(RESET, {"email": "ada@example.com"})
-        enqueue.assert_not_called()  # enqueued once the request's transaction commits
-        for callback in callbacks:
-            callback()
+    with (
+        mock.patch.object(tasks.send_account_email, "delay") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post(RESET, {"email": "ada@example.com"})
     enqueue.assert_called_once()
     kwargs = enqueue.call_args.kwargs
-    assert set(kwargs) == {"subject", "body", "html_body", "from_email", "to_email"}
-    assert all(isinstance(value, str) for key, value in kwargs.items() if key != "from_email")
+    assert set(kwargs) == {"subject", "body", "html_body", "from_email", "to_email", "headers"}
+    assert all(
+        isinstance(value, str)
+        for key, value in kwargs.items()
+        if key not in ("from_email", "headers")
+    )
     assert enqueue.call_args.args == ()
 
 
@@ -79,37 +99,35 @@ def test_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(
     response, callbacks = request_reset(
         client, "nobody@example.com", django_capture_on_commit_callbacks
     )
-    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert response["Location"] == RESET_DONE
     assert callbacks == []
     assert mail.outbox == []
+
+
+def follow_reset_link(client):
+    link = RESET_LINK.search(mail.outbox[0].body).group(0).removeprefix("http://testserver")
+    # allauth moves the key into the session and redirects to a key-free URL.
+    return link, client.get(link)["Location"]
 
 
 def test_the_reset_link_sets_a_new_password(client, django_capture_on_commit_callbacks):
     user = factories.UserFactory(email="ada@example.com")
     request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
-    link = RESET_LINK.search(mail.outbox[0].body).group(0).removeprefix("http://testserver")
+    _, set_password_url = follow_reset_link(client)
+    assert "Choose a new password" in client.get(set_password_url).content.decode()
 
-    # Django moves the token into the session and redirects to a token-free URL.
-    set_password_url = client.get(link)["Location"]
-    response = client.post(
-        set_password_url,
-        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
-    )
+    response = client.post(set_password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
-    assert response["Location"] == reverse("accounts:password_reset_complete")
+    assert response["Location"] == reverse("account_reset_password_from_key_done")
     user.refresh_from_db()
-    assert user.check_password("a-brand-new-passphrase")
+    assert user.check_password(NEW_PASSWORD)
 
 
 def test_a_used_reset_link_no_longer_works(client, django_capture_on_commit_callbacks):
     factories.UserFactory(email="ada@example.com")
     request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
-    link = RESET_LINK.search(mail.outbox[0].body).group(0).removeprefix("http://testserver")
-    set_password_url = client.get(link)["Location"]
-    client.post(
-        set_password_url,
-        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
-    )
+    link, set_password_url = follow_reset_link(client)
+    client.post(set_password_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
     response = client.get(link, follow=True)
 
@@ -125,27 +143,27 @@ EMAIL = {
 }
 
 
-def test_reset_task_retries_a_dropped_connection_then_sends_once():
-    real_send = tasks.EmailMultiAlternatives.send
+def test_account_email_task_retries_a_dropped_connection_then_sends_once():
+    real_send = tasks.send_reusing_connection
     calls = []
 
-    def flaky_send(message, *args, **kwargs):
+    def flaky_send(message):
         calls.append(message)
         if len(calls) == 1:
             raise smtplib.SMTPServerDisconnected("connection dropped")
-        return real_send(message, *args, **kwargs)
+        return real_send(message)
 
-    with mock.patch.object(tasks.EmailMultiAlternatives, "send", flaky_send):
-        tasks.send_password_reset_email.apply(kwargs=EMAIL, throw=False)
+    with mock.patch.object(tasks, "send_reusing_connection", flaky_send):
+        tasks.send_account_email.apply(kwargs=EMAIL, throw=False)
 
     assert len(calls) == 2
     assert len(mail.outbox) == 1
 
 
-def test_reset_task_does_not_retry_a_permanent_refusal():
+def test_account_email_task_does_not_retry_a_permanent_refusal():
     refusal = smtplib.SMTPDataError(550, b"mailbox unavailable")
-    with mock.patch.object(tasks.EmailMultiAlternatives, "send", side_effect=refusal) as send:
-        result = tasks.send_password_reset_email.apply(kwargs=EMAIL)
+    with mock.patch.object(tasks, "send_reusing_connection", side_effect=refusal) as send:
+        result = tasks.send_account_email.apply(kwargs=EMAIL)
     assert result.successful()
     assert send.call_count == 1
     assert mail.outbox == []
@@ -154,7 +172,10 @@ def test_reset_task_does_not_retry_a_permanent_refusal():
 def test_reset_requests_for_one_address_are_limited_per_hour(
     client, settings, django_capture_on_commit_callbacks
 ):
-    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 2
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "reset_password": "20/h/ip,2/h/key",
+    }
     factories.UserFactory(email="ada@example.com")
     for _ in range(2):
         response, _ = request_reset(client, "ada@example.com", django_capture_on_commit_callbacks)
@@ -163,7 +184,7 @@ def test_reset_requests_for_one_address_are_limited_per_hour(
         client, "ADA@example.com", django_capture_on_commit_callbacks
     )
     assert response.status_code == 429
-    assert "Too many password reset requests" in response.content.decode()
+    assert "Too many attempts" in response.content.decode()
     assert callbacks == []
     assert len(mail.outbox) == 2
 
@@ -171,7 +192,10 @@ def test_reset_requests_for_one_address_are_limited_per_hour(
 def test_reset_requests_from_one_client_are_limited_per_hour(
     client, settings, django_capture_on_commit_callbacks
 ):
-    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 2
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "reset_password": "2/h/ip,3/h/key",
+    }
     for name in ("a", "b"):
         factories.UserFactory(email=f"{name}@example.com")
         request_reset(client, f"{name}@example.com", django_capture_on_commit_callbacks)
@@ -184,7 +208,10 @@ def test_reset_requests_from_one_client_are_limited_per_hour(
 def test_unknown_addresses_count_too_so_the_limit_reveals_nothing(
     client, settings, django_capture_on_commit_callbacks
 ):
-    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 1
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "reset_password": "20/h/ip,1/h/key",
+    }
     request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
     response, _ = request_reset(client, "nobody@example.com", django_capture_on_commit_callbacks)
     assert response.status_code == 429

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 from allauth.account import signals as account_signals
 from django.apps import apps
+from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
 from console.accounts import security
@@ -27,7 +28,7 @@ def actions(user) -> list[str]:
 
 
 def test_sign_in_is_recorded_with_ip_and_browser(client, user):
-    client.post(LOGIN, {"username": user.email, "password": TEST_PASSWORD}, HTTP_USER_AGENT=BROWSER)
+    client.post(LOGIN, {"login": user.email, "password": TEST_PASSWORD}, HTTP_USER_AGENT=BROWSER)
     event = SecurityEvent.objects.get(user=user)
     assert (event.action, event.ip, event.user_agent) == (
         SecurityAction.SIGNED_IN,
@@ -38,13 +39,13 @@ def test_sign_in_is_recorded_with_ip_and_browser(client, user):
 
 def test_failed_sign_in_is_recorded_for_that_account_only(client, user):
     other = factories.UserFactory()
-    client.post(LOGIN, {"username": user.email.upper(), "password": "wrong"})
+    client.post(LOGIN, {"login": user.email.upper(), "password": "wrong"})
     assert actions(user) == [SecurityAction.SIGN_IN_FAILED]
     assert actions(other) == []
 
 
 def test_failed_sign_in_for_an_unknown_address_records_nothing(client, db):
-    client.post(LOGIN, {"username": "nobody@example.com", "password": "wrong"})
+    client.post(LOGIN, {"login": "nobody@example.com", "password": "wrong"})
     assert not SecurityEvent.objects.exists()
 
 
@@ -63,7 +64,12 @@ def test_sign_out_is_recorded(client, user):
     ],
 )
 def test_allauth_password_signals(rf, user, signal, action):
-    signal.send(sender=type(user), request=rf.get("/", REMOTE_ADDR="198.51.100.3"), user=user)
+    request = rf.get("/", REMOTE_ADDR="198.51.100.3")
+    # allauth's own receivers (usersessions ends the other sessions) read these.
+    request.user = user
+    request.session = SessionStore()
+    request.session.create()
+    signal.send(sender=type(user), request=request, user=user)
     event = SecurityEvent.objects.get(user=user)
     assert (event.action, event.ip) == (action, "198.51.100.3")
 

@@ -21,7 +21,7 @@ EMAIL = {
 
 def test_both_email_tasks_try_as_often():
     assert invitation_tasks.send_invitation_email.max_retries == email_retry.MAX_ATTEMPTS - 1
-    assert account_tasks.send_password_reset_email.max_retries == email_retry.MAX_ATTEMPTS - 1
+    assert account_tasks.send_account_email.max_retries == email_retry.MAX_ATTEMPTS - 1
 
 
 @pytest.mark.parametrize(
@@ -40,31 +40,31 @@ def test_classification(error, kind):
     assert email_retry.classify_send_error(error) == kind
 
 
-def test_the_reset_task_retries_what_the_policy_calls_transient_with_its_backoff(settings):
+def test_the_account_email_task_retries_what_the_policy_calls_transient_with_its_backoff(settings):
     """A 4xx refusal of the recipient is transient for both tasks, with the same waits."""
     settings.INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = 7
     busy = smtplib.SMTPRecipientsRefused({"a@example.com": (450, b"mailbox busy")})
     countdowns = []
-    real_retry = account_tasks.send_password_reset_email.retry
+    real_retry = account_tasks.send_account_email.retry
 
     def retry(*args, **kwargs):
         countdowns.append(kwargs["countdown"])
         return real_retry(*args, **kwargs)
 
-    real_send = account_tasks.EmailMultiAlternatives.send
+    real_send = account_tasks.send_reusing_connection
     calls = []
 
-    def busy_then_send(message, *args, **kwargs):
+    def busy_then_send(message):
         calls.append(message)
         if len(calls) == 1:
             raise busy
-        return real_send(message, *args, **kwargs)
+        return real_send(message)
 
     with (
-        mock.patch.object(account_tasks.EmailMultiAlternatives, "send", busy_then_send),
-        mock.patch.object(account_tasks.send_password_reset_email, "retry", retry),
+        mock.patch.object(account_tasks, "send_reusing_connection", busy_then_send),
+        mock.patch.object(account_tasks.send_account_email, "retry", retry),
     ):
-        account_tasks.send_password_reset_email.apply(kwargs=EMAIL, throw=False)
+        account_tasks.send_account_email.apply(kwargs=EMAIL, throw=False)
 
     assert len(calls) == 2
     assert countdowns == [email_retry.retry_countdown(1)] == [7]

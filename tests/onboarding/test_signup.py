@@ -1,11 +1,16 @@
+"""Sign-up on allauth: the account, its first tenant (atomically), a code to confirm."""
+
+import re
 from unittest import mock
 
 import pytest
-from django.core.exceptions import ValidationError
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from console.accounts.models import Segment, User
-from console.onboarding import services
+from console.onboarding import forms as onboarding_forms
 from members.models import Membership, Role
 from tenants.models import Tenant, TenantType
 from tests import factories
@@ -13,6 +18,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 SIGNUP = reverse("accounts:signup")
+CONFIRM = reverse("account_email_verification_sent")
 PASSWORD = "a-long-and-unusual-passphrase"
 
 
@@ -47,15 +53,61 @@ def test_signup_creates_one_development_tenant_with_the_user_as_admin(client):
     assert tenant.name == "Ada Lovelace's tenant"
 
 
-def test_signup_signs_in_and_lands_on_get_started(client):
-    response = client.post(SIGNUP, signup_data())
+def sign_up(client, capture, **overrides):
+    with capture(execute=True):
+        return client.post(SIGNUP, signup_data(**overrides))
+
+
+def code_in(message) -> str:
+    return re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", message.body, re.M).group(1)
+
+
+def test_signup_asks_for_the_code_then_lands_on_get_started(
+    client, django_capture_on_commit_callbacks
+):
+    response = sign_up(client, django_capture_on_commit_callbacks)
+
+    assert response["Location"] == CONFIRM
+    assert "_auth_user_id" not in client.session  # not usable before the code
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert "Confirm your email" in message.subject
+    page = client.get(CONFIRM).content.decode()
+    assert "Confirm your email" in page and "Send a new code" in page
+
+    response = client.post(CONFIRM, {"code": code_in(message)})
 
     tenant = Tenant.objects.get()
-    assert response["Location"] == reverse(
+    assert client.session["_auth_user_id"] == str(User.objects.get().pk)
+    assert EmailAddress.objects.get(email="ada@example.com").verified
+    landing = client.get(response["Location"])
+    assert landing["Location"] == reverse(
         "onboarding:get_started", kwargs={"tenant_id": tenant.public_id}
     )
-    assert client.session["_auth_user_id"] == str(User.objects.get().pk)
-    assert client.get(response["Location"]).status_code == 200
+    assert client.get(landing["Location"]).status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_confirms_nothing(client, django_capture_on_commit_callbacks):
+    sign_up(client, django_capture_on_commit_callbacks)
+    response = client.post(CONFIRM, {"code": "AAAA-AAAA"})
+    assert response.status_code == 200
+    assert "Incorrect code." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not EmailAddress.objects.get(email="ada@example.com").verified
+
+
+def test_a_new_code_replaces_the_old_one(client, django_capture_on_commit_callbacks):
+    sign_up(client, django_capture_on_commit_callbacks)
+    old = code_in(mail.outbox[0])
+    cache.clear()  # a new code may be asked for once per 10 s; the wait is not the point here
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CONFIRM, {"action": "resend"})
+    new = code_in(mail.outbox[1])
+    assert new != old
+    client.post(CONFIRM, {"code": old})
+    assert "_auth_user_id" not in client.session
+    client.post(CONFIRM, {"code": new})
+    assert "_auth_user_id" in client.session
 
 
 def test_signup_without_a_name_names_the_tenant_after_the_email(client):
@@ -73,17 +125,21 @@ def test_signup_records_the_segment(client):
     assert User.objects.get().segment == Segment.ENTERPRISE
 
 
-def test_signup_refuses_a_taken_email_in_any_case(client):
+def test_signup_with_a_taken_email_creates_nothing_and_tells_the_owner(
+    client, django_capture_on_commit_callbacks
+):
+    """allauth's enumeration protection: the page looks like any sign-up (so it does not
+    reveal that the address has an account); the owner is emailed instead."""
     factories.UserFactory(email="ada@example.com")
 
-    response = client.post(SIGNUP, signup_data(email="ADA@Example.com"))
+    response = sign_up(client, django_capture_on_commit_callbacks, email="ADA@Example.com")
 
-    assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [
-        "An account with this email already exists."
-    ]
+    assert response["Location"] == CONFIRM
     assert User.objects.count() == 1
     assert not Tenant.objects.exists()
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    assert "already" in message.subject.lower()
 
 
 def test_signup_refuses_a_weak_password(client):
@@ -108,7 +164,9 @@ def test_signup_refuses_an_invalid_email(client):
 
 def test_signup_refuses_mismatched_passwords(client):
     response = client.post(SIGNUP, signup_data(password2="something-else-entirely"))
-    assert response.context["form"].errors["password2"] == ["The two passwords do not match."]
+    assert response.context["form"].errors["password2"] == [
+        "You must type the same password each time."
+    ]
     assert nothing_created()
 
 
@@ -121,44 +179,65 @@ def test_signup_page_links_to_login(client):
     assert reverse("accounts:login") in client.get(SIGNUP).content.decode()
 
 
-# -- The service ------------------------------------------------------------------------
-
-
-def test_a_failure_creating_the_tenant_leaves_no_user():
-    with (
-        mock.patch.object(
-            services, "tenant_create", side_effect=RuntimeError("database went away")
-        ),
-        pytest.raises(RuntimeError),
-    ):
-        services.user_signup(email="ada@example.com", password=PASSWORD, name="Ada")
-    assert nothing_created()
+# -- Atomic: the account and its tenant, or nothing -----------------------------------
 
 
 def test_a_failure_creating_the_tenant_through_the_page_leaves_nothing(client):
     client.raise_request_exception = False
     with mock.patch.object(
-        services, "tenant_create", side_effect=RuntimeError("database went away")
+        onboarding_forms, "tenant_create", side_effect=RuntimeError("database went away")
     ):
         response = client.post(SIGNUP, signup_data())
     assert response.status_code == 500
     assert nothing_created()
+    assert not EmailAddress.objects.exists()
 
 
-def test_a_lost_race_for_the_same_email_gets_the_clear_message():
+def test_a_lost_race_for_the_same_email_gets_the_clear_message(client):
+    """Both sign-ups passed the form's existence check; the database constraint decides."""
     factories.UserFactory(email="ada@example.com")
-    # Both sign-ups passed the existence check; the database constraint decides.
-    with (
-        mock.patch("console.accounts.services.user_email_taken", return_value=False),
-        pytest.raises(ValidationError) as caught,
+    with mock.patch(
+        "allauth.account.forms.flows.manage_email.email_already_exists",
+        return_value=("ada@example.com", False),
     ):
-        services.user_signup(email="ADA@example.com", password=PASSWORD)
-    assert caught.value.message_dict == {"email": ["An account with this email already exists."]}
+        response = client.post(SIGNUP, signup_data(email="ADA@example.com"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "An account with this email already exists."
+    ]
     assert User.objects.count() == 1
     assert not Tenant.objects.exists()
 
 
-def test_a_long_name_still_gives_a_valid_tenant_name():
-    signup = services.user_signup(email="ada@example.com", password=PASSWORD, name="A" * 150)
-    assert len(signup.tenant.name) == 64
-    assert signup.tenant.name.endswith("'s tenant")
+def test_a_long_name_still_gives_a_valid_tenant_name(client):
+    client.post(SIGNUP, signup_data(name="A" * 150))
+    tenant = Tenant.objects.get()
+    assert len(tenant.name) == 64
+    assert tenant.name.endswith("'s tenant")
+
+
+def test_a_new_code_right_away_is_refused(client, django_capture_on_commit_callbacks):
+    """One new code per 10 seconds (allauth's "confirm_email" limit): no flood of emails."""
+    sign_up(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CONFIRM, {"action": "resend"})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 1
+
+
+def test_codes_from_one_client_are_limited_per_hour(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Per client as well as per address: one machine cannot mail codes to many inboxes."""
+    assert settings.ACCOUNT_RATE_LIMITS["confirm_email"] == "1/10s/key,30/h/ip"
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "confirm_email": "1/10s/key,2/h/ip",
+    }
+    for name in ("a", "b"):
+        response = sign_up(client, django_capture_on_commit_callbacks, email=f"{name}@example.com")
+        assert response["Location"] == CONFIRM
+        client.cookies.clear()
+    response = sign_up(client, django_capture_on_commit_callbacks, email="c@example.com")
+    assert response.status_code == 429
+    assert [m.to for m in mail.outbox] == [["a@example.com"], ["b@example.com"]]

@@ -1,4 +1,6 @@
 import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 
 from console.accounts.models import User
@@ -50,11 +52,37 @@ def test_signup_from_an_invitation_keeps_the_invited_email(client, invitation_in
     assert not User.objects.filter(email="someone-else@example.com").exists()
 
 
-def test_signup_from_an_invitation_goes_back_to_it(client, invitation_in_session):
-    response = client.post(SIGNUP, signup_data())
+def test_signup_from_an_invitation_needs_no_code_and_goes_back_to_it(
+    client, invitation_in_session, django_capture_on_commit_callbacks
+):
+    """The link was mailed to the address, which proves it: no code, signed in at once."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGNUP, signup_data())
 
     assert response["Location"] == "/invitations/review/"
-    assert client.session["_auth_user_id"] == str(User.objects.get(email="invitee@example.com").pk)
+    user = User.objects.get(email="invitee@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert EmailAddress.objects.get(user=user, email="invitee@example.com", primary=True).verified
+    assert mail.outbox == []  # no confirmation code
+
+
+def test_the_invited_signup_then_accepts(client, invitation_in_session):
+    client.post(SIGNUP, signup_data())
+    response = client.post("/invitations/review/")
+    assert response.status_code == 302
+    assert Membership.objects.filter(
+        tenant=invitation_in_session.tenant, user__email="invitee@example.com"
+    ).exists()
+
+
+def test_a_plain_signup_with_an_invited_address_is_not_confirmed(client):
+    """Without the link, typing an invited address proves nothing: a code is needed."""
+    invitation = factories.InvitationFactory(email="invitee@example.com")
+    response = client.post(SIGNUP, signup_data())
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not EmailAddress.objects.get(email="invitee@example.com").verified
+    assert "_auth_user_id" not in client.session
+    assert not Membership.objects.filter(tenant=invitation.tenant, user__email=invitation.email)
 
 
 def test_signup_from_an_invitation_honours_a_safe_next(client, invitation_in_session):
@@ -85,15 +113,18 @@ def test_an_expired_invitation_in_the_session_is_ignored(client, invitation_in_s
 
     user = User.objects.get(email="fresh@example.com")
     assert user.memberships.count() == 1  # an ordinary sign-up with its own tenant
-    assert response["Location"].endswith("/get-started/")
+    assert response["Location"] == reverse("account_email_verification_sent")  # and a code
 
 
-def test_an_invited_address_that_already_has_an_account_is_told_to_log_in(
-    client, invitation_in_session
+def test_an_invited_address_that_already_has_an_account_is_emailed_and_nothing_made(
+    client, invitation_in_session, django_capture_on_commit_callbacks
 ):
+    """allauth's enumeration protection: no second account, no page that says one
+    exists; the owner gets an email saying they already have an account."""
     factories.UserFactory(email="invitee@example.com")
-    response = client.post(SIGNUP, signup_data())
-    assert response.context["form"].errors["email"] == [
-        "An account with this email already exists."
-    ]
-    assert reverse("accounts:login") in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGNUP, signup_data())
+    assert User.objects.filter(email="invitee@example.com").count() == 1
+    [message] = mail.outbox
+    assert message.to == ["invitee@example.com"]
+    assert "already" in message.subject.lower()

@@ -191,13 +191,14 @@ def test_billing(client, world, django_assert_num_queries):
 
 
 def test_tenant_settings(client, world, django_assert_num_queries):
-    # 2 session + user; 1 memberships; 1 the header's pending invitations.
+    # 2 session + user; 1 memberships; 1 the header's pending invitations;
+    # 1 whether the admin has two-step on (the Security section explains it).
     _second_visit(
         client,
         world["admin"],
         _url("tenant_settings:settings", world["tenant"]),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 1,
+        SESSION_AND_USER + 1 + 1 + 1,
     )
 
 

@@ -18,6 +18,8 @@ tenant's URL are 404 and change nothing.
 from dataclasses import dataclass
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.accounts.models import User
@@ -28,7 +30,7 @@ from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.models import ActivityEvent, Tenant
 from tests import factories
-from tests.factories import TEST_PASSWORD, invitation_link_token
+from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -84,7 +86,11 @@ def world(db):
 def snapshot() -> tuple:
     """Every row a console action can write, in a comparable form."""
     return (
-        sorted(Tenant.objects.values_list("pk", "name", "type", "plan", "member_limit_override")),
+        sorted(
+            Tenant.objects.values_list(
+                "pk", "name", "type", "plan", "member_limit_override", "require_two_step"
+            )
+        ),
         sorted(Membership.objects.values_list("pk", "tenant_id", "user_id", "role")),
         sorted(
             Invitation.objects.values_list(
@@ -102,6 +108,8 @@ def snapshot() -> tuple:
         sorted(WebhookEndpoint.objects.values_list("pk", "url", "secret", "enabled")),
         sorted(WebhookDelivery.objects.values_list("pk", flat=True)),
         sorted(ApiKey.objects.values_list("pk", "tenant_id", "scope", "revoked_at")),
+        sorted(EmailAddress.objects.values_list("pk", "user_id", "email", "verified", "primary")),
+        sorted(Authenticator.objects.values_list("pk", "user_id", "type")),
     )
 
 
@@ -148,6 +156,11 @@ def tenant_page(*, collaborator: Expect, admin: Expect) -> dict:
 def signed_out_only(*, anonymous: Expect) -> dict:
     """Log-in and sign-up: signed-in visitors are sent on, nothing else happens."""
     return {**everyone(Expect(302)), "anonymous": anonymous}
+
+
+def signed_in_only(expect: Expect) -> dict:
+    """An account page: anonymous visitors go to log in; each person sees only their own."""
+    return {**everyone(expect), "anonymous": LOGIN}
 
 
 def t(name: str, **kwargs):
@@ -229,39 +242,22 @@ MATRIX = {
         "post": Case(
             plain("accounts:login"),
             signed_out_only(anonymous=Expect(302)),
-            lambda w: {"username": w.invitee.email, "password": TEST_PASSWORD},
+            lambda w: {"login": w.invitee.email, "password": TEST_PASSWORD},
         ),
     },
-    "accounts:logout": {"post": Case(plain("accounts:logout"), everyone(Expect(302)))},
+    "accounts:logout": {
+        # GET only asks "Sign out?"; a link or an image cannot sign anyone out.
+        "get": Case(plain("accounts:logout"), {**everyone(Expect(200)), "anonymous": Expect(302)}),
+        "post": Case(plain("accounts:logout"), everyone(Expect(302))),
+    },
+    # The old reset address: a permanent redirect to allauth's page, nothing else.
     "accounts:security": {
         # Signed-in people see their own events only (tests/accounts/test_security_events.py).
         "get": Case(plain("accounts:security"), {**everyone(Expect(200)), "anonymous": LOGIN})
     },
     "accounts:password_reset": {
-        "get": Case(plain("accounts:password_reset"), everyone(Expect(200))),
-        "post": Case(
-            plain("accounts:password_reset"),
-            everyone(Expect(302)),
-            lambda w: {"email": w.invitee.email},
-        ),
-    },
-    "accounts:password_reset_done": {
-        "get": Case(plain("accounts:password_reset_done"), everyone(Expect(200)))
-    },
-    "accounts:password_reset_confirm": {
-        # A forged link shows the "invalid link" page and sets no password.
-        "get": Case(
-            plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"),
-            everyone(Expect(200)),
-        ),
-        "post": Case(
-            plain("accounts:password_reset_confirm", uidb64="MQ", token="forged-token"),
-            everyone(Expect(200)),
-            lambda w: {"new_password1": "Another-passw0rd!", "new_password2": "Another-passw0rd!"},
-        ),
-    },
-    "accounts:password_reset_complete": {
-        "get": Case(plain("accounts:password_reset_complete"), everyone(Expect(200)))
+        "get": Case(plain("accounts:password_reset"), everyone(Expect(301))),
+        "post": Case(plain("accounts:password_reset"), everyone(Expect(301))),
     },
     "tenants:create": {
         "get": Case(plain("tenants:create"), {**everyone(Expect(200)), "anonymous": LOGIN}),
@@ -307,6 +303,15 @@ MATRIX = {
             t("tenant_settings:settings"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
             lambda w: {"name": "Renamed"},
+        ),
+    },
+    "tenant_settings:two_step": {
+        "post": Case(
+            t("tenant_settings:two_step"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+            lambda w: {"require_two_step": "on"},
+            # The admin has two-step on (only then may it be required).
+            prepare=lambda client, w: give_two_step(w.admin.user),
         ),
     },
     "tenant_settings:delete": {
@@ -469,6 +474,152 @@ MATRIX = {
             )
         }
         for name in ("webhooks:delete", "webhooks:rotate", "webhooks:enable", "webhooks:test")
+    },
+    # -- allauth's pages (sign-up, log-in and log-out resolve to the console's views) --
+    **{
+        name: {
+            "get": Case(plain(name), signed_out_only(anonymous=Expect(200))),
+            "post": Case(plain(name), signed_out_only(anonymous=Expect(200))),  # an empty form
+        }
+        for name in ("account_login", "account_signup")
+    },
+    "account_logout": {
+        # GET only asks; POST signs out (no database row changes: sessions are not rows here).
+        "get": Case(plain("account_logout"), {**everyone(Expect(200)), "anonymous": Expect(302)}),
+        "post": Case(plain("account_logout"), everyone(Expect(302))),
+    },
+    "account_inactive": {"get": Case(plain("account_inactive"), everyone(Expect(200)))},
+    "account_reauthenticate": {
+        "get": Case(plain("account_reauthenticate"), signed_in_only(Expect(200))),
+        "post": Case(plain("account_reauthenticate"), signed_in_only(Expect(200))),
+    },
+    "account_request_reauthentication_code": {
+        "get": Case(plain("account_request_reauthentication_code"), signed_in_only(Expect(200))),
+        "post": Case(plain("account_request_reauthentication_code"), signed_in_only(Expect(200))),
+    },
+    "account_confirm_reauthentication_code": {
+        # No code was requested: back to asking for one.
+        "get": Case(plain("account_confirm_reauthentication_code"), signed_in_only(Expect(302))),
+        "post": Case(
+            plain("account_confirm_reauthentication_code"),
+            signed_in_only(Expect(302)),
+            lambda w: {"code": "AAAA-AAAA"},
+        ),
+    },
+    "account_email": {
+        "get": Case(plain("account_email"), signed_in_only(Expect(200))),
+        "post": Case(plain("account_email"), signed_in_only(Expect(302))),  # no action named
+    },
+    "account_email_verification_sent": {
+        # Nobody is confirming an address: nothing to enter a code for.
+        "get": Case(plain("account_email_verification_sent"), signed_in_only(Expect(302))),
+        "post": Case(
+            plain("account_email_verification_sent"),
+            signed_in_only(Expect(302)),
+            lambda w: {"code": "AAAA-AAAA"},
+        ),
+    },
+    "account_change_password": {
+        "get": Case(plain("account_change_password"), signed_in_only(Expect(200))),
+        "post": Case(
+            plain("account_change_password"),
+            signed_in_only(Expect(200)),  # the wrong current password changes nothing
+            lambda w: {
+                "oldpassword": "not-the-password",
+                "password1": "Another-passw0rd!",
+                "password2": "Another-passw0rd!",
+            },
+        ),
+    },
+    "account_set_password": {
+        # Every account has a password already: sent to "change password".
+        "get": Case(plain("account_set_password"), signed_in_only(Expect(302))),
+        "post": Case(plain("account_set_password"), signed_in_only(Expect(302))),
+    },
+    "account_reset_password": {
+        "get": Case(plain("account_reset_password"), everyone(Expect(200))),
+        "post": Case(
+            plain("account_reset_password"),
+            everyone(Expect(302)),  # an email is queued; no row changes
+            lambda w: {"email": w.invitee.email},
+        ),
+    },
+    "account_reset_password_done": {
+        "get": Case(plain("account_reset_password_done"), everyone(Expect(200)))
+    },
+    "account_reset_password_from_key": {
+        # A forged link shows the "no longer works" page and sets no password.
+        "get": Case(
+            plain("account_reset_password_from_key", uidb36="1", key="forged-token"),
+            everyone(Expect(200)),
+        ),
+        "post": Case(
+            plain("account_reset_password_from_key", uidb36="1", key="forged-token"),
+            everyone(Expect(200)),
+            lambda w: {"password1": "Another-passw0rd!", "password2": "Another-passw0rd!"},
+        ),
+    },
+    "account_reset_password_from_key_done": {
+        "get": Case(plain("account_reset_password_from_key_done"), everyone(Expect(200)))
+    },
+    "account_confirm_login_code": {
+        # Sign-in by emailed code is off: nobody is at that stage.
+        "get": Case(plain("account_confirm_login_code"), signed_out_only(anonymous=LOGIN)),
+        "post": Case(
+            plain("account_confirm_login_code"),
+            signed_out_only(anonymous=LOGIN),
+            lambda w: {"code": "AAAA-AAAA"},
+        ),
+    },
+    "mfa_index": {"get": Case(plain("mfa_index"), signed_in_only(Expect(200)))},
+    "mfa_authenticate": {
+        # Only between password and second step; otherwise nothing to answer.
+        "get": Case(plain("mfa_authenticate"), signed_out_only(anonymous=LOGIN)),
+        "post": Case(
+            plain("mfa_authenticate"), signed_out_only(anonymous=LOGIN), lambda w: {"code": "1"}
+        ),
+    },
+    "mfa_login_webauthn": {
+        "get": Case(plain("mfa_login_webauthn"), signed_out_only(anonymous=LOGIN)),
+        "post": Case(plain("mfa_login_webauthn"), signed_out_only(anonymous=LOGIN)),
+    },
+    **{
+        # Changing two-step asks for the password again first (a recent sign-in).
+        name: {
+            "get": Case(plain(name), signed_in_only(Expect(302))),
+            "post": Case(plain(name), signed_in_only(Expect(302)), lambda w: {"code": "123456"}),
+        }
+        for name in (
+            "mfa_reauthenticate",
+            "mfa_activate_totp",
+            "mfa_generate_recovery_codes",
+            "mfa_add_webauthn",
+            "mfa_reauthenticate_webauthn",
+        )
+    },
+    **{
+        name: {
+            "get": Case(plain(name, pk=1), signed_in_only(Expect(302))),
+            "post": Case(plain(name, pk=1), signed_in_only(Expect(302))),
+        }
+        for name in ("mfa_remove_webauthn", "mfa_edit_webauthn")
+    },
+    # Nothing to show or turn off without an authenticator app.
+    "mfa_deactivate_totp": {
+        "get": Case(plain("mfa_deactivate_totp"), signed_in_only(NOT_FOUND)),
+        "post": Case(plain("mfa_deactivate_totp"), signed_in_only(NOT_FOUND)),
+    },
+    "mfa_view_recovery_codes": {
+        "get": Case(plain("mfa_view_recovery_codes"), signed_in_only(NOT_FOUND))
+    },
+    "mfa_download_recovery_codes": {
+        "get": Case(plain("mfa_download_recovery_codes"), signed_in_only(NOT_FOUND))
+    },
+    "mfa_list_webauthn": {"get": Case(plain("mfa_list_webauthn"), signed_in_only(Expect(200)))},
+    "usersessions_list": {
+        "get": Case(plain("usersessions_list"), signed_in_only(Expect(200))),
+        # "Sign out other sessions": only the visitor's own (none here besides this one).
+        "post": Case(plain("usersessions_list"), signed_in_only(Expect(302))),
     },
 }
 

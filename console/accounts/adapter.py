@@ -1,0 +1,71 @@
+"""The console's django-allauth adapter: how allauth sends mail, names users and reads IPs."""
+
+from functools import partial
+from urllib.parse import quote
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from console.accounts.models import Segment, normalize_email
+from console.accounts.tasks import send_account_email
+from console.client_ip import client_ip
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth email (codes, resets, notices) goes out through the Celery worker.
+
+        Rendered here, where the request and the user are at hand; the task
+        gets strings only, enqueued after the transaction commits so a
+        rolled-back sign-up sends nothing.
+        """
+        request = context.get("request") or self.request
+        ctx = {"email": email, "site_url": settings.SITE_URL, **context, "request": request}
+        message = self.render_mail(template_prefix, email, ctx)
+        if message.content_subtype == "html":
+            body, html_body = "", message.body
+        else:
+            body = message.body
+            html_body = next(
+                (content for content, kind in message.alternatives if kind == "text/html"), ""
+            )
+        # Enqueued once the surrounding transaction commits (what Celery's
+        # delay_on_commit does; the task's type stubs do not know that method).
+        transaction.on_commit(
+            partial(
+                send_account_email.delay,
+                subject=message.subject,
+                body=body,
+                html_body=html_body,
+                from_email=message.from_email,
+                to_email=email,
+                headers=dict(message.extra_headers) or None,
+            )
+        )
+
+    def format_email_subject(self, subject: str) -> str:
+        # No "[example.com]" prefix: the console has no Sites framework.
+        return subject
+
+    def clean_email(self, email: str) -> str:
+        """Addresses are stored lower-cased, so uniqueness is case-insensitive."""
+        return normalize_email(super().clean_email(email))
+
+    def save_user(self, request, user, form, commit=True):
+        data = form.cleaned_data
+        user.name = (data.get("name") or "").strip()
+        segment = data.get("segment") or ""
+        user.segment = segment if segment in Segment.values else ""
+        return super().save_user(request, user, form, commit=commit)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # Links in emails are built from SITE_URL, like invitation links, so
+        # they never depend on the Host header of the request.
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
+
+    def get_client_ip(self, request) -> str:
+        """One reading of the client address for allauth's limits and ours (TRUSTED_PROXY_COUNT)."""
+        return client_ip(request) or "unknown"

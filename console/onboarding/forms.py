@@ -1,0 +1,82 @@
+"""The sign-up form allauth uses (``ACCOUNT_FORMS["signup"]``): it also creates the first tenant.
+
+It lives in onboarding, not accounts, because sign-up creates a tenant and
+carries a pending invitation through, and ``console.accounts`` imports no app.
+"""
+
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+
+from console.accounts.models import Segment
+from console.onboarding.services import first_tenant_name
+from invitations.views import invitation_in_session
+from tenants.models import TenantType
+from tenants.services import tenant_create
+
+
+class SignupForm(AllauthSignupForm):
+    """Name, email, password (twice) and, optionally, what describes the user.
+
+    From an invitation link the email is the invited one: the field is
+    disabled (a posted email is ignored), the address counts as confirmed
+    (the link was mailed there) and no tenant of the invitee's own is made.
+    """
+
+    name = forms.CharField(
+        label="Name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text="Optional. Shown to your teammates.",
+    )
+    segment = forms.ChoiceField(
+        label="What describes you best?",
+        choices=Segment.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Optional. It only tailors the recommendations on Get started.",
+    )
+    field_order = ["name", "email", "password1", "password2", "segment"]
+
+    def __init__(self, *args, fixed_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = "Email"
+        email.help_text = "You log in with it. We send a code to confirm it."
+        email.widget.attrs.pop("placeholder", None)
+        self.fields["password1"].widget.attrs.pop("placeholder", None)
+        self.fields["password2"].label = "Confirm password"
+        self.fields["password2"].widget.attrs.pop("placeholder", None)
+        if fixed_email:
+            email.disabled = True
+            email.initial = fixed_email
+            email.help_text = "The invitation was sent to this address."
+        else:
+            email.widget.attrs["autofocus"] = True
+
+    def save(self, request):
+        """The account, its address and (unless invited) its Development tenant, or none of them."""
+        invitation = invitation_in_session(request)
+        invited = invitation is not None and invitation.email == self.cleaned_data.get("email")
+        tenant = None
+        with transaction.atomic():
+            if invited and invitation is not None:
+                # The link proved the address: allauth records it as confirmed.
+                get_adapter(request).stash_verified_email(request, invitation.email)
+            user = super().save(request)
+            if invitation is None:
+                tenant = tenant_create(
+                    owner=user,
+                    name=first_tenant_name(name=user.name, email=user.email),
+                    type=TenantType.DEVELOPMENT,
+                )
+        if tenant is not None:
+            messages.success(
+                request,
+                f"Welcome! Your development tenant “{tenant.name}” is ready; "
+                "confirm your email to open it.",
+            )
+        return user
