@@ -59,6 +59,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "console.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) or the anonymous visitor's
+    # django_language cookie; console.accounts.middleware.UserPreferencesMiddleware
+    # (after authentication, below) then applies a signed-in person's saved choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,7 +127,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -409,3 +413,14 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGI
 # One address per account, changed in place: the new one is confirmed by code
 # before it replaces the old, and the old one is told (a security notice).
 ACCOUNT_CHANGE_EMAIL = True
+
+# Languages and time zones (SPEC) -----------------------------------------
+# The console and its emails in English, German and French. A signed-in
+# person's saved language wins, else the anonymous visitor's cookie or the
+# browser's Accept-Language (LocaleMiddleware), else English.
+
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# 1,000 and 1.000 and 1 000: counts and prices follow the locale.
+USE_THOUSAND_SEPARATOR = True
+MIDDLEWARE += ["console.accounts.middleware.UserPreferencesMiddleware"]

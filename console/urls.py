@@ -36,6 +36,8 @@ urlpatterns = [
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
     path("api/v1/", api.urls),
+    # Django's set_language (the anonymous visitor's language cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler400 = "console.views.bad_request"

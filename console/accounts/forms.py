@@ -1,7 +1,9 @@
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
-from console.accounts.models import Segment
+from console.accounts.models import Segment, available_time_zones
 
 
 class SegmentForm(forms.Form):
@@ -36,3 +38,27 @@ class ChangePasswordForm(allauth_forms.ChangePasswordForm):
         self.fields["password2"].label = "Confirm new password"
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
+
+
+class PreferencesForm(forms.Form):
+    """The account's language and time zone (/accounts/preferences/)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The console and the emails sent to you use it."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Dates and times on the pages are shown in it."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Same as my browser")), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = time_zone_choices()

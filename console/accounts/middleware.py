@@ -7,8 +7,10 @@ minute is not worth that, so the record is refreshed once per
 """
 
 import time
+import zoneinfo
 
 from allauth.usersessions.models import UserSession
+from django.utils import timezone, translation
 
 SEEN_EVERY_SECONDS = 5 * 60
 SESSION_KEY = "usersession_seen_at"
@@ -38,3 +40,36 @@ def mark_seen_at_sign_in(sender, request, user, **kwargs):
     """Sign-in records the session (allauth's receiver); the next refresh is due later."""
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_KEY] = int(time.time())
+
+
+class UserPreferencesMiddleware:
+    """Apply a signed-in person's saved language and time zone to the request.
+
+    Runs after LocaleMiddleware (which picked the anonymous cookie or the
+    browser's Accept-Language, else English) and after authentication: a
+    saved language wins over both. The user is already loaded by the
+    middleware above, so this costs no query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            timezone.activate(zone_for(user.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def zone_for(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of that name, UTC when it is unknown (a zone dropped from the system's data)."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

@@ -1,7 +1,13 @@
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Segment(models.TextChoices):
@@ -10,6 +16,17 @@ class Segment(models.TextChoices):
     OPEN_SOURCE = "open_source", "Open-source user"
     INDIVIDUAL = "individual", "Individual developer"
     ENTERPRISE = "enterprise", "Enterprise"
+
+
+@cache
+def available_time_zones() -> frozenset[str]:
+    """The IANA zone names this system knows (read once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_time_zones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
 
 
 def normalize_email(email: str) -> str:
@@ -50,6 +67,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField("date joined", default=timezone.now)
+    # Blank: follow the browser's Accept-Language (then English). Set from the
+    # language menu; also the language of this account's emails.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    # Every date on the pages is shown in this zone (IANA name).
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
 
     objects = UserManager()
 

@@ -10,7 +10,7 @@ from allauth.account import views as allauth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from console.accounts import security_views
+from console.accounts import preferences_views, security_views
 
 app_name = "accounts"
 
@@ -25,4 +25,6 @@ urlpatterns = [
         name="password_reset",
     ),
     path("security/", security_views.SecurityView.as_view(), name="security"),
+    path("preferences/", preferences_views.PreferencesView.as_view(), name="preferences"),
+    path("language/", preferences_views.language_set, name="language"),
 ]

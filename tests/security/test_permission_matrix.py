@@ -110,6 +110,7 @@ def snapshot() -> tuple:
         sorted(ApiKey.objects.values_list("pk", "tenant_id", "scope", "revoked_at")),
         sorted(EmailAddress.objects.values_list("pk", "user_id", "email", "verified", "primary")),
         sorted(Authenticator.objects.values_list("pk", "user_id", "type")),
+        sorted(User.objects.values_list("pk", "language", "time_zone")),
     )
 
 
@@ -715,6 +716,38 @@ MATRIX.update(
         "api:activity": {
             "get": Case(api("activity"), everyone(UNAUTHORIZED)),
             "post": Case(api("activity"), everyone(NOT_ALLOWED)),
+        },
+    }
+)
+
+
+# -- Languages and time zones (issue 15) ---------------------------------------------------
+
+MATRIX.update(
+    {
+        "accounts:preferences": {
+            "get": Case(plain("accounts:preferences"), signed_in_only(Expect(200))),
+            "post": Case(
+                plain("accounts:preferences"),
+                signed_in_only(Expect(302, writes=True)),
+                lambda w: {"language": "de", "time_zone": "Europe/Berlin"},
+            ),
+        },
+        "accounts:language": {
+            "get": Case(plain("accounts:language"), everyone(NOT_ALLOWED)),
+            # Saved on the account when signed in; an anonymous visitor gets the cookie only.
+            "post": Case(
+                plain("accounts:language"),
+                {**everyone(Expect(302, writes=True)), "anonymous": Expect(302)},
+                lambda w: {"language": "fr", "next": "/"},
+            ),
+        },
+        # Django's own view: a cookie, never a row.
+        "set_language": {
+            "get": Case(plain("set_language"), everyone(Expect(302))),  # back to "/", no cookie
+            "post": Case(
+                plain("set_language"), everyone(Expect(302)), lambda w: {"language": "de"}
+            ),
         },
     }
 )
