@@ -13,6 +13,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext
 
 from tenants.models import Tenant
 
@@ -38,10 +40,21 @@ def duration_words(duration: timedelta) -> str:
     """``timedelta(days=7)`` as "7 days"; a lifetime that is not whole days in hours."""
     seconds = int(duration.total_seconds())
     if seconds % 86400 == 0:
-        number, unit = seconds // 86400, "day"
-    else:
-        number, unit = max(seconds // 3600, 1), "hour"
-    return f"{number} {unit}{'s' if number != 1 else ''}"
+        days = seconds // 86400
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    hours = max(seconds // 3600, 1)
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+
+
+def format_usd(amount: Decimal | int) -> str:
+    """A US-dollar amount in the current language: "$8.00" (en), "8,00 $" (de, fr).
+
+    The one home of price formatting (billing, the invite form's cost line,
+    emails; templates through the ``usd`` filter of ``tenants_format``).
+    The number follows the locale; where the sign goes is the translation's.
+    """
+    number = number_format(Decimal(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return pgettext("price in US dollars", "$%(amount)s") % {"amount": number}
 
 
 def seats_included(tenant: Tenant) -> int:
@@ -108,10 +121,15 @@ class PlanTerms:
 
     @property
     def pro_terms(self) -> str:
-        return (
-            f"{self.pro_included_seats} members included, then ${self.extra_seat_price} "
-            "per additional member per month"
-        )
+        return ngettext(
+            "%(count)s member included, then %(price)s per additional member per month",
+            "%(count)s members included, then %(price)s per additional member per month",
+            self.pro_included_seats,
+        ) % {"count": self.pro_included_seats, "price": format_usd(self.extra_seat_price)}
+
+    @property
+    def extra_seat_price_text(self) -> str:
+        return format_usd(self.extra_seat_price)
 
 
 def plan_terms() -> PlanTerms:
@@ -124,24 +142,38 @@ def plan_terms() -> PlanTerms:
 
 def added_cost_message(count: int, cost: Decimal) -> str:
     """What inviting ``count`` more people adds to a Pro tenant's monthly bill."""
-    return f"Inviting {count} more member{'s' if count != 1 else ''} adds ${cost} per month"
+    return ngettext(
+        "Inviting %(count)s more member adds %(cost)s per month",
+        "Inviting %(count)s more members adds %(cost)s per month",
+        count,
+    ) % {"count": count, "cost": format_usd(cost)}
 
 
 def invite_blocked_reason(tenant: Tenant) -> str | None:
     """Why nobody at all can be invited into ``tenant`` (Production free), or None."""
     if tenant.is_production_free and (member_limit(tenant) or 0) <= PRODUCTION_FREE_MEMBER_LIMIT:
-        return (
+        return gettext(
             "Inviting members needs the Pro plan. A Production tenant on the Free plan "
             "has one member: its admin."
         )
     return None
 
 
-def _limited_to(tenant: Tenant, limit: int, this: str = "this") -> str:
-    return (
-        f"{this} {tenant.get_type_display()} tenant is limited to {limit} "
-        f"member{'s' if limit != 1 else ''}"
-    )
+def _limited_to(tenant: Tenant, limit: int, *, starts_sentence: bool = False) -> str:
+    # Whole clauses per case, so each language can order its words.
+    if starts_sentence:
+        clause = ngettext(
+            "This %(type)s tenant is limited to %(limit)s member",
+            "This %(type)s tenant is limited to %(limit)s members",
+            limit,
+        )
+    else:
+        clause = ngettext(
+            "this %(type)s tenant is limited to %(limit)s member",
+            "this %(type)s tenant is limited to %(limit)s members",
+            limit,
+        )
+    return clause % {"type": tenant.get_type_display(), "limit": limit}
 
 
 def member_limit_message(
@@ -149,21 +181,22 @@ def member_limit_message(
 ) -> str:
     """Why an invitation does not fit: seats used (pending invitations count) against the limit."""
     available = max(limit - used, 0)
-    message = f"{_limited_to(tenant, limit, 'This')} ({used} used"
+    values = {"limited": _limited_to(tenant, limit, starts_sentence=True), "used": used, "available": available}
     if adding is None:
-        message += ")."
+        message = gettext("%(limited)s (%(used)s used).") % values
     elif available:
-        message += (
-            f", counting pending invitations), so you can invite {available} more, not {adding}."
-        )
+        message = gettext(
+            "%(limited)s (%(used)s used, counting pending invitations), so you can invite "
+            "%(available)s more, not %(adding)s."
+        ) % {**values, "adding": adding}
     else:
-        message += ", counting pending invitations)."
-    return message + " Remove someone or ask an operator to raise the limit."
+        message = gettext("%(limited)s (%(used)s used, counting pending invitations).") % values
+    return message + " " + gettext("Remove someone or ask an operator to raise the limit.")
 
 
 def member_limit_full_message(tenant: Tenant, *, limit: int, members: int) -> str:
     """Why an accept does not fit: only members count (other invitations do not block it)."""
-    return (
-        f"“{tenant.name}” is full: {_limited_to(tenant, limit)} and has {members}. Ask one of "
-        "its admins to remove someone, or an operator to raise the limit, then accept again."
-    )
+    return gettext(
+        "“%(tenant)s” is full: %(limited)s and has %(members)s. Ask one of its admins to "
+        "remove someone, or an operator to raise the limit, then accept again."
+    ) % {"tenant": tenant.name, "limited": _limited_to(tenant, limit), "members": members}

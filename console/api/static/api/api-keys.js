@@ -9,11 +9,11 @@ document.addEventListener("DOMContentLoaded", () => {
       field.select();
       try {
         await navigator.clipboard.writeText(field.value);
-        button.textContent = "Copied";
+        button.textContent = button.dataset.copiedLabel || "Copied";  // the page's language
       } catch (error) {
         // No clipboard access (an http page, a denied permission): the key is
         // selected, so the person can copy it with the keyboard.
-        button.textContent = "Press Ctrl+C to copy";
+        button.textContent = button.dataset.copyHint || "Press Ctrl+C to copy";
       }
     });
   });
