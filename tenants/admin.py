@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from console.client_ip import client_ip
 from tenants import policies, services
@@ -33,7 +35,7 @@ class TenantAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
 
-    @admin.display(description="Members", ordering="member_count")
+    @admin.display(description=_("Members"), ordering="member_count")
     def member_count(self, tenant):
         # A link to the (paginated) membership list rather than an inline of
         # every member on the tenant's page; reversed by name, so this app
@@ -41,12 +43,15 @@ class TenantAdmin(admin.ModelAdmin):
         url = reverse("admin:members_membership_changelist") + f"?tenant__id__exact={tenant.pk}"
         return format_html('<a href="{}">{}</a>', url, tenant.member_count)
 
-    @admin.display(description="Member limit")
+    @admin.display(description=_("Member limit"))
     def member_limit_display(self, tenant):
         limit = policies.member_limit(tenant)
         if limit is None:
             included = policies.seats_included(tenant)
-            return f"{included} included, then ${policies.extra_seat_price()}/member"
+            return gettext("%(included)s included, then %(price)s/member") % {
+                "included": included,
+                "price": policies.format_usd(policies.extra_seat_price()),
+            }
         return limit
 
 
@@ -100,9 +105,9 @@ class ActivityEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Actor", ordering="actor_email")
+    @admin.display(description=_("Actor"), ordering="actor_email")
     def actor_display(self, event):
         # Operators see who the operator was; the tab shows "Operator".
         if event.actor_kind == ActorKind.OPERATOR and event.actor_email:
-            return f"Operator ({event.actor_email})"
+            return gettext("Operator (%(email)s)") % {"email": event.actor_email}
         return event.actor_label

@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import ActivityAction, Plan, Tenant, TenantType
 from tenants.policies import plan_terms
@@ -8,19 +9,21 @@ from tenants.policies import plan_terms
 
 class TenantCreateForm(forms.Form):
     name = forms.CharField(
-        label="Tenant name", max_length=64, help_text="1 to 64 characters. You can rename it later."
+        label=_("Tenant name"),
+        max_length=64,
+        help_text=_("1 to 64 characters. You can rename it later."),
     )
     type = forms.ChoiceField(
-        label="Type",
+        label=_("Type"),
         choices=TenantType.choices,
         initial=TenantType.DEVELOPMENT,
         widget=forms.RadioSelect,
-        help_text=(
+        help_text=_(
             "Development tenants are for building and testing; production tenants serve real users."
         ),
     )
     plan = forms.ChoiceField(
-        label="Plan (production only)",
+        label=_("Plan (production only)"),
         choices=Plan.choices,
         initial=Plan.FREE,
         widget=forms.RadioSelect,
@@ -30,28 +33,32 @@ class TenantCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Built per form, not at import: the price is a setting.
-        self.fields["plan"].help_text = f"Free: the admin only. Pro: {plan_terms().pro_terms}."
+        self.fields["plan"].help_text = _("Free: the admin only. Pro: %(terms)s.") % {
+            "terms": plan_terms().pro_terms
+        }
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Create tenant"))
+        self.helper.add_input(Submit("submit", _("Create tenant")))
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Enter a name for the tenant.")
+            raise forms.ValidationError(_("Enter a name for the tenant."))
         return name
 
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("type") == TenantType.PRODUCTION and not cleaned.get("plan"):
-            self.add_error("plan", "Choose a plan for a production tenant.")
+            self.add_error("plan", _("Choose a plan for a production tenant."))
         if cleaned.get("type") == TenantType.DEVELOPMENT:
             cleaned["plan"] = ""
         return cleaned
 
 
 class TenantRenameForm(forms.Form):
-    name = forms.CharField(label="Tenant name", max_length=64, help_text="1 to 64 characters.")
+    name = forms.CharField(
+        label=_("Tenant name"), max_length=64, help_text=_("1 to 64 characters.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,12 +68,12 @@ class TenantRenameForm(forms.Form):
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Enter a name for the tenant.")
+            raise forms.ValidationError(_("Enter a name for the tenant."))
         return name
 
 
 class TenantDeleteForm(forms.Form):
-    confirm_name = forms.CharField(label="Type the tenant name to confirm", max_length=64)
+    confirm_name = forms.CharField(label=_("Type the tenant name to confirm"), max_length=64)
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         self.tenant = tenant
@@ -77,7 +84,9 @@ class TenantDeleteForm(forms.Form):
     def clean_confirm_name(self):
         value = self.cleaned_data["confirm_name"]
         if value != self.tenant.name:
-            raise forms.ValidationError(f"Type “{self.tenant.name}” exactly to delete this tenant.")
+            raise forms.ValidationError(
+                _("Type “%(name)s” exactly to delete this tenant.") % {"name": self.tenant.name}
+            )
         return value
 
 
@@ -85,12 +94,12 @@ class ActivityFilterForm(forms.Form):
     """The Activity tab's filters (GET). An invalid field is shown and not applied."""
 
     action = forms.ChoiceField(
-        required=False, choices=[("", "All actions"), *ActivityAction.choices]
+        required=False, choices=[("", _("All actions")), *ActivityAction.choices]
     )
     person = forms.EmailField(
         required=False,
-        label="Person",
-        help_text="Their email: entries where they acted or were acted on.",
+        label=_("Person"),
+        help_text=_("Their email: entries where they acted or were acted on."),
     )
 
     def filters(self) -> dict[str, str]:
@@ -105,9 +114,9 @@ class ActivityFilterForm(forms.Form):
 
 class TwoStepPolicyForm(forms.Form):
     require_two_step = forms.BooleanField(
-        label="Require two-step verification",
+        label=_("Require two-step verification"),
         required=False,
-        help_text=(
+        help_text=_(
             "Members without two-step verification are sent to set it up when they open "
             "this tenant, and invitees set it up before they can accept."
         ),

@@ -3,6 +3,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic.base import ContextMixin, View
 
 from console.accounts.selectors import two_step_enabled
@@ -61,15 +62,18 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         )
         messages.info(
             request,
-            f"“{self.tenant.name}” requires two-step verification. "
-            "Set it up for your account to continue.",
+            _(
+                "“%(tenant)s” requires two-step verification. "
+                "Set it up for your account to continue."
+            )
+            % {"tenant": self.tenant.name},
         )
         return redirect("mfa_index")
 
     def require(self, permission: str) -> None:
         """Raise 403 unless the member's role grants ``permission``."""
         if not self.membership.can(permission):
-            raise PermissionDenied("Only tenant admins can do this.")
+            raise PermissionDenied(_("Only tenant admins can do this."))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -16,13 +17,13 @@ def new_public_id() -> str:
 
 
 class TenantType(models.TextChoices):
-    DEVELOPMENT = "development", "Development"
-    PRODUCTION = "production", "Production"
+    DEVELOPMENT = "development", _("Development")
+    PRODUCTION = "production", _("Production")
 
 
 class Plan(models.TextChoices):
-    FREE = "free", "Free"
-    PRO = "pro", "Pro"
+    FREE = "free", _("Free")
+    PRO = "pro", _("Pro")
 
 
 class Tenant(models.Model):
@@ -71,8 +72,8 @@ class Tenant(models.Model):
     def kind_label(self) -> str:
         """'Development', 'Production (Free)' or 'Production (Pro)'."""
         if self.type == TenantType.PRODUCTION:
-            return f"Production ({self.get_plan_display()})"
-        return "Development"
+            return _("Production (%(plan)s)") % {"plan": self.get_plan_display()}
+        return str(_("Development"))
 
     @property
     def is_production_free(self) -> bool:
@@ -87,9 +88,9 @@ class ActorKind(models.TextChoices):
     """Who made a change: a signed-in member, an operator in the Django admin,
     or a job (expiry, email delivery)."""
 
-    MEMBER = "member", "Member"
-    OPERATOR = "operator", "Operator"
-    SYSTEM = "system", "System"
+    MEMBER = "member", _("Member")
+    OPERATOR = "operator", _("Operator")
+    SYSTEM = "system", _("System")
 
 
 class ActivityAction(models.TextChoices):
@@ -99,31 +100,31 @@ class ActivityAction(models.TextChoices):
     them), so they are never renamed; add new ones instead.
     """
 
-    MEMBER_JOINED = "member.joined", "Member joined"
-    ROLE_CHANGED = "member.role_changed", "Role changed"
-    MEMBER_REMOVED = "member.removed", "Member removed"
-    MEMBER_LEFT = "member.left", "Member left"
-    OWNERSHIP_TRANSFERRED = "member.ownership_transferred", "Ownership transferred"
-    INVITATION_SENT = "invitation.sent", "Invitation sent"
-    INVITATION_RESENT = "invitation.resent", "Invitation resent"
-    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
-    INVITATION_DELETED = "invitation.deleted", "Invitation deleted"
-    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
-    INVITATION_EXPIRED = "invitation.expired", "Invitation expired"
-    INVITATION_EMAIL_FAILED = "invitation.email_failed", "Invitation email failed"
-    TENANT_CREATED = "tenant.created", "Tenant created"
-    TENANT_RENAMED = "tenant.renamed", "Tenant renamed"
-    PLAN_CHANGED = "tenant.plan_changed", "Plan changed"
-    MEMBER_LIMIT_CHANGED = "tenant.member_limit_changed", "Member limit changed"
+    MEMBER_JOINED = "member.joined", _("Member joined")
+    ROLE_CHANGED = "member.role_changed", _("Role changed")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    MEMBER_LEFT = "member.left", _("Member left")
+    OWNERSHIP_TRANSFERRED = "member.ownership_transferred", _("Ownership transferred")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_RESENT = "invitation.resent", _("Invitation resent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_DELETED = "invitation.deleted", _("Invitation deleted")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
+    INVITATION_EMAIL_FAILED = "invitation.email_failed", _("Invitation email failed")
+    TENANT_CREATED = "tenant.created", _("Tenant created")
+    TENANT_RENAMED = "tenant.renamed", _("Tenant renamed")
+    PLAN_CHANGED = "tenant.plan_changed", _("Plan changed")
+    MEMBER_LIMIT_CHANGED = "tenant.member_limit_changed", _("Member limit changed")
     TWO_STEP_REQUIREMENT_CHANGED = (
         "tenant.two_step_requirement_changed",
-        "Two-step requirement changed",
+        _("Two-step requirement changed"),
     )
-    API_KEY_CREATED = "api_key.created", "API key created"
-    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
-    WEBHOOK_CREATED = "webhook.created", "Webhook created"
-    WEBHOOK_CHANGED = "webhook.changed", "Webhook changed"
-    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    WEBHOOK_CREATED = "webhook.created", _("Webhook created")
+    WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
+    WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
 
 
 class ActivityEvent(models.Model):
@@ -204,7 +205,7 @@ class ActivityEvent(models.Model):
     def actor_label(self) -> str:
         """'Operator', 'System' or the member's email at the time."""
         if self.actor_kind == ActorKind.MEMBER:
-            return self.actor_email or "(deleted account)"
+            return self.actor_email or str(_("(deleted account)"))
         return self.get_actor_kind_display()
 
     @property
@@ -214,13 +215,24 @@ class ActivityEvent(models.Model):
 
 
 def _limit_words(limit) -> str:
-    return "the default" if limit is None else str(limit)
+    return str(_("the default")) if limit is None else str(limit)
+
+
+# The role words as members.Role labels them (tenants may not import members):
+# the same msgids, so one translation.
+_ROLE_WORDS = {"admin": _("Admin"), "collaborator": _("Collaborator")}
+
+
+def _role_words(role: str) -> str:
+    return str(_ROLE_WORDS.get(role, role.capitalize()))
 
 
 def _kind_words(type_: str, plan: str) -> str:
     if type_ == TenantType.PRODUCTION:
-        return f"Production ({Plan(plan).label if plan in Plan.values else plan})"
-    return "Development"
+        return _("Production (%(plan)s)") % {
+            "plan": Plan(plan).label if plan in Plan.values else plan
+        }
+    return str(_("Development"))
 
 
 def activity_summary(action: str, details: dict) -> str:
@@ -228,7 +240,7 @@ def activity_summary(action: str, details: dict) -> str:
     d = details or {}
     try:
         if action == ActivityAction.ROLE_CHANGED:
-            return f"{d['old_role'].capitalize()} → {d['new_role'].capitalize()}"
+            return f"{_role_words(d['old_role'])} → {_role_words(d['new_role'])}"
         if action in (ActivityAction.TENANT_RENAMED,):
             return f"“{d['old_name']}” → “{d['new_name']}”"
         if action == ActivityAction.PLAN_CHANGED:
@@ -237,21 +249,24 @@ def activity_summary(action: str, details: dict) -> str:
         if action == ActivityAction.MEMBER_LIMIT_CHANGED:
             return f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
         if action == ActivityAction.OWNERSHIP_TRANSFERRED:
-            return (
-                "the giver left the tenant"
+            return str(
+                _("the giver left the tenant")
                 if d["then"] == "leave"
-                else "the giver stayed as a collaborator"
+                else _("the giver stayed as a collaborator")
             )
         if action == ActivityAction.TENANT_CREATED:
             return f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}"
         if action == ActivityAction.INVITATION_EMAIL_FAILED:
             return d["error"]
         if action == ActivityAction.INVITATION_DELETED:
-            return f"as {d['role'].capitalize()}, was {d['status']}"
+            return _("as %(role)s, was %(status)s") % {
+                "role": _role_words(d["role"]),
+                "status": d["status"],
+            }
         if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
             return f"“{d['name']}”"
         if "role" in d:
-            return f"as {d['role'].capitalize()}"
+            return _("as %(role)s") % {"role": _role_words(d["role"])}
     except (KeyError, TypeError, AttributeError):
         pass
     return ""

@@ -181,7 +181,11 @@ def member_limit_message(
 ) -> str:
     """Why an invitation does not fit: seats used (pending invitations count) against the limit."""
     available = max(limit - used, 0)
-    values = {"limited": _limited_to(tenant, limit, starts_sentence=True), "used": used, "available": available}
+    values = {
+        "limited": _limited_to(tenant, limit, starts_sentence=True),
+        "used": used,
+        "available": available,
+    }
     if adding is None:
         message = gettext("%(limited)s (%(used)s used).") % values
     elif available:

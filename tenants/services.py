@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from console.accounts.models import SecurityEvent
 from console.accounts.selectors import two_step_enabled
@@ -127,7 +128,7 @@ def tenant_delete(*, tenant: Tenant, confirm_name: str) -> None:
     """Delete a tenant with its memberships and invitations; the name must be typed exactly."""
     locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if confirm_name != locked.name:
-        raise ValidationError("The name you typed does not match the tenant's name.")
+        raise ValidationError(gettext_lazy("The name you typed does not match the tenant's name."))
     locked.delete()
 
 
@@ -179,7 +180,7 @@ def _purge_before(model, *, cutoff: datetime, batch_size: int, max_batches: int)
     return deleted
 
 
-TWO_STEP_FIRST = (
+TWO_STEP_FIRST = gettext_lazy(
     "Turn on two-step verification for your own account first: "
     "an admin cannot require what they do not use."
 )

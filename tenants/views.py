@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -36,7 +37,10 @@ class TenantCreateView(LoginRequiredMixin, FormView):
         tenant = services.tenant_create(
             owner=self.request.user, ip=client_ip(self.request), **form.cleaned_data
         )
-        messages.success(self.request, f"Tenant “{tenant.name}” created. You are its admin.")
+        messages.success(
+            self.request,
+            _("Tenant “%(name)s” created. You are its admin.") % {"name": tenant.name},
+        )
         return redirect("onboarding:get_started", tenant_id=tenant.public_id)
 
 
@@ -76,7 +80,7 @@ class TenantSettingsView(TenantMixin, TemplateView):
             actor=request.user,
             ip=client_ip(request),
         )
-        messages.success(request, "Tenant renamed.")
+        messages.success(request, _("Tenant renamed."))
         return redirect("tenant_settings:settings", tenant_id=self.tenant.public_id)
 
 
@@ -99,9 +103,9 @@ class TenantTwoStepPolicyView(TenantSettingsView):
             return self.render_to_response(self.get_context_data(two_step_form=form), status=400)
         messages.success(
             request,
-            "Two-step verification is now required in this tenant."
+            _("Two-step verification is now required in this tenant.")
             if required
-            else "Two-step verification is no longer required in this tenant.",
+            else _("Two-step verification is no longer required in this tenant."),
         )
         return redirect("tenant_settings:settings", tenant_id=self.tenant.public_id)
 
@@ -121,7 +125,9 @@ class TenantDeleteView(TenantMixin, TemplateView):
             except ValidationError as error:
                 form.add_error("confirm_name", error)
             else:
-                messages.success(request, f"Tenant “{self.tenant.name}” was deleted.")
+                messages.success(
+                    request, _("Tenant “%(name)s” was deleted.") % {"name": self.tenant.name}
+                )
                 return redirect("home")
         context = self.get_context_data(delete_form=form, settings_tab="settings")
         context["rename_form"] = TenantRenameForm(initial={"name": self.tenant.name})

@@ -10,10 +10,10 @@ class SegmentForm(forms.Form):
     """The Get started question, asked when the user skipped it at sign-up."""
 
     segment = forms.ChoiceField(
-        label="What describes you best?",
+        label=_("What describes you best?"),
         choices=Segment.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-        error_messages={"required": "Choose the option that describes you best."},
+        error_messages={"required": _("Choose the option that describes you best.")},
     )
 
 
@@ -22,8 +22,8 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["password1"].label = "New password"
-        self.fields["password2"].label = "Confirm new password"
+        self.fields["password1"].label = _("New password")
+        self.fields["password2"].label = _("Confirm new password")
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
 
@@ -33,9 +33,9 @@ class ChangePasswordForm(allauth_forms.ChangePasswordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["oldpassword"].label = "Current password"
-        self.fields["password1"].label = "New password"
-        self.fields["password2"].label = "Confirm new password"
+        self.fields["oldpassword"].label = _("Current password")
+        self.fields["password1"].label = _("New password")
+        self.fields["password2"].label = _("Confirm new password")
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 class Segment(models.TextChoices):
     """What the user said describes them; it only changes Get started's guidance."""
 
-    OPEN_SOURCE = "open_source", "Open-source user"
-    INDIVIDUAL = "individual", "Individual developer"
-    ENTERPRISE = "enterprise", "Enterprise"
+    OPEN_SOURCE = "open_source", _("Open-source user")
+    INDIVIDUAL = "individual", _("Individual developer")
+    ENTERPRISE = "enterprise", _("Enterprise")
 
 
 @cache
@@ -108,19 +108,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 class SecurityAction(models.TextChoices):
     """A person's own account security events (their Security page)."""
 
-    SIGNED_IN = "signed_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
-    SIGNED_OUT = "signed_out", "Signed out"
-    SESSIONS_SIGNED_OUT = "sessions_signed_out", "Other sessions signed out"
-    SESSION_CLIENT_CHANGED = "session_client_changed", "Session used from a new address"
-    TWO_STEP_ON = "two_step_on", "Two-step method added"
-    TWO_STEP_OFF = "two_step_off", "Two-step method removed"
-    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
-    TWO_STEP_FAILED = "two_step_failed", "Failed two-step code"
-    PASSWORD_CHANGED = "password_changed", "Password changed"
-    PASSWORD_SET = "password_set", "Password set"
-    PASSWORD_RESET = "password_reset", "Password reset"
-    EMAIL_CHANGED = "email_changed", "Email changed"
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    SESSIONS_SIGNED_OUT = "sessions_signed_out", _("Other sessions signed out")
+    SESSION_CLIENT_CHANGED = "session_client_changed", _("Session used from a new address")
+    TWO_STEP_ON = "two_step_on", _("Two-step method added")
+    TWO_STEP_OFF = "two_step_off", _("Two-step method removed")
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("Recovery codes regenerated")
+    TWO_STEP_FAILED = "two_step_failed", _("Failed two-step code")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_SET = "password_set", _("Password set")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    EMAIL_CHANGED = "email_changed", _("Email changed")
 
 
 class SecurityEvent(models.Model):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from console.api.models import ApiKey
 
@@ -38,7 +39,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status_display(self, obj: ApiKey) -> str:
         return obj.status()
 

@@ -1,35 +1,36 @@
 from datetime import timedelta
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from console.api.models import ApiScope
 from console.api.services import NAME_MAX_LENGTH
 
 # Offered lifetimes (days); "" keeps the key until it is revoked.
 EXPIRY_CHOICES = [
-    ("", "No expiry"),
-    ("7", "7 days"),
-    ("30", "30 days"),
-    ("90", "90 days"),
-    ("365", "1 year"),
+    ("", _("No expiry")),
+    ("7", _("7 days")),
+    ("30", _("30 days")),
+    ("90", _("90 days")),
+    ("365", _("1 year")),
 ]
 
 
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=NAME_MAX_LENGTH,
-        help_text="What uses the key, e.g. “HR system”.",
-        error_messages={"required": "Give the key a name."},
+        help_text=_("What uses the key, e.g. “HR system”."),
+        error_messages={"required": _("Give the key a name.")},
     )
     scope = forms.ChoiceField(
-        label="Scope",
+        label=_("Scope"),
         choices=ApiScope.choices,
         initial=ApiScope.READ,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose Read, or Read and write."},
+        error_messages={"required": _("Choose Read, or Read and write.")},
     )
-    expires_in = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, required=False)
+    expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
 
     def expires_after(self) -> timedelta | None:
         days = self.cleaned_data.get("expires_in")

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.api.keys import PREFIX_LENGTH
 
 
 class ApiScope(models.TextChoices):
-    READ = "read", "Read"
-    READ_WRITE = "read_write", "Read and write"
+    READ = "read", _("Read")
+    READ_WRITE = "read_write", _("Read and write")
 
 
 class ApiKey(models.Model):

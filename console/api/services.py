@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.api import keys
 from console.api.exceptions import ApiKeyError
@@ -31,12 +32,12 @@ def _lock_and_require_admin(*, tenant: Tenant, actor_membership: Membership) -> 
     try:
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
     except Tenant.DoesNotExist:
-        raise ApiKeyError("This tenant no longer exists.", code="tenant_gone") from None
+        raise ApiKeyError(_("This tenant no longer exists."), code="tenant_gone") from None
     actor = Membership.objects.filter(pk=actor_membership.pk, tenant=locked).first()
     if actor is None:
-        raise PermissionDenied("You are no longer a member of this tenant.")
+        raise PermissionDenied(_("You are no longer a member of this tenant."))
     if not actor.can(MANAGE_API_KEYS):
-        raise PermissionDenied("Only tenant admins can manage API keys.")
+        raise PermissionDenied(_("Only tenant admins can manage API keys."))
     return locked
 
 
@@ -56,12 +57,15 @@ def api_key_create(
     """
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise ApiKeyError(f"Give the key a name of 1 to {NAME_MAX_LENGTH} characters.", code="name")
+        raise ApiKeyError(
+            _("Give the key a name of 1 to %(max)s characters.") % {"max": NAME_MAX_LENGTH},
+            code="name",
+        )
     if scope not in ApiScope.values:
-        raise ApiKeyError("Choose Read, or Read and write.", code="scope")
+        raise ApiKeyError(_("Choose Read, or Read and write."), code="scope")
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
-        raise ApiKeyError("Choose an expiry date in the future.", code="expires_at")
+        raise ApiKeyError(_("Choose an expiry date in the future."), code="expires_at")
     locked = _lock_and_require_admin(tenant=tenant, actor_membership=actor_membership)
     new = keys.new_key()
     api_key = ApiKey.objects.create(
@@ -97,9 +101,9 @@ def api_key_revoke(
     )
     current = ApiKey.objects.filter(pk=api_key.pk, tenant=locked_tenant).first()
     if current is None:
-        raise ApiKeyError("This API key no longer exists.", code="gone")
+        raise ApiKeyError(_("This API key no longer exists."), code="gone")
     if current.revoked_at is not None:
-        raise ApiKeyError("This API key is already revoked.", code="already_revoked")
+        raise ApiKeyError(_("This API key is already revoked."), code="already_revoked")
     current.revoked_at = timezone.now()
     current.save(update_fields=["revoked_at"])
     activity_record(

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
@@ -91,5 +92,7 @@ class ApiKeyRevokeView(TenantMixin, View):
         except ApiKeyError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"The API key “{api_key.name}” was revoked.")
+            messages.success(
+                request, _("The API key “%(name)s” was revoked.") % {"name": api_key.name}
+            )
         return redirect("api_keys:list", tenant_id=self.tenant.public_id)

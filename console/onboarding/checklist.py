@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from console.accounts.models import Segment
 
@@ -88,58 +89,58 @@ def build_checklist(
 ) -> Checklist:
     members_url = reverse("members:list", kwargs={"tenant_id": tenant_id})
     can_invite = "invite_members" in permissions
-    ask_admin = "" if can_invite else "Only admins can invite; ask one of your tenant's admins."
+    ask_admin = "" if can_invite else _("Only admins can invite; ask one of your tenant's admins.")
 
     essentials = [
         ChecklistItem(
             key="invite",
-            title="Invite your team members",
-            description=(
+            title=_("Invite your team members"),
+            description=_(
                 "Bring your teammates in as Admins or Collaborators. Admins manage billing, "
                 "members and the tenant itself; collaborators see the tenant and its members."
             ),
             done=facts.members > 1 or facts.invitation_sent,
             url=members_url,
-            action_label="Invite members" if can_invite else "See members",
+            action_label=_("Invite members") if can_invite else _("See members"),
             note=ask_admin,
         ),
         ChecklistItem(
             key="community",
-            title="Join our community",
-            description=(
+            title=_("Join our community"),
+            description=_(
                 "Ask questions, share feedback and hear about new features first "
                 "on our community server."
             ),
             done=facts.community_joined,
             url=_follow_url(tenant_id, "community"),
-            action_label="Join the community",
+            action_label=_("Join the community"),
             external=True,
         ),
     ]
 
     production = ChecklistItem(
         key="production",
-        title="Create a production tenant",
-        description=(
+        title=_("Create a production tenant"),
+        description=_(
             "Keep this development tenant for building and testing. When you go live, "
             "create a production tenant for your real users."
         ),
         done=facts.in_production_tenant,
         url=reverse("tenants:create"),
-        action_label="Create a tenant",
+        action_label=_("Create a tenant"),
     )
     recommendations_by_segment: dict[str, list[ChecklistItem]] = {
         Segment.OPEN_SOURCE: [
             ChecklistItem(
                 key="self_host",
-                title="Self-host with Docker",
-                description=(
+                title=_("Self-host with Docker"),
+                description=_(
                     "Run the open-source edition on your own machine with Docker Compose "
                     "in a few minutes, then point your apps at it."
                 ),
                 done=facts.self_hosting_guide_opened,
                 url=_follow_url(tenant_id, "self-hosting-guide"),
-                action_label="Read the guide",
+                action_label=_("Read the guide"),
                 external=True,
             ),
         ],
@@ -147,17 +148,17 @@ def build_checklist(
         Segment.ENTERPRISE: [
             ChecklistItem(
                 key="second_admin",
-                title="Add a second admin",
-                description=(
+                title=_("Add a second admin"),
+                description=_(
                     "Share administration so your team is never locked out: give another "
                     "member the Admin role, or invite one as Admin."
                 ),
                 done=facts.admins >= 2,
                 url=members_url,
-                action_label="Manage members" if can_invite else "See members",
+                action_label=_("Manage members") if can_invite else _("See members"),
                 note=""
                 if can_invite
-                else "Only admins can change roles; ask one of your tenant's admins.",
+                else _("Only admins can change roles; ask one of your tenant's admins."),
             ),
             production,
         ],

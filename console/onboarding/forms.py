@@ -9,6 +9,8 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from console.accounts.models import Segment
 from console.onboarding.services import first_tenant_name
@@ -26,34 +28,34 @@ class SignupForm(AllauthSignupForm):
     """
 
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        help_text="Optional. Shown to your teammates.",
+        help_text=_("Optional. Shown to your teammates."),
     )
     segment = forms.ChoiceField(
-        label="What describes you best?",
+        label=_("What describes you best?"),
         choices=Segment.choices,
         required=False,
         widget=forms.RadioSelect,
-        help_text="Optional. It only tailors the recommendations on Get started.",
+        help_text=_("Optional. It only tailors the recommendations on Get started."),
     )
     field_order = ["name", "email", "password1", "password2", "segment"]
 
     def __init__(self, *args, fixed_email: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         email = self.fields["email"]
-        email.label = "Email"
-        email.help_text = "You log in with it. We send a code to confirm it."
+        email.label = _("Email")
+        email.help_text = _("You log in with it. We send a code to confirm it.")
         email.widget.attrs.pop("placeholder", None)
         self.fields["password1"].widget.attrs.pop("placeholder", None)
-        self.fields["password2"].label = "Confirm password"
+        self.fields["password2"].label = _("Confirm password")
         self.fields["password2"].widget.attrs.pop("placeholder", None)
         if fixed_email:
             email.disabled = True
             email.initial = fixed_email
-            email.help_text = "The invitation was sent to this address."
+            email.help_text = _("The invitation was sent to this address.")
         else:
             email.widget.attrs["autofocus"] = True
 
@@ -76,7 +78,10 @@ class SignupForm(AllauthSignupForm):
         if tenant is not None:
             messages.success(
                 request,
-                f"Welcome! Your development tenant “{tenant.name}” is ready; "
-                "confirm your email to open it.",
+                gettext(
+                    "Welcome! Your development tenant “%(name)s” is ready; "
+                    "confirm your email to open it."
+                )
+                % {"name": tenant.name},
             )
         return user

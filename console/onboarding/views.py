@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
@@ -173,7 +174,7 @@ class GetStartedView(TenantMixin, TemplateView):
             return self.render_to_response(self.get_context_data(segment_form=form), status=400)
         user_set_segment(user=request.user, segment=form.cleaned_data["segment"])
         label = Segment(form.cleaned_data["segment"]).label
-        messages.success(request, f"Recommendations updated for: {label}.")
+        messages.success(request, _("Recommendations updated for: %(label)s.") % {"label": label})
         return redirect(
             reverse("onboarding:get_started", kwargs={"tenant_id": self.tenant.public_id})
             + "#recommendations"

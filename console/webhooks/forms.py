@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from console.webhooks.guard import validate_webhook_url
 from tenants.models import ActivityAction
@@ -8,24 +9,24 @@ from tenants.models import ActivityAction
 
 class WebhookEndpointForm(forms.Form):
     url = forms.CharField(
-        label="Endpoint URL",
+        label=_("Endpoint URL"),
         max_length=2000,
-        help_text="An https address on the public internet. Each event is POSTed to it as JSON.",
+        help_text=_("An https address on the public internet. Each event is POSTed to it as JSON."),
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/webhooks/console"}),
     )
     events = forms.MultipleChoiceField(
-        label="Events",
+        label=_("Events"),
         choices=ActivityAction.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The activity entries this endpoint receives.",
-        error_messages={"required": "Choose at least one event."},
+        help_text=_("The activity entries this endpoint receives."),
+        error_messages={"required": _("Choose at least one event.")},
     )
 
-    def __init__(self, *args, submit_label: str = "Add webhook", **kwargs):
+    def __init__(self, *args, submit_label: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", submit_label))
+        self.helper.add_input(Submit("submit", submit_label or _("Add webhook")))
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()

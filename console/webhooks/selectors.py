@@ -107,3 +107,13 @@ def any_endpoint_wants(action: str) -> bool:
         action in events
         for events in WebhookEndpoint.objects.filter(enabled=True).values_list("events", flat=True)
     )
+
+
+def admin_recipients(*, tenant) -> list[tuple[str, str, str]]:
+    """(email, language, time zone) of the members told about the tenant's webhooks."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if MANAGE_WEBHOOKS in perms]
+    return list(
+        tenant.memberships.filter(role__in=roles)
+        .order_by("user__email")
+        .values_list("user__email", "user__language", "user__time_zone")
+    )

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.webhooks import selectors
 from console.webhooks.guard import validate_webhook_url
@@ -69,16 +70,18 @@ def retry_backoff(attempts: int) -> timedelta:
 def _require_manager(*, tenant: Tenant, actor) -> None:
     membership = tenant.memberships.filter(user=actor).first() if actor is not None else None
     if membership is None or not membership.can(MANAGE_WEBHOOKS):
-        raise PermissionDenied("Only tenant admins can manage webhooks.")
+        raise PermissionDenied(_("Only tenant admins can manage webhooks."))
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = sorted(set(events))
     unknown = [event for event in chosen if event not in ActivityAction.values]
     if unknown:
-        raise ValidationError({"events": f"Unknown events: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"events": _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}}
+        )
     if not chosen:
-        raise ValidationError({"events": "Choose at least one event."})
+        raise ValidationError({"events": _("Choose at least one event.")})
     return chosen
 
 
@@ -101,7 +104,9 @@ def webhook_endpoint_create(
     # Lock the tenant so two admins cannot both add the tenth endpoint.
     Tenant.objects.select_for_update().only("pk").get(pk=tenant.pk)
     if tenant.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TENANT:
-        raise ValidationError(f"A tenant can have at most {MAX_ENDPOINTS_PER_TENANT} webhooks.")
+        raise ValidationError(
+            _("A tenant can have at most %(max)s webhooks.") % {"max": MAX_ENDPOINTS_PER_TENANT}
+        )
     endpoint = WebhookEndpoint.objects.create(tenant=tenant, url=url, events=events)
     activity_record(
         tenant=tenant,
@@ -219,7 +224,7 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
     _require_manager(tenant=endpoint.tenant, actor=actor)
     locked = _locked(endpoint)
     if not locked.enabled:
-        raise ValidationError("Re-enable this webhook before sending a test event.")
+        raise ValidationError(_("Re-enable this webhook before sending a test event."))
     now = timezone.now()
     delivery = WebhookDelivery.objects.create(
         endpoint=locked,

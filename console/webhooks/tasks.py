@@ -84,8 +84,8 @@ def purge_webhook_history() -> int:
 )
 def send_endpoint_disabled_email(endpoint_id: int) -> int:
     """Tell the tenant's admins that an endpoint was disabled; returns how many were told."""
-    message = emails.endpoint_disabled_message(endpoint_id=endpoint_id)
-    if message is None:
-        return 0
-    send_reusing_connection(message)
-    return len(message.to)
+    told = 0
+    for message in emails.endpoint_disabled_messages(endpoint_id=endpoint_id):
+        send_reusing_connection(message)
+        told += len(message.to)
+    return told

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -80,7 +81,7 @@ class WebhookCreateView(_EndpointFormView):
         except ValidationError as error:
             return self.form_invalid_with(form, error)
         self.show_secret_once(endpoint, endpoint.secret)
-        messages.success(self.request, "Webhook added. Copy its signing secret now.")
+        messages.success(self.request, _("Webhook added. Copy its signing secret now."))
         return self.list_url()
 
 
@@ -95,7 +96,7 @@ class WebhookEditView(_EndpointFormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["submit_label"] = "Save changes"
+        kwargs["submit_label"] = _("Save changes")
         if self.request.method == "GET":
             kwargs["initial"] = {"url": self.endpoint.url, "events": self.endpoint.events}
         return kwargs
@@ -113,7 +114,7 @@ class WebhookEditView(_EndpointFormView):
             )
         except ValidationError as error:
             return self.form_invalid_with(form, error)
-        messages.success(self.request, "Webhook saved.")
+        messages.success(self.request, _("Webhook saved."))
         return self.list_url()
 
 
@@ -137,7 +138,7 @@ class WebhookDeleteView(_EndpointActionView):
         services.webhook_endpoint_delete(
             endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
         )
-        messages.success(self.request, f"Webhook {endpoint.url} deleted.")
+        messages.success(self.request, _("Webhook %(url)s deleted.") % {"url": endpoint.url})
 
 
 class WebhookRotateSecretView(_EndpointActionView):
@@ -147,7 +148,7 @@ class WebhookRotateSecretView(_EndpointActionView):
         )
         self.show_secret_once(endpoint, secret)
         messages.success(
-            self.request, "New signing secret made. The old one no longer signs anything."
+            self.request, _("New signing secret made. The old one no longer signs anything.")
         )
 
 
@@ -156,12 +157,12 @@ class WebhookEnableView(_EndpointActionView):
         services.webhook_endpoint_enable(
             endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
         )
-        messages.success(self.request, f"Webhook {endpoint.url} enabled again.")
+        messages.success(self.request, _("Webhook %(url)s enabled again.") % {"url": endpoint.url})
 
 
 class WebhookTestView(_EndpointActionView):
     def act(self, endpoint):
         services.webhook_send_test(endpoint=endpoint, actor=self.request.user)
         messages.success(
-            self.request, "Test event queued. Its attempt appears below in a few seconds."
+            self.request, _("Test event queued. Its attempt appears below in a few seconds.")
         )
