@@ -228,19 +228,23 @@ def _status_q(status: str, now) -> Q:
     return Q(status=status)
 
 
-def invitations_for_tab(*, tenant: Tenant, status: str = "", now=None):
+def invitations_for_tab(*, tenant: Tenant, status: str = "", query: str = "", now=None):
     """The tenant's invitations, newest first, with the inviter joined (one query per page).
 
     Ordered by the (tenant, created_at, id) index, or (tenant, status, created_at, id)
     when filtered, so a page is read from the index without sorting the table.
+    ``query`` keeps the invitations whose email contains it, case-insensitively
+    (on PostgreSQL through the trigram index of migration 0005).
     """
     queryset = tenant.invitations.select_related("invited_by").order_by("-created_at", "-pk")
     if status in InvitationStatus.values:
         queryset = queryset.filter(_status_q(status, now or timezone.now()))
+    if query:
+        queryset = queryset.filter(email__icontains=query)
     return queryset
 
 
-def invitation_status_counts(*, tenant: Tenant, now=None) -> dict[str, int]:
+def invitation_status_counts(*, tenant: Tenant, query: str = "", now=None) -> dict[str, int]:
     """How many invitations each status filter shows ("all" and every status).
 
     One GROUP BY status over the (tenant, status, ...) index, which carries
@@ -249,9 +253,11 @@ def invitation_status_counts(*, tenant: Tenant, now=None) -> dict[str, int]:
     Expired, as ``_status_q`` shows them.
     """
     now = now or timezone.now()
+    invitations = tenant.invitations.order_by()
+    if query:  # the tabs then count the matches of each status
+        invitations = invitations.filter(email__icontains=query)
     rows = (
-        tenant.invitations.order_by()
-        .values_list("status")
+        invitations.values_list("status")
         # Count columns of that index (both NOT NULL), not the id, which is not in it.
         .annotate(total=Count("*"), past_expiry=Count("expires_at", filter=Q(expires_at__lte=now)))
     )

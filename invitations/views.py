@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -36,6 +37,7 @@ from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus
 from members.models import Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
+from members.selectors import search_term
 from tenants import policies
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
@@ -179,13 +181,28 @@ class InvitationListView(TenantMixin, ListView):
     def get_queryset(self):
         # One clock for the rows and the counts, so the tab badges and the pages agree.
         self.now = timezone.now()
+        self.query = search_term(self.request.GET.get("q"))
         return selectors.invitations_for_tab(
-            tenant=self.tenant, status=self.status_filter(), now=self.now
+            tenant=self.tenant, status=self.status_filter(), query=self.query, now=self.now
         )
+
+    def get_template_names(self):
+        # htmx (the search box as the person types) swaps in just the table.
+        if self.request.htmx and not self.request.htmx.history_restore_request:
+            return ["invitations/partials/invitation_table.html"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # The same URL answers a whole page or a fragment: caches must tell them apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The status tabs count every filter anyway; the current one is the paginator's count.
-        self.status_counts = selectors.invitation_status_counts(tenant=self.tenant, now=self.now)
+        self.status_counts = selectors.invitation_status_counts(
+            tenant=self.tenant, query=self.query, now=self.now
+        )
         count = self.status_counts[self.status_filter() or "all"]
         return super().get_paginator(queryset, per_page, count=count, **kwargs)
 
@@ -197,9 +214,17 @@ class InvitationListView(TenantMixin, ListView):
         context.update(
             settings_tab="invitations",
             status=status,
-            status_query=urlencode({"status": status}) if status else "",
+            q=self.query,
+            # Kept by the page links (status and search) and the status tabs (search).
+            status_query=urlencode({k: v for k, v in (("status", status), ("q", self.query)) if v}),
             status_tabs=[
-                (value, label, counts[value or "all"]) for value, label in selectors.STATUS_FILTERS
+                (
+                    value,
+                    label,
+                    counts[value or "all"],
+                    urlencode({k: v for k, v in (("status", value), ("q", self.query)) if v}),
+                )
+                for value, label in selectors.STATUS_FILTERS
             ],
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),

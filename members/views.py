@@ -5,14 +5,17 @@ the URL and call one service; the rules (last admin, row locks) live in
 ``members.services``.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from console.pagination import DeferredJoinPaginator
-from members import services
+from members import selectors, services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
@@ -34,12 +37,27 @@ class MemberListView(TenantMixin, ListView):
 
     def get_queryset(self):
         # Ordered by the (tenant, created_at) index; the user comes in the same query.
-        return self.tenant.memberships.select_related("user").order_by("created_at", "pk")
+        self.query = selectors.search_term(self.request.GET.get("q"))
+        return selectors.memberships_for_tab(tenant=self.tenant, query=self.query)
+
+    def get_template_names(self):
+        # htmx (the search box as the person types) swaps in just the table.
+        if self.request.htmx and not self.request.htmx.history_restore_request:
+            return ["members/_member_table.html"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # The same URL answers a whole page or a fragment: caches must tell them apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def paginate_queryset(self, queryset, page_size):
-        # The seat use counts the members anyway: that count is the paginator's.
+        # The seat use counts the members anyway: without a search, that count
+        # is the paginator's; a search counts its matches (one query more).
         self.usage = seat_usage(self.tenant)
-        paginator = self.get_paginator(queryset, page_size, count=self.usage.members)
+        count = None if self.query else self.usage.members
+        paginator = self.get_paginator(queryset, page_size, count=count)
         # A page past the end (the last row of the last page was just removed)
         # shows the last page instead of a 404.
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
@@ -55,6 +73,8 @@ class MemberListView(TenantMixin, ListView):
             can_manage=self.membership.can(MANAGE_MEMBERS),
             can_invite=self.membership.can(INVITE_MEMBERS),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            q=self.query,
+            search_query=urlencode({"q": self.query}) if self.query else "",
         )
         return context
 

@@ -208,3 +208,38 @@ def test_landing_page_of_a_user_in_no_tenant(client, world, django_assert_num_qu
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["my_pending_invitations"]) == world["scale"] // 10
+
+
+def test_members_search(client, world, django_assert_num_queries):
+    # As the Members tab, plus 1: the matches' count for the paginator (the
+    # seat use still counts every member). "member1" matches a ninth of the
+    # members at 100x (member1, member10-19) and 2 at 10x.
+    response = _second_visit(
+        client,
+        world["admin"],
+        _url("members:list", world["tenant"], q="member1"),
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 2 + 1 + 1 + 1,
+    )
+    assert response.context["page_obj"].paginator.count == (11 if world["scale"] == 100 else 1)
+
+
+def test_members_search_fragment_for_htmx(client, world, django_assert_num_queries):
+    # The table alone: the header's pending invitations are not rendered, but the
+    # memberships are still read (the tenant and role come from them).
+    client.force_login(world["admin"])
+    url = _url("members:list", world["tenant"], q="member1")
+    client.get(url)
+    with django_assert_num_queries(SESSION_AND_USER + 1 + 2 + 1 + 1):
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def test_invitations_search(client, world, django_assert_num_queries):
+    # As the Invitations tab: the counts per status count the matches (and the
+    # current filter's is the paginator's); the rows are the page's matches.
+    url = _url("tenant_invitations:list", world["tenant"], q="invitee1", status="pending")
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+    )
+    assert all("invitee1" in i.email for i in response.context["invitations"])
