@@ -272,6 +272,44 @@ def invitation_status_counts(*, tenant: Tenant, query: str = "", now=None) -> di
     return counts
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where the emails of one bulk invite stand (the outbox state of each)."""
+
+    batch_id: str
+    queued: int  # waiting for a worker or being sent now
+    sent: int
+    failed: int
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.failed
+
+
+def invitation_batch_progress(*, tenant: Tenant, batch_id) -> BatchProgress | None:
+    """How many of the batch's emails are queued, sent and failed; None if the
+    batch is not this tenant's (or no longer has any invitation).
+
+    One GROUP BY over the (batch_id, email_status) index. Counts the
+    invitations still in the tenant: a deleted one leaves the batch.
+    """
+    rows = (
+        Invitation.objects.filter(tenant=tenant, batch_id=batch_id)
+        .order_by()
+        .values_list("email_status")
+        .annotate(total=Count("*"))
+    )
+    counts = dict(rows)
+    if not counts:
+        return None
+    return BatchProgress(
+        batch_id=str(batch_id),
+        queued=counts.get(EmailStatus.QUEUED, 0) + counts.get(EmailStatus.SENDING, 0),
+        sent=counts.get(EmailStatus.SENT, 0),
+        failed=counts.get(EmailStatus.FAILED, 0),
+    )
+
+
 # -- Links --------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ the tenant row first, so concurrent invites and accepts see each other.
 """
 
 import logging
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -60,8 +61,9 @@ def invitation_create_bulk(
     ``selectors.invite_check`` (format, members, pending invitations, at most
     1,000 addresses, member limit / plan). Any refusal raises
     ``InvitationsRefused`` and nothing is created or sent. Each invitation
-    gets its own link and a queued send (the outbox); one email task per
-    invitation is enqueued after the commit.
+    gets its own link and a queued send (the outbox), and the submission one
+    ``batch_id`` (the Invitations tab shows that batch's send progress); the
+    sends are enqueued after the commit (``enqueue_invitation_batch``).
 
     Pending invitations of this tenant already past their expiry are marked
     Expired in the same transaction: they count as Expired everywhere, so
@@ -80,6 +82,7 @@ def invitation_create_bulk(
         raise InvitationsRefused(address_errors=check.address_errors, errors=check.errors)
     _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
 
+    batch_id = uuid.uuid4()
     invitations = []
     for address in check.addresses:
         link_salt, token_hash = tokens.new_link()
@@ -95,6 +98,7 @@ def invitation_create_bulk(
                 link_salt=link_salt,
                 token_hash=token_hash,
                 email_status=EmailStatus.QUEUED,
+                batch_id=batch_id,
             )
         )
     created = Invitation.objects.bulk_create(invitations)
@@ -170,7 +174,35 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
     # robust: the invitations are committed by then, so an unexpected error
     # while enqueuing is logged (the sweep sends later), never shown as a 500.
-    transaction.on_commit(lambda: enqueue_invitation_emails(invitation_ids), robust=True)
+    transaction.on_commit(lambda: enqueue_invitation_batch(invitation_ids), robust=True)
+
+
+def enqueue_invitation_batch(invitation_ids: list[int]) -> int:
+    """Enqueue the sends of ``invitation_ids`` after a commit; returns the tasks enqueued.
+
+    One send is enqueued directly. More go as one ``send_invitation_batch``
+    task that enqueues each send from the worker: 1,000 enqueues cost the
+    admin's request about 0.9 s against Redis, one enqueue 0.5 ms
+    (bench/enqueue_timing.py). Each send still claims its invitation, so a
+    batch task run twice sends nothing twice, and the outbox sweep covers a
+    batch task that never ran.
+    """
+    from kombu.exceptions import OperationalError
+
+    from invitations.tasks import send_invitation_batch  # tasks import services
+
+    if len(invitation_ids) <= 1:
+        return enqueue_invitation_emails(invitation_ids)
+    try:
+        send_invitation_batch.delay(list(invitation_ids))
+    except (OperationalError, ConnectionError, TimeoutError) as error:
+        logger.warning(
+            "Broker unavailable, %d invitation email(s) left for the outbox sweep: %s",
+            len(invitation_ids),
+            error,
+        )
+        return 0
+    return 1
 
 
 def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:

@@ -4,6 +4,7 @@ Views parse, check the role, scope lookups and call one service each; every
 rule lives in ``invitations.services`` / ``invitations.selectors``.
 """
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
 from console.pagination import DeferredJoinPaginator
 from console.views import too_many_requests
@@ -137,7 +138,9 @@ class InviteView(TenantMixin, FormView):
             f"{count} invitation{'s' if count != 1 else ''} sent as {Role(role).label}. "
             "Each email goes out in a moment; invitations expire in 7 days.",
         )
-        return redirect("tenant_invitations:list", tenant_id=self.tenant.public_id)
+        url = reverse("tenant_invitations:list", kwargs={"tenant_id": self.tenant.public_id})
+        # The tab follows this batch's sends (queued, sent, failed).
+        return redirect(f"{url}?{urlencode({'batch': created[0].batch_id})}")
 
 
 class InvitePreviewView(TenantMixin, View):
@@ -230,8 +233,34 @@ class InvitationListView(TenantMixin, ListView):
             can_invite=self.membership.can(INVITE_MEMBERS),
             # The empty state explains instead of offering a form that cannot send.
             invite_blocked_reason=selectors.invite_blocked_reason(self.tenant),
+            progress=batch_progress(self.request, self.tenant),
         )
         return context
+
+
+def batch_progress(request, tenant) -> selectors.BatchProgress | None:
+    """The progress of the batch in ``?batch=`` (just sent by the invite form), if any."""
+    try:
+        batch_id = uuid.UUID(request.GET.get("batch", ""))
+    except ValueError:
+        return None  # none asked for, or not a batch id: nothing to show
+    return selectors.invitation_batch_progress(tenant=tenant, batch_id=batch_id)
+
+
+class InvitationBatchProgressView(TenantMixin, TemplateView):
+    """htmx: the send progress of one bulk invite, polled while emails are queued."""
+
+    permission_required = MANAGE_INVITATIONS
+    template_name = "invitations/partials/batch_progress.html"
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        progress = selectors.invitation_batch_progress(
+            tenant=self.tenant, batch_id=kwargs["batch_id"]
+        )
+        if progress is None:
+            raise Http404("No such batch in this tenant.")
+        return self.render_to_response({"tenant": self.tenant, "progress": progress})
 
 
 class InvitationActionView(TenantMixin, View):

@@ -243,3 +243,26 @@ def test_invitations_search(client, world, django_assert_num_queries):
         client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
     )
     assert all("invitee1" in i.email for i in response.context["invitations"])
+
+
+def test_invitations_tab_with_a_batchs_progress(client, world, django_assert_num_queries):
+    # As the Invitations tab, plus 1: the batch's sends counted per email status
+    # (one GROUP BY, whatever the batch's size).
+    batch_id = "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11"
+    Invitation.objects.filter(tenant=world["tenant"]).update(batch_id=batch_id)
+    url = _url("tenant_invitations:list", world["tenant"], batch=batch_id)
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1 + 1
+    )
+    assert response.context["progress"].total == 10 * world["scale"]
+
+
+def test_batch_progress_fragment(client, world, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 the batch's counts.
+    batch_id = "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11"
+    Invitation.objects.filter(tenant=world["tenant"]).update(batch_id=batch_id)
+    url = reverse(
+        "tenant_invitations:batch_progress",
+        kwargs={"tenant_id": world["tenant"].public_id, "batch_id": batch_id},
+    )
+    _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)
