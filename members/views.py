@@ -102,6 +102,29 @@ class MemberActionMixin(TenantMixin):
         return redirect(self.list_url())
 
 
+class MemberActionsMenuView(MemberActionMixin, TemplateView):
+    """htmx: one member's actions menu, loaded when the admin first opens it.
+
+    The 25 rows' menus (three forms each) were a third of the Members tab's
+    rendering; a menu is opened for one row at a time, so it is rendered then.
+    """
+
+    template_name = "members/_member_actions_menu.html"
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        page = request.GET.get("page", "")
+        return self.render_to_response(
+            {
+                "tenant": self.tenant,
+                "membership": self.membership,
+                "member": self.get_target(),
+                # The list page the actions return to.
+                "page_number": page if page.isdigit() else "1",
+            }
+        )
+
+
 class MemberChangeRoleView(MemberActionMixin, View):
     def post(self, request, *args, **kwargs):
         target = self.get_target()

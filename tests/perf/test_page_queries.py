@@ -266,3 +266,12 @@ def test_batch_progress_fragment(client, world, django_assert_num_queries):
         kwargs={"tenant_id": world["tenant"].public_id, "batch_id": batch_id},
     )
     _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)
+
+
+def test_member_actions_menu(client, world, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 the member (user joined).
+    target = world["tenant"].memberships.exclude(user=world["admin"]).first()
+    url = reverse(
+        "members:actions", kwargs={"tenant_id": world["tenant"].public_id, "pk": target.pk}
+    )
+    _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)

@@ -349,6 +349,12 @@ MATRIX = {
             lambda w: {"emails": "new-invitee@example.com"},
         ),
     },
+    "members:actions": {
+        "get": Case(
+            t_pk("members:actions", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+        ),
+    },
     "tenant_invitations:batch_progress": {
         "get": Case(
             t("tenant_invitations:batch_progress", batch_id=BATCH_ID),
@@ -488,6 +494,7 @@ def test_permission_matrix(client, world, name, method, role, mailoutbox):
 IDOR = [
     ("members:change_role", "post", "other_membership", {"role": Role.ADMIN}),
     ("members:remove", "post", "other_membership", {}),
+    ("members:actions", "get", "other_membership", {}),
     ("members:transfer", "get", "other_membership", {}),
     ("members:transfer", "post", "other_membership", {"then": "leave"}),
     ("tenant_invitations:resend", "post", "other_invitation", {}),
