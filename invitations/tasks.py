@@ -106,8 +106,8 @@ def send_invitation_email(self, invitation_id: int) -> str:
 def send_invitation_batch(invitation_ids: list[int]) -> int:
     """A bulk invite's sends: enqueue one ``send_invitation_email`` per invitation.
 
-    Enqueued once by the admin's request instead of 1,000 times, and fanned out
-    here so the worker pool still sends in parallel. Safe to repeat (each send
+    Enqueued once by the admin's request instead of once per address, and
+    fanned out here so the worker pool still sends in parallel. Safe to repeat (each send
     claims its invitation); a broker error leaves the rest to the outbox sweep.
     """
     return services.enqueue_invitation_emails(invitation_ids)

@@ -38,7 +38,7 @@ from invitations.forms import ADMIN_POWERS, InviteForm, split_addresses
 from invitations.models import Invitation, InvitationStatus
 from members.models import Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
-from members.selectors import search_term
+from members.selectors import SEARCH_MAX_LENGTH, search_term
 from tenants import policies
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
@@ -218,6 +218,7 @@ class InvitationListView(TenantMixin, ListView):
             settings_tab="invitations",
             status=status,
             q=self.query,
+            search_max_length=SEARCH_MAX_LENGTH,
             # Kept by the page links (status and search) and the status tabs (search).
             status_query=urlencode({k: v for k, v in (("status", status), ("q", self.query)) if v}),
             status_tabs=[

@@ -75,6 +75,7 @@ class MemberListView(TenantMixin, ListView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             q=self.query,
             search_query=urlencode({"q": self.query}) if self.query else "",
+            search_max_length=selectors.SEARCH_MAX_LENGTH,
         )
         return context
 
@@ -105,8 +106,8 @@ class MemberActionMixin(TenantMixin):
 class MemberActionsMenuView(MemberActionMixin, TemplateView):
     """htmx: one member's actions menu, loaded when the admin first opens it.
 
-    The 25 rows' menus (three forms each) were a third of the Members tab's
-    rendering; a menu is opened for one row at a time, so it is rendered then.
+    A menu (three confirmed forms) is opened for one row at a time, so it is
+    rendered then rather than for every row of every page view.
     """
 
     template_name = "members/_member_actions_menu.html"

@@ -192,3 +192,11 @@ def test_invitations_search_is_scoped_to_the_tenant(admin_client, tenant, invita
     factories.InvitationFactory(email="ruth@elsewhere.example")
     response = admin_client.get(invitations_url(tenant, "q=elsewhere"))
     assert list(response.context["invitations"]) == []
+
+
+def test_the_boxes_say_how_long_a_query_may_be(admin_client, tenant, invitations):
+    from members.selectors import SEARCH_MAX_LENGTH
+
+    for url in (members_url(tenant), invitations_url(tenant)):
+        page = admin_client.get(url).content.decode()
+        assert f'maxlength="{SEARCH_MAX_LENGTH}"' in page
