@@ -41,3 +41,18 @@ def test_seed_scale_adds_a_search_tenant_and_an_operator():
     assert search.memberships.get(user__email="admin@search.example").role == "admin"
     operator = User.objects.get(email="operator@scale.example")
     assert operator.is_staff and operator.is_superuser
+
+
+@pytest.mark.django_db
+def test_the_search_tenant_adds_no_stale_pending_invitation():
+    # The expiry benchmark counts every stale Pending invitation in the database;
+    # 10,200 invitations a minute apart would reach back past the 7 days.
+    from django.utils import timezone
+
+    call_command(
+        "seed_scale", members=2, invitations=0, tenants=0, search_members=20_400, verbosity=0
+    )
+    assert Invitation.objects.filter(status=InvitationStatus.PENDING).exists()
+    assert not Invitation.objects.filter(
+        status=InvitationStatus.PENDING, expires_at__lte=timezone.now()
+    ).exists()
