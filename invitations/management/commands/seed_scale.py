@@ -27,14 +27,49 @@ OPERATOR_EMAIL = "operator@scale.example"
 SEARCH_ADMIN_EMAIL = "admin@search.example"
 # Search Co's people: every first name with every last name, so a search for
 # one last name ("lovelace") matches 1 member in len(LAST_NAMES).
-FIRST_NAMES = (
-    "Ada Alan Barbara Claude Dennis Donald Edsger Frances Grace Guido Hedy Ivan Jean Ken".split()
-)
-LAST_NAMES = (
-    "Allen Babbage Backus Cerf Dijkstra Floyd Hamilton Hoare Hopper Kay Knuth Lamarr Lamport "
-    "Liskov Lovelace McCarthy Minsky Naur Perlis Ritchie Shannon Sutherland Thompson Turing "
-    "Wirth"
-).split()
+FIRST_NAMES = [
+    "Ada",
+    "Alan",
+    "Barbara",
+    "Claude",
+    "Dennis",
+    "Donald",
+    "Edsger",
+    "Frances",
+    "Grace",
+    "Guido",
+    "Hedy",
+    "Ivan",
+    "Jean",
+    "Ken",
+]
+LAST_NAMES = [
+    "Allen",
+    "Babbage",
+    "Backus",
+    "Cerf",
+    "Dijkstra",
+    "Floyd",
+    "Hamilton",
+    "Hoare",
+    "Hopper",
+    "Kay",
+    "Knuth",
+    "Lamarr",
+    "Lamport",
+    "Liskov",
+    "Lovelace",
+    "McCarthy",
+    "Minsky",
+    "Naur",
+    "Perlis",
+    "Ritchie",
+    "Shannon",
+    "Sutherland",
+    "Thompson",
+    "Turing",
+    "Wirth",
+]
 
 
 class Command(BaseCommand):
