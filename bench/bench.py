@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+OPERATOR_EMAIL = "operator@scale.example"  # seed_scale's
+SEARCH_ADMIN_EMAIL = "admin@search.example"
 sys.path.insert(0, str(ROOT))
 
 BENCH_ENV = {
@@ -139,20 +141,45 @@ def count_queries(client, path: str) -> int:
     return len(ctx.captured_queries)
 
 
-def page_paths(tenant) -> dict[str, str]:
+# What the searches look for in Search Co: one last name in 25 (seed_scale),
+# so about 4,000 of 100,000 members and 2,000 of 50,000 invitations match.
+SEARCH_TERM = "lovelace"
+
+
+def page_paths(tenant, search_tenant=None) -> dict[str, str]:
     from invitations.models import Invitation
 
     base = f"/t/{tenant.public_id}"
     per_page = 25
     last_page = max(1, -(-Invitation.objects.filter(tenant=tenant).count() // per_page))
-    return {
+    paths = {
         "baseline": "/bench/baseline/",
         "members": f"{base}/settings/members/",
         "invitations_first": f"{base}/settings/members/invitations/",
         "invitations_last": f"{base}/settings/members/invitations/?page={last_page}",
         "get_started": f"{base}/get-started/",
         "activity_page": f"{base}/settings/activity/",
+        # The Django admin's changelist of the same tenant's memberships (25 a
+        # page, as the Members tab), seen by an operator: the peer to beat.
+        "peer_admin_members": f"/admin/members/membership/?tenant__id__exact={tenant.pk}",
     }
+    if search_tenant is not None:
+        search = f"/t/{search_tenant.public_id}/settings/members"
+        paths["members_search"] = f"{search}/?q={SEARCH_TERM}"
+        paths["invitations_search"] = f"{search}/invitations/?q={SEARCH_TERM}"
+    return paths
+
+
+def page_users(admin) -> dict[str, object]:
+    """Who is signed in for each page: the Scale Co admin unless named here."""
+    from console.accounts.models import User
+
+    users = dict.fromkeys(("baseline", "members", "get_started"), admin)
+    users["peer_admin_members"] = User.objects.get(email=OPERATOR_EMAIL)
+    search_admin = User.objects.filter(email=SEARCH_ADMIN_EMAIL).first()
+    if search_admin is not None:
+        users["members_search"] = users["invitations_search"] = search_admin
+    return users
 
 
 def signed_in_client(admin):
@@ -163,10 +190,17 @@ def signed_in_client(admin):
     return client
 
 
-def bench_pages(args, tenant, admin) -> dict:
-    client = signed_in_client(admin)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    paths = page_paths(tenant)
+def bench_pages(args, tenant, admin, search_tenant=None) -> dict:
+    paths = page_paths(tenant, search_tenant)
+    users = page_users(admin)
+    clients = {}  # one signed-in session per user
+
+    def client_for(name):
+        user = users.get(name, admin)
+        if user.pk not in clients:
+            clients[user.pk] = signed_in_client(user)
+        return clients[user.pk]
+
     port = free_port()
     workers = str(args.web_workers)
     server = subprocess.Popen(
@@ -190,6 +224,8 @@ def bench_pages(args, tenant, admin) -> dict:
         pages = {}
         for name, path in paths.items():
             url = f"http://127.0.0.1:{port}{path}"
+            client = client_for(name)
+            cookie = f"sessionid={client.cookies['sessionid'].value}"
             run_wrk(url, cookie, max(1, args.seconds // 5), args.connections)  # warm up
             pages[name] = run_wrk(url, cookie, args.seconds, args.connections)
             if name != "baseline":
@@ -217,6 +253,35 @@ def wait_for_http(url: str, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
+
+
+# ---------------------------------------------------------------- enqueue
+
+
+def bench_enqueue(count: int) -> dict:
+    """What the admin's request waits for after the commit of a bulk invite:
+    ``count`` send tasks enqueued one by one (before), against the one
+    ``send_invitation_batch`` task that fans them out in the worker (now).
+    Ids that match no invitation, and the queue is emptied after: nothing is sent."""
+    from console.celery import app
+    from invitations.tasks import send_invitation_batch, send_invitation_email
+
+    ids = list(range(10**12, 10**12 + count))
+    send_invitation_email.delay(ids[0])  # connect first, as a warm web worker is
+    started = time.perf_counter()
+    for invitation_id in ids:
+        send_invitation_email.delay(invitation_id)
+    one_by_one = time.perf_counter() - started
+    started = time.perf_counter()
+    send_invitation_batch.delay(ids)
+    batch = time.perf_counter() - started
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete("celery")
+    return {
+        "sends": count,
+        "one_task_each_seconds": round(one_by_one, 4),
+        "one_batch_task_seconds": round(batch, 4),
+    }
 
 
 # ---------------------------------------------------------------- bulk invite
@@ -411,6 +476,12 @@ def markdown(results: dict) -> str:
             f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('ratio', '—')} "
             f"| {f.get('queries', '—')} |"
         )
+    if "peer_admin_members" in results["pages"]:
+        lines += [
+            "",
+            f"Members tab / Django admin changelist (same rows, 25 a page): "
+            f"{results['members_vs_peer_admin']} (≥ 1 is the target)",
+        ]
     b, e, m = results["bulk_invite_500"], results["expire_100k"], results["email_1000"]
     lines += [
         "",
@@ -422,6 +493,12 @@ def markdown(results: dict) -> str:
         f"| {m['emails']} invitation emails via worker | {m['seconds']} s "
         f"| smtplib loop {m['smtplib_seconds']} s | {m['ratio']} |",
     ]
+    if "enqueue_1000" in results:
+        q = results["enqueue_1000"]
+        lines.append(
+            f"| enqueue {q['sends']} sends after the bulk invite's commit | one batch task "
+            f"{q['one_batch_task_seconds']} s | one task each {q['one_task_each_seconds']} s | — |"
+        )
     return "\n".join(lines)
 
 
@@ -474,11 +551,13 @@ def main():
         members=1000 // scale,
         invitations=10000 // scale,
         tenants=1000 // scale,
+        search_members=100_000 // scale,
         verbosity=0,
     )
     tenant, admin = scale_tenant_and_admin()
     seed_activity(tenant, admin, 100_000 // scale)
     analyze_database(os.environ["DATABASE_URL"])
+    search_tenant = search_co()
 
     results = {
         "machine": machine(),
@@ -490,7 +569,12 @@ def main():
         ),
     }
     print("Pages under load", flush=True)
-    results["pages"] = bench_pages(args, tenant, admin)
+    results["pages"] = bench_pages(args, tenant, admin, search_tenant)
+    results["members_vs_peer_admin"] = round(
+        results["pages"]["members"]["rps"] / results["pages"]["peer_admin_members"]["rps"], 3
+    )
+    print("Enqueue after a bulk invite's commit", flush=True)
+    results["enqueue_1000"] = bench_enqueue(1000 // scale)
     print("Bulk invite of 500", flush=True)
     results["bulk_invite_500"] = bench_bulk_invite(pro_tenant("Bulk Co", admin), admin)
     print("Expiry job", flush=True)
@@ -545,10 +629,18 @@ def scale_tenant_and_admin():
     return Tenant.objects.get(name="Scale Co"), User.objects.get(email="admin@scale.example")
 
 
+def search_co():
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(name="Search Co").first()
+
+
 def write_explain(tenant, admin) -> None:
     from explain import explain
 
-    text = explain(signed_in_client(admin), page_paths(tenant))
+    users = page_users(admin)
+    clients = {name: signed_in_client(user) for name, user in users.items() if user != admin}
+    text = explain(signed_in_client(admin), page_paths(tenant, search_co()), clients)
     path = RESULTS / "explain.md"
     path.write_text(f"PostgreSQL plans, {time.strftime('%Y-%m-%d')} ({machine()})\n\n{text}")
     print(f"  wrote {path.relative_to(ROOT)}", flush=True)

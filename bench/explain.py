@@ -52,6 +52,23 @@ PAGE_QUERIES = {
         ),
         ("Activity tab: entry count (paginator)", r'COUNT\(\*\).*FROM "tenants_activityevent"'),
     ],
+    "members_search": [
+        (
+            "Members search (100,000 members): the page's rows (trigram indexes on name, email)",
+            r'FROM "members_membership" INNER JOIN "accounts_user".* IN \(SELECT',
+        ),
+        (
+            "Members search: matches counted for the paginator",
+            r'COUNT\(\*\).*FROM "members_membership" INNER JOIN "accounts_user"',
+        ),
+    ],
+    "invitations_search": [
+        (
+            "Invitations search: the page's rows (trigram index on email)",
+            r'FROM "invitations_invitation" LEFT OUTER JOIN "accounts_user".* IN \(SELECT',
+        ),
+        ("Invitations search: matches per status", r"GROUP BY"),
+    ],
 }
 
 
@@ -75,16 +92,20 @@ def _rolled_back_plan(sql: str, params=None) -> str:
         return plan
 
 
-def page_plans(client, paths: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(label, sql, plan) for the chosen queries of each page."""
+def page_plans(client, paths: dict[str, str], clients=None) -> list[tuple[str, str, str]]:
+    """(label, sql, plan) for the chosen queries of each page (seen by
+    ``clients[page]`` when given, else by ``client``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     plans = []
     for page, wanted in PAGE_QUERIES.items():
-        client.get(paths[page])  # warm: the session already holds the tenant
+        if page not in paths:
+            continue
+        page_client = (clients or {}).get(page, client)
+        page_client.get(paths[page])  # warm: the session already holds the tenant
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(paths[page])
+            response = page_client.get(paths[page])
         assert response.status_code == 200, (page, response.status_code)
         queries = [q["sql"] for q in captured.captured_queries]
         for label, pattern in wanted:
@@ -146,7 +167,7 @@ def markdown(plans) -> str:
     return "\n".join(out)
 
 
-def explain(client, paths: dict[str, str]) -> str:
+def explain(client, paths: dict[str, str], clients=None) -> str:
     """Analyze the tables first (as autovacuum would), then plan every big query."""
     import os
 
@@ -154,4 +175,4 @@ def explain(client, paths: dict[str, str]) -> str:
 
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-    return markdown(page_plans(client, paths) + job_plans())
+    return markdown(page_plans(client, paths, clients) + job_plans())

@@ -4,7 +4,7 @@
         [--requests 200] [--sort tottime]
 
 Pages: baseline, members, invitations_first, invitations_last, get_started,
-settings, billing.
+settings, billing, peer_admin_members, members_search, invitations_search.
 Seed the database first (``manage.py seed_scale``). Prints the mean time per
 request through the Django test Client (the full middleware stack, no
 network) and the cProfile of those requests.
@@ -42,23 +42,17 @@ def main():
     django.setup()
     from django.test import Client
 
+    from bench import page_paths, page_users, search_co
     from console.accounts.models import User
-    from invitations.models import Invitation
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(name="Scale Co")
     admin = User.objects.get(email="admin@scale.example")
     base = f"/t/{tenant.public_id}"
-    last = max(1, -(-Invitation.objects.filter(tenant=tenant).count() // 25))
-    path = {
-        "baseline": "/bench/baseline/",
-        "members": f"{base}/settings/members/",
-        "invitations_first": f"{base}/settings/members/invitations/",
-        "invitations_last": f"{base}/settings/members/invitations/?page={last}",
-        "get_started": f"{base}/get-started/",
-        "settings": f"{base}/settings/",
-        "billing": f"{base}/settings/billing/",
-    }[args.page]
+    paths = page_paths(tenant, search_co())
+    paths.update(settings=f"{base}/settings/", billing=f"{base}/settings/billing/")
+    path = paths[args.page]
+    admin = page_users(admin).get(args.page, admin)  # the operator, the search tenant's admin
     client = Client()
     client.force_login(admin)
     for _ in range(20):

@@ -76,6 +76,8 @@ class Invitation(models.Model):
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=500, blank=True)
+    # The bulk invite that created it: the Invitations tab follows that batch's sends.
+    batch_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -109,6 +111,13 @@ class Invitation(models.Model):
                 fields=["email"],
                 condition=models.Q(status=InvitationStatus.PENDING),
                 name="invitations_pending_email_idx",
+            ),
+            # A batch's send progress (partial: rows without a batch, e.g. the
+            # expiry job's, never write it).
+            models.Index(
+                fields=["batch_id", "email_status"],
+                condition=models.Q(batch_id__isnull=False),
+                name="invitations_batch_idx",
             ),
             models.Index(
                 fields=["email_claimed_at"],

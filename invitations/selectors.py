@@ -1,5 +1,7 @@
 """Read paths for invitations: queries only (no writes, no request, no messages)."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Exists, Q
 from django.http import Http404
 from django.utils import timezone
@@ -7,7 +9,7 @@ from django.utils import timezone
 from console.accounts.selectors import confirmed_addresses
 from invitations import tokens
 from invitations.exceptions import InvitationGone
-from invitations.models import Invitation, InvitationStatus, SupersededLink
+from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from tenants.models import Tenant
 
 
@@ -44,19 +46,23 @@ def _status_q(status: str, now) -> Q:
     return Q(status=status)
 
 
-def invitations_for_tab(*, tenant: Tenant, status: str = "", now=None):
+def invitations_for_tab(*, tenant: Tenant, status: str = "", query: str = "", now=None):
     """The tenant's invitations, newest first, with the inviter joined (one query per page).
 
     Ordered by the (tenant, created_at, id) index, or (tenant, status, created_at, id)
     when filtered, so a page is read from the index without sorting the table.
+    ``query`` keeps the invitations whose email contains it, case-insensitively
+    (on PostgreSQL through the trigram index of migration 0005).
     """
     queryset = tenant.invitations.select_related("invited_by").order_by("-created_at", "-pk")
     if status in InvitationStatus.values:
         queryset = queryset.filter(_status_q(status, now or timezone.now()))
+    if query:
+        queryset = queryset.filter(email__icontains=query)
     return queryset
 
 
-def invitation_status_counts(*, tenant: Tenant, now=None) -> dict[str, int]:
+def invitation_status_counts(*, tenant: Tenant, query: str = "", now=None) -> dict[str, int]:
     """How many invitations each status filter shows ("all" and every status).
 
     One GROUP BY status over the (tenant, status, ...) index, which carries
@@ -65,9 +71,11 @@ def invitation_status_counts(*, tenant: Tenant, now=None) -> dict[str, int]:
     Expired, as ``_status_q`` shows them.
     """
     now = now or timezone.now()
+    invitations = tenant.invitations.order_by()
+    if query:  # the tabs then count the matches of each status
+        invitations = invitations.filter(email__icontains=query)
     rows = (
-        tenant.invitations.order_by()
-        .values_list("status")
+        invitations.values_list("status")
         # Count columns of that index (both NOT NULL), not the id, which is not in it.
         .annotate(total=Count("*"), past_expiry=Count("expires_at", filter=Q(expires_at__lte=now)))
     )
@@ -80,6 +88,44 @@ def invitation_status_counts(*, tenant: Tenant, now=None) -> dict[str, int]:
             counts[status] = counts.get(status, 0) + total
     counts["all"] = sum(counts.values())
     return counts
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where the emails of one bulk invite stand (the outbox state of each)."""
+
+    batch_id: str
+    queued: int  # waiting for a worker or being sent now
+    sent: int
+    failed: int
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.failed
+
+
+def invitation_batch_progress(*, tenant: Tenant, batch_id) -> BatchProgress | None:
+    """How many of the batch's emails are queued, sent and failed; None if the
+    batch is not this tenant's (or no longer has any invitation).
+
+    One GROUP BY over the (batch_id, email_status) index. Counts the
+    invitations still in the tenant: a deleted one leaves the batch.
+    """
+    rows = (
+        Invitation.objects.filter(tenant=tenant, batch_id=batch_id)
+        .order_by()
+        .values_list("email_status")
+        .annotate(total=Count("*"))
+    )
+    counts = dict(rows)
+    if not counts:
+        return None
+    return BatchProgress(
+        batch_id=str(batch_id),
+        queued=counts.get(EmailStatus.QUEUED, 0) + counts.get(EmailStatus.SENDING, 0),
+        sent=counts.get(EmailStatus.SENT, 0),
+        failed=counts.get(EmailStatus.FAILED, 0),
+    )
 
 
 # -- Links --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the tenant row first, so concurrent invites and accepts see each other.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -152,8 +153,9 @@ def invitation_create_bulk(
     ``invite_check`` (format, members, pending invitations, at most
     ``MAX_ADDRESSES_PER_SUBMISSION`` addresses, member limit / plan). Any refusal raises
     ``InvitationsRefused`` and nothing is created or sent. Each invitation
-    gets its own link and a queued send (the outbox); one email task per
-    invitation is enqueued after the commit.
+    gets its own link and a queued send (the outbox), and the submission one
+    ``batch_id`` (the Invitations tab shows that batch's send progress); the
+    sends are enqueued after the commit (``enqueue_invitation_batch``).
 
     ``inviter`` must still be allowed to invite once the lock is held (a
     concurrent request may have demoted them); None is an operator.
@@ -177,6 +179,7 @@ def invitation_create_bulk(
     _count_against_daily_limits(tenant=tenant, inviter=inviter, addresses=check.addresses)
 
     lifetime = policies.invitation_lifetime()
+    batch_id = uuid.uuid4()
     invitations = []
     for address in check.addresses:
         link_salt, token_hash = tokens.new_link()
@@ -192,6 +195,7 @@ def invitation_create_bulk(
                 link_salt=link_salt,
                 token_hash=token_hash,
                 email_status=EmailStatus.QUEUED,
+                batch_id=batch_id,
             )
         )
     created = Invitation.objects.bulk_create(invitations)
@@ -270,7 +274,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
     # robust: the invitations are committed by then, so an unexpected error
     # while enqueuing is logged (the sweep sends later), never shown as a 500.
-    transaction.on_commit(lambda: tasks.enqueue_invitation_emails(invitation_ids), robust=True)
+    transaction.on_commit(lambda: tasks.enqueue_invitation_batch(invitation_ids), robust=True)
 
 
 # -- Actions on one invitation (the SPEC's status table) --------------------------------

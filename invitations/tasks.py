@@ -80,6 +80,17 @@ def send_invitation_email(self, invitation_id: int) -> str:
     return "sent"
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_invitation_batch(invitation_ids: list[int]) -> int:
+    """A bulk invite's sends: enqueue one ``send_invitation_email`` per invitation.
+
+    Enqueued once by the admin's request instead of once per address, and
+    fanned out here so the worker pool still sends in parallel. Safe to repeat (each send
+    claims its invitation); a broker error leaves the rest to the outbox sweep.
+    """
+    return enqueue_invitation_emails(invitation_ids)
+
+
 @shared_task(ignore_result=True)
 def expire_stale_invitations() -> int:
     """Beat: mark Pending invitations past their expiry as Expired (one UPDATE)."""
@@ -94,6 +105,30 @@ def sweep_invitation_outbox() -> int:
     """Beat: re-enqueue invitation emails not yet delivered (lost enqueue, dead worker)."""
     due = list(outbox.invitation_outbox_due().values_list("pk", flat=True)[:SWEEP_BATCH])
     return enqueue_invitation_emails(due)
+
+
+def enqueue_invitation_batch(invitation_ids: list[int]) -> int:
+    """Enqueue the sends of ``invitation_ids`` after a commit; returns the tasks enqueued.
+
+    One send is enqueued directly. More go as one ``send_invitation_batch``
+    task that enqueues each send from the worker, so the admin's request waits
+    for one round trip to the broker instead of one per address (measured by
+    ``enqueue_1000`` in bench/run). Each send still claims its invitation, so
+    a batch task run twice sends nothing twice, and the outbox sweep covers a
+    batch task that never ran.
+    """
+    if len(invitation_ids) <= 1:
+        return enqueue_invitation_emails(invitation_ids)
+    try:
+        send_invitation_batch.delay(list(invitation_ids))
+    except (OperationalError, ConnectionError, TimeoutError) as error:
+        logger.warning(
+            "Broker unavailable, %d invitation email(s) left for the outbox sweep: %s",
+            len(invitation_ids),
+            error,
+        )
+        return 0
+    return 1
 
 
 def enqueue_invitation_emails(invitation_ids: Iterable[int]) -> int:

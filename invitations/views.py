@@ -4,6 +4,7 @@ Views parse, check the role, scope lookups and call one service each; every
 rule lives in ``invitations.services`` / ``invitations.selectors``.
 """
 
+import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -19,10 +20,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
 from console.accounts.selectors import email_confirmed
 from console.client_ip import client_ip
+from console.htmx import vary_on_htmx, wants_fragment
 from console.pagination import DeferredJoinPaginator
 from console.ratelimit import RateLimited
 from console.responses import too_many_requests
@@ -47,6 +49,7 @@ from members.permissions import (
     MANAGE_INVITATIONS,
     role_description,
 )
+from members.selectors import SEARCH_MAX_LENGTH, search_term
 from tenants import policies
 from tenants.mixins import TWO_STEP_RETURN_SESSION_KEY, TenantMixin
 from tenants.selectors import seat_usage
@@ -155,7 +158,9 @@ class InviteView(TenantMixin, FormView):
             "Each email goes out in a moment; invitations expire in "
             f"{policies.plan_terms().invitation_lifetime}.",
         )
-        return redirect("tenant_invitations:list", tenant_id=self.tenant.public_id)
+        url = reverse("tenant_invitations:list", kwargs={"tenant_id": self.tenant.public_id})
+        # The tab follows this batch's sends (queued, sent, failed).
+        return redirect(f"{url}?{urlencode({'batch': created[0].batch_id})}")
 
 
 class InvitePreviewView(TenantMixin, View):
@@ -199,13 +204,24 @@ class InvitationListView(TenantMixin, ListView):
     def get_queryset(self):
         # One clock for the rows and the counts, so the tab badges and the pages agree.
         self.now = timezone.now()
+        self.query = search_term(self.request.GET.get("q"))
         return selectors.invitations_for_tab(
-            tenant=self.tenant, status=self.status_filter(), now=self.now
+            tenant=self.tenant, status=self.status_filter(), query=self.query, now=self.now
         )
+
+    def get_template_names(self):
+        if wants_fragment(self.request):
+            return ["invitations/partials/invitation_table.html"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        return vary_on_htmx(super().render_to_response(context, **response_kwargs))
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # The status tabs count every filter anyway; the current one is the paginator's count.
-        self.status_counts = selectors.invitation_status_counts(tenant=self.tenant, now=self.now)
+        self.status_counts = selectors.invitation_status_counts(
+            tenant=self.tenant, query=self.query, now=self.now
+        )
         count = self.status_counts[self.status_filter() or "all"]
         return super().get_paginator(
             queryset, per_page, orphans, allow_empty_first_page, count=count, **kwargs
@@ -219,14 +235,51 @@ class InvitationListView(TenantMixin, ListView):
         context.update(
             settings_tab="invitations",
             status=status,
-            status_query=urlencode({"status": status}) if status else "",
-            status_tabs=[(value, label, counts[value or "all"]) for value, label in STATUS_FILTERS],
+            q=self.query,
+            search_max_length=SEARCH_MAX_LENGTH,
+            # Kept by the page links (status and search) and the status tabs (search).
+            status_query=urlencode({k: v for k, v in (("status", status), ("q", self.query)) if v}),
+            status_tabs=[
+                (
+                    value,
+                    label,
+                    counts[value or "all"],
+                    urlencode({k: v for k, v in (("status", value), ("q", self.query)) if v}),
+                )
+                for value, label in STATUS_FILTERS
+            ],
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
             can_invite=self.membership.can(INVITE_MEMBERS),
             # The empty state explains instead of offering a form that cannot send.
             invite_blocked_reason=policies.invite_blocked_reason(self.tenant),
+            progress=batch_progress(self.request, self.tenant),
         )
         return context
+
+
+def batch_progress(request, tenant) -> selectors.BatchProgress | None:
+    """The progress of the batch in ``?batch=`` (just sent by the invite form), if any."""
+    try:
+        batch_id = uuid.UUID(request.GET.get("batch", ""))
+    except ValueError:
+        return None  # none asked for, or not a batch id: nothing to show
+    return selectors.invitation_batch_progress(tenant=tenant, batch_id=batch_id)
+
+
+class InvitationBatchProgressView(TenantMixin, TemplateView):
+    """htmx: the send progress of one bulk invite, polled while emails are queued."""
+
+    permission_required = MANAGE_INVITATIONS
+    template_name = "invitations/partials/batch_progress.html"
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        progress = selectors.invitation_batch_progress(
+            tenant=self.tenant, batch_id=kwargs["batch_id"]
+        )
+        if progress is None:
+            raise Http404("No such batch in this tenant.")
+        return self.render_to_response({"tenant": self.tenant, "progress": progress})
 
 
 class InvitationActionView(TenantMixin, View):

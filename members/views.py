@@ -5,6 +5,8 @@ the URL and call one service; the rules (last admin, row locks) live in
 ``members.services``.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
@@ -14,8 +16,9 @@ from django.views.generic import ListView, TemplateView
 
 from console.accounts.selectors import two_step_authenticators
 from console.client_ip import client_ip
+from console.htmx import vary_on_htmx, wants_fragment
 from console.pagination import DeferredJoinPaginator
-from members import services
+from members import selectors, services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
@@ -37,16 +40,25 @@ class MemberListView(TenantMixin, ListView):
     def get_queryset(self):
         # Ordered by the (tenant, created_at) index; the user comes in the same query,
         # and so does each member's two-step state (an EXISTS per row, no extra query).
-        return (
-            self.tenant.memberships.select_related("user")
-            .annotate(two_step=Exists(two_step_authenticators(user_id=OuterRef("user_id"))))
-            .order_by("created_at", "pk")
+        self.query = selectors.search_term(self.request.GET.get("q"))
+        return selectors.memberships_for_tab(tenant=self.tenant, query=self.query).annotate(
+            two_step=Exists(two_step_authenticators(user_id=OuterRef("user_id")))
         )
 
+    def get_template_names(self):
+        if wants_fragment(self.request):
+            return ["members/_member_table.html"]
+        return super().get_template_names()
+
+    def render_to_response(self, context, **response_kwargs):
+        return vary_on_htmx(super().render_to_response(context, **response_kwargs))
+
     def paginate_queryset(self, queryset, page_size):
-        # The seat use counts the members anyway: that count is the paginator's.
+        # The seat use counts the members anyway: without a search, that count
+        # is the paginator's; a search counts its matches (one query more).
         self.usage = seat_usage(self.tenant)
-        paginator = self.get_paginator(queryset, page_size, count=self.usage.members)
+        count = None if self.query else self.usage.members
+        paginator = self.get_paginator(queryset, page_size, count=count)
         # A page past the end (the last row of the last page was just removed)
         # shows the last page instead of a 404.
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
@@ -61,6 +73,9 @@ class MemberListView(TenantMixin, ListView):
             can_manage=self.membership.can(MANAGE_MEMBERS),
             can_invite=self.membership.can(INVITE_MEMBERS),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            q=self.query,
+            search_query=urlencode({"q": self.query}) if self.query else "",
+            search_max_length=selectors.SEARCH_MAX_LENGTH,
         )
         return context
 
@@ -86,6 +101,29 @@ class MemberActionMixin(TenantMixin):
     def refused(self, error: services.MembershipError):
         messages.error(self.request, error.message)
         return redirect(self.list_url())
+
+
+class MemberActionsMenuView(MemberActionMixin, TemplateView):
+    """htmx: one member's actions menu, loaded when the admin first opens it.
+
+    A menu (three confirmed forms) is opened for one row at a time, so it is
+    rendered then rather than for every row of every page view.
+    """
+
+    template_name = "members/_member_actions_menu.html"
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        page = request.GET.get("page", "")
+        return self.render_to_response(
+            {
+                "tenant": self.tenant,
+                "membership": self.membership,
+                "member": self.get_target(),
+                # The list page the actions return to.
+                "page_number": page if page.isdigit() else "1",
+            }
+        )
 
 
 class MemberChangeRoleView(MemberActionMixin, View):

@@ -22,8 +22,11 @@ ALLOWED_LOCAL_IMPORTS: dict[tuple[str, str], str] = {}
 
 # Modules below every app import no app (DESIGN): the helpers the apps share.
 BELOW_EVERY_APP = [
+    "console/client_ip.py",
     "console/email_retry.py",
+    "console/htmx.py",
     "console/mail.py",
+    "console/observability.py",
     "console/pagination.py",
     "console/ratelimit.py",
     "console/responses.py",

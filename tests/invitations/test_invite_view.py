@@ -49,7 +49,8 @@ def test_anonymous_is_sent_to_login(client, tenant):
 def test_invite_sends_and_opens_the_invitations_tab(admin_client, tenant, on_commit, mailoutbox):
     response = post_invite(admin_client, tenant, on_commit, "ana@example.com,\nli@example.com")
     assert response.status_code == 302
-    assert response["Location"] == list_url(tenant)
+    batch_id = Invitation.objects.values_list("batch_id", flat=True).first()
+    assert response["Location"] == f"{list_url(tenant)}?batch={batch_id}"
     assert sorted(Invitation.objects.values_list("email", "status")) == [
         ("ana@example.com", InvitationStatus.PENDING),
         ("li@example.com", InvitationStatus.PENDING),

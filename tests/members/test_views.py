@@ -80,22 +80,50 @@ def test_seat_use_on_production_free_is_one_member(client):
     assert "1 of 1 member" in page_text(client.get(list_url(free)))
 
 
+def menu_text(client, tenant, membership, page=1) -> str:
+    """A row's actions menu, as htmx loads it when the admin opens it."""
+    response = client.get(
+        action_url("actions", tenant, membership) + f"?page={page}", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    return page_text(response)
+
+
 def test_admin_sees_invite_button_and_row_actions(admin_client, tenant, member):
     page = page_text(admin_client.get(list_url(tenant)))
     assert reverse("tenant_invitations:invite", kwargs={"tenant_id": tenant.public_id}) in page
     assert "Invite members" in page
-    assert "Change role" in page
-    assert action_url("remove", tenant, member) in page
-    assert action_url("transfer", tenant, member) in page
-    assert "Transfer ownership" in page
+    # Each row's menu is loaded when opened.
+    assert f'hx-get="{action_url("actions", tenant, member)}?page=1"' in page
+    menu = menu_text(admin_client, tenant, member)
+    assert "Change role" in menu
+    assert action_url("remove", tenant, member) in menu
+    assert action_url("transfer", tenant, member) in menu
+    assert "Transfer ownership" in menu
 
 
 def test_admin_is_not_offered_to_remove_or_transfer_to_themselves(
     admin_client, tenant, admin_membership, member
 ):
-    page = page_text(admin_client.get(list_url(tenant)))
-    assert action_url("remove", tenant, admin_membership) not in page
-    assert action_url("transfer", tenant, admin_membership) not in page
+    menu = menu_text(admin_client, tenant, admin_membership)
+    assert "Change role" in menu
+    assert action_url("remove", tenant, admin_membership) not in menu
+    assert action_url("transfer", tenant, admin_membership) not in menu
+
+
+def test_a_menu_keeps_the_page_it_was_opened_on(admin_client, tenant, member):
+    menu = menu_text(admin_client, tenant, member, page=3)
+    assert menu.count('<input type="hidden" name="page" value="3">') == 3
+
+
+def test_menus_are_for_admins_of_the_tenant_only(client, tenant, admin_membership, member):
+    client.force_login(member.user)
+    assert client.get(action_url("actions", tenant, admin_membership)).status_code == 403
+    other = factories.AdminMembershipFactory()
+    client.force_login(other.user)
+    assert client.get(action_url("actions", tenant, member)).status_code == 404
+    # Another tenant's member under one's own tenant: 404 too.
+    assert client.get(action_url("actions", other.tenant, member)).status_code == 404
 
 
 def test_collaborator_sees_the_list_without_actions(client, tenant, admin_membership, member):
@@ -134,8 +162,10 @@ def test_removing_the_last_row_of_the_last_page_lands_on_the_new_last_page(
     assert "was removed from" in page_text(response)
 
 
-def test_every_member_action_asks_for_confirmation(admin_client, tenant, member):
+def test_every_member_action_asks_for_confirmation(admin_client, tenant, admin_membership, member):
     page = page_text(admin_client.get(list_url(tenant)))
+    for membership in (admin_membership, member):
+        page += menu_text(admin_client, tenant, membership)
     forms = re.findall(r"<form [^>]*>", page)
     member_forms = [form for form in forms if list_url(tenant) in form]
     assert len(member_forms) == 6  # 2 roles × 2 rows, Remove (the other row), Leave tenant

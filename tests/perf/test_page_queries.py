@@ -274,3 +274,70 @@ def test_activity_csv(client, activity_world, django_assert_num_queries):
     with django_assert_num_queries(SESSION_AND_USER + 1 + 1):
         lines = b"".join(client.get(url).streaming_content).count(b"\n")
     assert lines == 1 + 20 * w["scale"]
+
+
+def test_members_search(client, world, django_assert_num_queries):
+    # As the Members tab, plus 1: the matches' count for the paginator (the
+    # seat use still counts every member). "member1" matches a ninth of the
+    # members at 100x (member1, member10-19) and 2 at 10x.
+    response = _second_visit(
+        client,
+        world["admin"],
+        _url("members:list", world["tenant"], q="member1"),
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 2 + 1 + 1 + 1,
+    )
+    assert response.context["page_obj"].paginator.count == (11 if world["scale"] == 100 else 1)
+
+
+def test_members_search_fragment_for_htmx(client, world, django_assert_num_queries):
+    # The table alone: the header's pending invitations are not rendered, but the
+    # memberships are still read (the tenant and role come from them).
+    client.force_login(world["admin"])
+    url = _url("members:list", world["tenant"], q="member1")
+    client.get(url)
+    with django_assert_num_queries(SESSION_AND_USER + 1 + 2 + 1 + 1):
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def test_invitations_search(client, world, django_assert_num_queries):
+    # As the Invitations tab: the counts per status count the matches (and the
+    # current filter's is the paginator's); the rows are the page's matches.
+    url = _url("tenant_invitations:list", world["tenant"], q="invitee1", status="pending")
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+    )
+    assert all("invitee1" in i.email for i in response.context["invitations"])
+
+
+def test_invitations_tab_with_a_batchs_progress(client, world, django_assert_num_queries):
+    # As the Invitations tab, plus 1: the batch's sends counted per email status
+    # (one GROUP BY, whatever the batch's size).
+    batch_id = "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11"
+    Invitation.objects.filter(tenant=world["tenant"]).update(batch_id=batch_id)
+    url = _url("tenant_invitations:list", world["tenant"], batch=batch_id)
+    response = _second_visit(
+        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1 + 1
+    )
+    assert response.context["progress"].total == 10 * world["scale"]
+
+
+def test_batch_progress_fragment(client, world, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 the batch's counts.
+    batch_id = "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11"
+    Invitation.objects.filter(tenant=world["tenant"]).update(batch_id=batch_id)
+    url = reverse(
+        "tenant_invitations:batch_progress",
+        kwargs={"tenant_id": world["tenant"].public_id, "batch_id": batch_id},
+    )
+    _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)
+
+
+def test_member_actions_menu(client, world, django_assert_num_queries):
+    # 2 session + user; 1 memberships; 1 the member (user joined).
+    target = world["tenant"].memberships.exclude(user=world["admin"]).first()
+    url = reverse(
+        "members:actions", kwargs={"tenant_id": world["tenant"].public_id, "pk": target.pk}
+    )
+    _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)

@@ -562,6 +562,7 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         "<token>": "t",
         "<str:token>": "t",
         "<slug:link>": "community",
+        "<uuid:batch_id>": "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11",
     }.items():
         if key in route:
             kwargs[key.strip("<>").split(":")[-1]] = value

@@ -222,6 +222,14 @@ NEW_ACCOUNT = {
     "password2": TEST_PASSWORD,
 }
 
+BATCH_ID = "6d1f4c1e-0c4e-4d8a-9a57-3b2f1a0e5c11"
+
+
+def pending_in_a_batch(client, w: World) -> None:
+    """The pending invitation came from a bulk invite: its batch has send progress."""
+    Invitation.objects.filter(pk=w.pending.pk).update(batch_id=BATCH_ID)
+
+
 # {url name: {method: Case}}
 MATRIX = {
     "home": {
@@ -391,6 +399,19 @@ MATRIX = {
             t("tenant_invitations:invite_preview"),
             tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
             lambda w: {"emails": "new-invitee@example.com"},
+        ),
+    },
+    "members:actions": {
+        "get": Case(
+            t_pk("members:actions", "target"),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+        ),
+    },
+    "tenant_invitations:batch_progress": {
+        "get": Case(
+            t("tenant_invitations:batch_progress", batch_id=BATCH_ID),
+            tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+            prepare=pending_in_a_batch,
         ),
     },
     "tenant_invitations:resend": {
@@ -830,6 +851,7 @@ def test_permission_matrix(client, world, name, method, role, mailoutbox):
 IDOR = [
     ("members:change_role", "post", "other_membership", {"role": Role.ADMIN}),
     ("members:remove", "post", "other_membership", {}),
+    ("members:actions", "get", "other_membership", {}),
     ("members:transfer", "get", "other_membership", {}),
     ("members:transfer", "post", "other_membership", {"then": "leave"}),
     ("tenant_invitations:resend", "post", "other_invitation", {}),
