@@ -424,3 +424,4 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # 1,000 and 1.000 and 1 000: counts and prices follow the locale.
 USE_THOUSAND_SEPARATOR = True
 MIDDLEWARE += ["console.accounts.middleware.UserPreferencesMiddleware"]
+FORMAT_MODULE_PATH = ["console.formats"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 
 from console import views
 from console.accounts import urls as accounts_urls
@@ -36,8 +38,13 @@ urlpatterns = [
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
     path("api/v1/", api.urls),
-    # Django's set_language (the anonymous visitor's language cookie).
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language (the anonymous visitor's language cookie); GET
+    # and POST only, like every other page (tests/security/test_hostile_input.py).
+    path(
+        "i18n/setlang/",
+        require_http_methods(["GET", "POST"])(set_language),
+        name="set_language",
+    ),
 ]
 
 handler400 = "console.views.bad_request"

@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -89,5 +90,5 @@ def page_not_found(request, exception=None):
 def rate_limited(request, exception=None):
     """allauth's 429 (its ``handler429`` hook): sign-in, code or reset limit reached."""
     return too_many_requests(
-        request, "Too many attempts in a short time. Wait a few minutes and try again."
+        request, gettext("Too many attempts in a short time. Wait a few minutes and try again.")
     )

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from console.client_ip import client_ip
 from invitations import services
@@ -97,37 +98,48 @@ class InvitationAdmin(admin.ModelAdmin):
         if refused:
             self.message_user(
                 request,
-                f"Nothing was {verb}: "
-                + "; ".join(refused[:10])
-                + (" …" if len(refused) > 10 else ""),
+                NOTHING_DONE[verb]
+                % {"reasons": "; ".join(refused[:10]) + (" …" if len(refused) > 10 else "")},
                 messages.ERROR,
             )
             return
         count = len(invitations)
-        self.message_user(
-            request, f"{count} invitation{'s' if count != 1 else ''} {verb}.", messages.SUCCESS
-        )
+        self.message_user(request, done_message(verb, count) % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Resend selected invitations (new link, new expiry)")
+    @admin.action(description=gettext_lazy("Resend selected invitations (new link, new expiry)"))
     def resend_invitations(self, request, queryset):
         def check(invitation):
             if invitation.effective_status != InvitationStatus.PENDING:
-                return (
-                    f"it is {invitation.effective_status}; only pending invitations can be resent."
-                )
+                return gettext("only pending invitations can be resent.")
             if not services.invitation_resend_allowed(invitation=invitation):
                 return services.RESEND_LIMIT_MESSAGE
             return None
 
         self._run_all_or_nothing(request, queryset, services.invitation_resend, "resent", check)
 
-    @admin.action(description="Revoke selected invitations")
+    @admin.action(description=gettext_lazy("Revoke selected invitations"))
     def revoke_invitations(self, request, queryset):
         self._run_all_or_nothing(request, queryset, services.invitation_revoke, "revoked")
 
-    @admin.action(description="Expire selected invitations now")
+    @admin.action(description=gettext_lazy("Expire selected invitations now"))
     def expire_invitations_now(self, request, queryset):
         self._run_all_or_nothing(request, queryset, services.invitation_expire_now, "expired")
+
+
+NOTHING_DONE = {
+    "resent": gettext_lazy("Nothing was resent: %(reasons)s"),
+    "revoked": gettext_lazy("Nothing was revoked: %(reasons)s"),
+    "expired": gettext_lazy("Nothing was expired: %(reasons)s"),
+}
+
+
+def done_message(verb: str, count: int) -> str:
+    # Whole sentences per action, so each language can say them its own way.
+    if verb == "resent":
+        return ngettext("%(count)s invitation resent.", "%(count)s invitations resent.", count)
+    if verb == "revoked":
+        return ngettext("%(count)s invitation revoked.", "%(count)s invitations revoked.", count)
+    return ngettext("%(count)s invitation expired.", "%(count)s invitations expired.", count)
 
 
 class _Refused(Exception):

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from console.accounts.models import zone_for
 from invitations import tokens
 from invitations.models import Invitation
 from members.permissions import role_description
@@ -39,29 +41,34 @@ def _one_line(text: str) -> str:
 
 
 def invitation_email_message(invitation: Invitation) -> EmailMultiAlternatives:
+    """The email in the invitation's language (subject too); its expiry in the
+    inviter's time zone, named (the invitee's zone is not known)."""
     inviter = invitation.invited_by
-    context = {
-        "tenant_name": _one_line(invitation.tenant.name),
-        "inviter_name": _one_line(inviter.display_name) if inviter else "An admin",
-        "inviter_email": inviter.email if inviter else "",
-        "role": invitation.get_role_display(),
-        "role_description": role_description(invitation.role),
-        "lifetime": policies.plan_terms().invitation_lifetime,
-        "accept_url": accept_url(invitation),
-        "expires_at": timezone.localtime(invitation.expires_at),
-        "email": invitation.email,
-        "site_url": settings.SITE_URL,
-    }
-    subject = _one_line(render_to_string("invitations/email/invitation_subject.txt", context))
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("invitations/email/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.email],
-        reply_to=[inviter.email] if inviter else None,
-        headers={"Message-ID": message_id(invitation)},
-    )
-    message.attach_alternative(
-        render_to_string("invitations/email/invitation.html", context), "text/html"
-    )
+    zone = zone_for(inviter.time_zone if inviter else "UTC")
+    with translation.override(invitation.email_language), timezone.override(zone):
+        context = {
+            "tenant_name": _one_line(invitation.tenant.name),
+            "inviter_name": _one_line(inviter.display_name) if inviter else gettext("An admin"),
+            "inviter_email": inviter.email if inviter else "",
+            "role": invitation.get_role_display(),
+            "role_description": role_description(invitation.role),
+            "lifetime": policies.plan_terms().invitation_lifetime,
+            "accept_url": accept_url(invitation),
+            "expires_at": timezone.localtime(invitation.expires_at),
+            "time_zone": zone.key,
+            "email": invitation.email,
+            "site_url": settings.SITE_URL,
+        }
+        subject = _one_line(render_to_string("invitations/email/invitation_subject.txt", context))
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("invitations/email/invitation.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[invitation.email],
+            reply_to=[inviter.email] if inviter else None,
+            headers={"Message-ID": message_id(invitation)},
+        )
+        message.attach_alternative(
+            render_to_string("invitations/email/invitation.html", context), "text/html"
+        )
     return message

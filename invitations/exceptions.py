@@ -6,6 +6,7 @@ Like every refusal a service raises, these are ``ValidationError``s whose
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 
 class InvitationsRefused(ValidationError):
@@ -44,10 +45,10 @@ class InvitationGone(InvitationError):
     SUPERSEDED = "superseded"
 
     MESSAGES = {
-        EXPIRED: "This invitation has expired",
-        REVOKED: "This invitation has been revoked",
-        ACCEPTED: "This invitation has already been used",
-        SUPERSEDED: "This invitation has been replaced by a newer one",
+        EXPIRED: gettext_lazy("This invitation has expired"),
+        REVOKED: gettext_lazy("This invitation has been revoked"),
+        ACCEPTED: gettext_lazy("This invitation has already been used"),
+        SUPERSEDED: gettext_lazy("This invitation has been replaced by a newer one"),
     }
 
     def __init__(self, reason: str, invitation=None):

@@ -1,24 +1,25 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Role
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
 
 
 class EmailStatus(models.TextChoices):
     """The outbox state of the invitation's current send."""
 
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Email failed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Email failed")
 
 
 class Invitation(models.Model):
@@ -78,6 +79,11 @@ class Invitation(models.Model):
     email_error = models.CharField(max_length=500, blank=True)
     # The bulk invite that created it: the Invitations tab follows that batch's sends.
     batch_id = models.UUIDField(null=True, blank=True, editable=False)
+    # The language the invitation email is written in (the invite form's
+    # "Email language"); the expiry in it is shown in the inviter's zone.
+    email_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

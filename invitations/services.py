@@ -12,9 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from console import ratelimit
 from console.accounts.models import normalize_email
@@ -43,9 +46,9 @@ from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
 
-RESEND_LIMIT_MESSAGE = (
-    f"You can resend this invitation at most {ratelimit.RESENDS_PER_HOUR} times an hour. "
-    "Try again later."
+RESEND_LIMIT_MESSAGE = format_lazy(
+    gettext_lazy("You can resend this invitation at most {count} times an hour. Try again later."),
+    count=ratelimit.RESENDS_PER_HOUR,
 )
 
 # -- Can these addresses be invited? ---------------------------------------------------
@@ -121,11 +124,13 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
         )
         for address in addresses:
             if address in members:
-                check.address_errors[typed_by_address[address]] = f"{address} is already a member."
+                check.address_errors[typed_by_address[address]] = gettext(
+                    "%(address)s is already a member."
+                ) % {"address": address}
             elif address in pending:
-                check.address_errors[typed_by_address[address]] = (
-                    f"{address} already has a pending invitation."
-                )
+                check.address_errors[typed_by_address[address]] = gettext(
+                    "%(address)s already has a pending invitation."
+                ) % {"address": address}
     check.addresses = [a for a in addresses if typed_by_address[a] not in check.address_errors]
 
     usage = seat_usage(tenant)
@@ -145,7 +150,13 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
 
 @transaction.atomic
 def invitation_create_bulk(
-    *, tenant: Tenant, inviter, emails: list[str], role: str, ip: str | None = None
+    *,
+    tenant: Tenant,
+    inviter,
+    emails: list[str],
+    role: str,
+    ip: str | None = None,
+    email_language: str = "",
 ) -> list[Invitation]:
     """Invite every address in ``emails`` into ``tenant`` with ``role``, all or none.
 
@@ -167,7 +178,11 @@ def invitation_create_bulk(
     Records one "invitation sent" entry per address (one INSERT for all).
     """
     if role not in Role.values:
-        raise InvitationsRefused(errors=["Choose a role: Admin or Collaborator."])
+        raise InvitationsRefused(errors=[gettext("Choose a role: Admin or Collaborator.")])
+    # The emails' language: as chosen, else the inviter's saved one, else English.
+    email_language = email_language or getattr(inviter, "language", "") or settings.LANGUAGE_CODE
+    if email_language not in dict(settings.LANGUAGES):
+        raise InvitationsRefused(errors=[gettext("Choose one of the languages.")])
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     _require_actor(inviter, tenant, INVITE_MEMBERS)
     now = timezone.now()
@@ -196,6 +211,7 @@ def invitation_create_bulk(
                 token_hash=token_hash,
                 email_status=EmailStatus.QUEUED,
                 batch_id=batch_id,
+                email_language=email_language,
             )
         )
     created = Invitation.objects.bulk_create(invitations)
@@ -233,15 +249,17 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
     """
     per_inviter, per_tenant, per_address = ratelimit.invitations_per_day()
     count = len(addresses)
-    later = "Nothing was sent. Try again later: the count covers the last 24 hours."
+    later = gettext("Nothing was sent. Try again later: the count covers the last 24 hours.")
     inviter_key = str(inviter.pk) if inviter is not None else ""
     if inviter_key and not ratelimit.allows(per_inviter, inviter_key, cost=count):
         left = max(
             per_inviter.max_hits - ratelimit.hits(per_inviter, [inviter_key])[inviter_key], 0
         )
         raise ratelimit.RateLimited(
-            f"You can send at most {per_inviter.max_hits:,} invitations a day, and {left:,} "
-            f"are left today. {later}"
+            gettext("You can send at most %(max)s invitations a day, and %(left)s are left today.")
+            % {"max": f"{per_inviter.max_hits:,}", "left": f"{left:,}"}
+            + " "
+            + later
         )
     if not ratelimit.allows(per_tenant, tenant.public_id, cost=count):
         left = max(
@@ -249,8 +267,13 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
             0,
         )
         raise ratelimit.RateLimited(
-            f"This tenant can send at most {per_tenant.max_hits:,} invitations a day, and {left:,} "
-            f"are left today. {later}"
+            gettext(
+                "This tenant can send at most %(max)s invitations a day, and %(left)s are left "
+                "today."
+            )
+            % {"max": f"{per_tenant.max_hits:,}", "left": f"{left:,}"}
+            + " "
+            + later
         )
     by_subject = {ratelimit.hashed(address): address for address in addresses}
     flooded = [
@@ -258,12 +281,21 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
     ]
     if flooded:
         named = ", ".join(flooded[:5]) + (
-            f" and {len(flooded) - 5:,} more" if len(flooded) > 5 else ""
+            " " + gettext("and %(count)s more") % {"count": f"{len(flooded) - 5:,}"}
+            if len(flooded) > 5
+            else ""
         )
         raise ratelimit.RateLimited(
-            f"{named} already received {per_address.max_hits} invitations today, the most one "
-            f"address can receive in a day. Remove {'it' if len(flooded) == 1 else 'them'} from "
-            "the list, or try again tomorrow. Nothing was sent."
+            ngettext(
+                "%(named)s already received %(max)s invitations today, the most one address can "
+                "receive in a day. Remove it from the list, or try again tomorrow. "
+                "Nothing was sent.",
+                "%(named)s already received %(max)s invitations today, the most one address can "
+                "receive in a day. Remove them from the list, or try again tomorrow. "
+                "Nothing was sent.",
+                len(flooded),
+            )
+            % {"named": named, "max": per_address.max_hits}
         )
     if inviter_key:
         ratelimit.record(per_inviter, inviter_key, cost=count)
@@ -301,11 +333,30 @@ def _locked(invitation: Invitation, actor, actor_kind: str) -> Invitation:
     )
 
 
+# Why an action is refused, per (status, action): the statuses as people see them.
+REFUSALS = {
+    ("accepted", "resent"): gettext_lazy("This invitation is accepted, so it can't be resent."),
+    ("expired", "resent"): gettext_lazy("This invitation is expired, so it can't be resent."),
+    ("revoked", "resent"): gettext_lazy("This invitation is revoked, so it can't be resent."),
+    ("accepted", "revoked"): gettext_lazy("This invitation is accepted, so it can't be revoked."),
+    ("expired", "revoked"): gettext_lazy("This invitation is expired, so it can't be revoked."),
+    ("revoked", "revoked"): gettext_lazy("This invitation is revoked, so it can't be revoked."),
+    ("pending", "deleted"): gettext_lazy("This invitation is pending, so it can't be deleted."),
+    ("pending", "expired"): gettext_lazy("This invitation is pending, so it can't be expired."),
+    ("accepted", "expired"): gettext_lazy("This invitation is accepted, so it can't be expired."),
+    ("expired", "expired"): gettext_lazy("This invitation is expired, so it can't be expired."),
+    ("revoked", "expired"): gettext_lazy("This invitation is revoked, so it can't be expired."),
+}
+
+
 def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> None:
     status = invitation.effective_status
     if status not in allowed:
-        label = InvitationStatus(status).label.lower()
-        raise InvitationActionNotAllowed(f"This invitation is {label}, so it can't be {action}.")
+        # Whole sentences, so each language can say them its own way.
+        raise InvitationActionNotAllowed(
+            REFUSALS.get((status, action))
+            or gettext("This invitation can't be changed that way any more.")
+        )
 
 
 def invitation_resend_allowed(*, invitation: Invitation) -> bool:
@@ -466,21 +517,32 @@ def invitation_accept(
         raise InvitationGone(reason, invitation)
     if normalize_email(user.email) != invitation.email:
         raise InvitationEmailMismatch(
-            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
-            f"Sign in as {invitation.email} to accept it."
+            gettext(
+                "This invitation is for %(invited)s, but you are signed in as %(current)s. "
+                "Sign in as %(invited)s to accept it."
+            )
+            % {"invited": invitation.email, "current": user.email}
         )
     if not by_link and not email_confirmed(user=user):
         raise InvitationAddressUnconfirmed(
-            f"Confirm {invitation.email} first: open the invitation link emailed to it, "
-            "or the confirmation code sent when you signed up."
+            gettext(
+                "Confirm %(email)s first: open the invitation link emailed to it, "
+                "or the confirmation code sent when you signed up."
+            )
+            % {"email": invitation.email}
         )
     if tenant.require_two_step and not two_step_enabled(user=user):
         raise InvitationNeedsTwoStep(
-            f"“{tenant.name}” requires two-step verification. Set it up for your account, "
-            "then accept the invitation."
+            gettext(
+                "“%(tenant)s” requires two-step verification. Set it up for your account, "
+                "then accept the invitation."
+            )
+            % {"tenant": tenant.name}
         )
     if Membership.objects.filter(tenant=tenant, user=user).exists():
-        raise AlreadyMember(f"You are already a member of “{tenant.name}”.")
+        raise AlreadyMember(
+            gettext("You are already a member of “%(tenant)s”.") % {"tenant": tenant.name}
+        )
     limit = policies.member_limit(tenant)
     members = tenant.memberships.count()
     if limit is not None and members + 1 > limit:

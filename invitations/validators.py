@@ -9,11 +9,12 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext, gettext_lazy
 
 MAX_ADDRESSES_PER_SUBMISSION = 1000
 MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit on a forward path, as Django's EmailField
 
-NO_ADDRESS_MESSAGE = "Enter at least one email address."
+NO_ADDRESS_MESSAGE = gettext_lazy("Enter at least one email address.")
 
 _email_validator = EmailValidator(allowlist=[])  # not even "localhost"
 
@@ -24,8 +25,11 @@ def validate_submission_size(addresses: list[str]) -> None:
         raise ValidationError(NO_ADDRESS_MESSAGE, code="required")
     if len(addresses) > MAX_ADDRESSES_PER_SUBMISSION:
         raise ValidationError(
-            f"You can invite at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a time; "
-            f"this list has {len(addresses):,}. Split it and send the rest separately.",
+            gettext(
+                "You can invite at most %(max)s addresses at a time; "
+                "this list has %(count)s. Split it and send the rest separately."
+            )
+            % {"max": f"{MAX_ADDRESSES_PER_SUBMISSION:,}", "count": f"{len(addresses):,}"},
             code="too_many",
         )
 
@@ -42,21 +46,23 @@ def validate_invitee_email(address: str) -> None:
     never be delivered.
     """
     if len(address) > MAX_ADDRESS_LENGTH:
-        raise ValidationError("The address is too long.", code="invalid")
+        raise ValidationError(gettext("The address is too long."), code="invalid")
     _email_validator(address)
     domain = address.rpartition("@")[2]
     if domain.startswith("["):
-        raise ValidationError("IP-literal domains are not accepted.", code="invalid")
+        raise ValidationError(gettext("IP-literal domains are not accepted."), code="invalid")
     if any(unicodedata.category(character)[0] in "CZ" for character in address):
-        raise ValidationError("Invisible or control characters are not accepted.", code="invalid")
+        raise ValidationError(
+            gettext("Invisible or control characters are not accepted."), code="invalid"
+        )
     try:
         domain.encode("idna")
     except UnicodeError as error:
         raise ValidationError(
-            "The domain cannot be encoded for delivery.", code="invalid"
+            gettext("The domain cannot be encoded for delivery."), code="invalid"
         ) from error
 
 
 def not_an_address_message(typed: str) -> str:
     """What the admin sees for an address that fails ``validate_invitee_email``."""
-    return f"“{typed}” is not an email address."
+    return gettext("“%(typed)s” is not an email address.") % {"typed": typed}

@@ -16,8 +16,11 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
@@ -58,16 +61,19 @@ INVITATIONS_PER_PAGE = 25
 
 # The Invitations tab's status filters, in order ("" is All).
 STATUS_FILTERS = [
-    ("", "All"),
-    (InvitationStatus.PENDING, "Pending"),
-    (InvitationStatus.ACCEPTED, "Accepted"),
-    (InvitationStatus.EXPIRED, "Expired"),
-    (InvitationStatus.REVOKED, "Revoked"),
+    ("", gettext_lazy("All")),
+    (InvitationStatus.PENDING, gettext_lazy("Pending")),
+    (InvitationStatus.ACCEPTED, gettext_lazy("Accepted")),
+    (InvitationStatus.EXPIRED, gettext_lazy("Expired")),
+    (InvitationStatus.REVOKED, gettext_lazy("Revoked")),
 ]
 
-REQUEST_TOO_LARGE = (
-    f"This request is too large. Send at most {MAX_ADDRESSES_PER_SUBMISSION:,} addresses at a "
-    "time; split the list and send the rest separately. Nothing was sent."
+REQUEST_TOO_LARGE = format_lazy(
+    gettext_lazy(
+        "This request is too large. Send at most {count} addresses at a "
+        "time; split the list and send the rest separately. Nothing was sent."
+    ),
+    count=f"{MAX_ADDRESSES_PER_SUBMISSION:,}",
 )
 
 
@@ -85,6 +91,10 @@ class InviteView(TenantMixin, FormView):
     permission_required = INVITE_MEMBERS
     template_name = "invitations/invite.html"
     form_class = InviteForm
+
+    def get_initial(self):
+        # The emails' language defaults to the one the inviter is using now.
+        return {**super().get_initial(), "email_language": translation.get_language()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -142,6 +152,7 @@ class InviteView(TenantMixin, FormView):
                 emails=emails,
                 role=role,
                 ip=client_ip(self.request),
+                email_language=form.cleaned_data["email_language"] or translation.get_language(),
             )
         except InvitationsRefused as refused:
             for message in refused.errors:
@@ -154,9 +165,18 @@ class InviteView(TenantMixin, FormView):
         count = len(created)
         messages.success(
             self.request,
-            f"{count} invitation{'s' if count != 1 else ''} sent as {Role(role).label}. "
-            "Each email goes out in a moment; invitations expire in "
-            f"{policies.plan_terms().invitation_lifetime}.",
+            ngettext(
+                "%(count)s invitation sent as %(role)s. Each email goes out in a moment; "
+                "invitations expire in %(lifetime)s.",
+                "%(count)s invitations sent as %(role)s. Each email goes out in a moment; "
+                "invitations expire in %(lifetime)s.",
+                count,
+            )
+            % {
+                "count": count,
+                "role": Role(role).label,
+                "lifetime": policies.plan_terms().invitation_lifetime,
+            },
         )
         url = reverse("tenant_invitations:list", kwargs={"tenant_id": self.tenant.public_id})
         # The tab follows this batch's sends (queued, sent, failed).
@@ -235,6 +255,7 @@ class InvitationListView(TenantMixin, ListView):
         context.update(
             settings_tab="invitations",
             status=status,
+            status_label=dict(STATUS_FILTERS)[status],
             q=self.query,
             search_max_length=SEARCH_MAX_LENGTH,
             # Kept by the page links (status and search) and the status tabs (search).
@@ -311,25 +332,25 @@ class InvitationActionView(TenantMixin, View):
         except InvitationActionNotAllowed as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, self.done_message.format(email=invitation.email))
+            messages.success(request, self.done_message % {"email": invitation.email})
         return redirect(self.list_url())
 
 
 class InvitationResendView(InvitationActionView):
     action = services.invitation_resend
-    done_message = (
-        "Invitation to {email} sent again with a new link. The previous link no longer works."
+    done_message = gettext_lazy(
+        "Invitation to %(email)s sent again with a new link. The previous link no longer works."
     )
 
 
 class InvitationRevokeView(InvitationActionView):
     action = services.invitation_revoke
-    done_message = "Invitation to {email} revoked. Its link no longer works."
+    done_message = gettext_lazy("Invitation to %(email)s revoked. Its link no longer works.")
 
 
 class InvitationDeleteView(InvitationActionView):
     action = services.invitation_delete
-    done_message = "Invitation to {email} deleted."
+    done_message = gettext_lazy("Invitation to %(email)s deleted.")
 
 
 def invitation_in_session(request) -> Invitation | None:
@@ -394,7 +415,8 @@ class AcceptMixin:
         request.session.pop(tokens.SESSION_KEY, None)  # the link has done its job
         messages.success(
             request,
-            f"Welcome to {membership.tenant.name}! You joined as {membership.get_role_display()}.",
+            _("Welcome to %(tenant)s! You joined as %(role)s.")
+            % {"tenant": membership.tenant.name, "role": membership.get_role_display()},
         )
         return redirect("onboarding:get_started", tenant_id=membership.tenant.public_id)
 
@@ -494,7 +516,7 @@ class InvitationJoinView(LoginRequiredMixin, AcceptMixin, View):
         # lookup, so an unconfirmed account learns nothing about invitations.
         if not email_confirmed(user=request.user):
             raise PermissionDenied(
-                "Confirm your email address to see and join your pending invitations."
+                _("Confirm your email address to see and join your pending invitations.")
             )
         # Only invitations addressed to the signed-in user: anyone else's id is a 404.
         invitation = get_object_or_404(

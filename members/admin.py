@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from members import services
 from members.models import Membership, Role
@@ -50,7 +52,7 @@ class MembershipAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description="User email", ordering="user__email")
+    @admin.display(description=_("User email"), ordering="user__email")
     def user_email(self, membership):
         return membership.user.email
 
@@ -67,7 +69,8 @@ class MembershipAdmin(admin.ModelAdmin):
         services.membership_remove(membership=obj, operator=request.user)
 
     @admin.action(
-        description="Remove selected members (each tenant keeps an admin)", permissions=["delete"]
+        description=_("Remove selected members (each tenant keeps an admin)"),
+        permissions=["delete"],
     )
     def remove_members(self, request, queryset):
         removed, refused = 0, []
@@ -80,10 +83,16 @@ class MembershipAdmin(admin.ModelAdmin):
                 removed += 1
         if removed:
             self.message_user(
-                request, f"Removed {removed} member{'s' if removed != 1 else ''}.", messages.SUCCESS
+                request,
+                ngettext("Removed %(count)s member.", "Removed %(count)s members.", removed)
+                % {"count": removed},
+                messages.SUCCESS,
             )
         if refused:
             names = ", ".join(f"{m.user.email} ({m.tenant.name})" for m in refused)
             self.message_user(
-                request, f"Not removed, each is their tenant's last admin: {names}.", messages.ERROR
+                request,
+                gettext("Not removed, each is their tenant's last admin: %(names)s.")
+                % {"names": names},
+                messages.ERROR,
             )

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Role
 from members.services import TRANSFER_THEN_CHOICES
@@ -6,29 +7,29 @@ from members.services import TRANSFER_THEN_CHOICES
 
 class ChangeRoleForm(forms.Form):
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=Role.choices,
         error_messages={
-            "invalid_choice": "Choose Admin or Collaborator.",
-            "required": "Choose a role.",
+            "invalid_choice": _("Choose Admin or Collaborator."),
+            "required": _("Choose a role."),
         },
     )
 
 
 THEN_LABELS = {
-    "stay": "Stay as collaborator",
-    "leave": "Leave tenant",
+    "stay": _("Stay as collaborator"),
+    "leave": _("Leave tenant"),
 }
 
 
 class OwnershipTransferForm(forms.Form):
     then = forms.ChoiceField(
-        label="And then",
+        label=_("And then"),
         choices=[(value, THEN_LABELS[value]) for value in TRANSFER_THEN_CHOICES],
         widget=forms.RadioSelect,
         initial="stay",
         error_messages={
-            "required": "Choose whether to stay as a collaborator or leave the tenant.",
-            "invalid_choice": "Choose whether to stay as a collaborator or leave the tenant.",
+            "required": _("Choose whether to stay as a collaborator or leave the tenant."),
+            "invalid_choice": _("Choose whether to stay as a collaborator or leave the tenant."),
         },
     )

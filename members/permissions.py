@@ -8,11 +8,13 @@ model and its permission table need no import inside a function.
 """
 
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    COLLABORATOR = "collaborator", "Collaborator"
+    ADMIN = "admin", _("Admin")
+    COLLABORATOR = "collaborator", _("Collaborator")
 
 
 VIEW_TENANT = "view_tenant"
@@ -59,18 +61,18 @@ def permissions_for(role: str) -> frozenset[str]:
 
 
 # What each role may do, in words (lower case, to sit inside a sentence).
-ROLE_DESCRIPTIONS: dict[str, str] = {
-    Role.ADMIN: "full access, including billing, managing members and deleting the tenant",
-    Role.COLLABORATOR: "sees the tenant and its members; no billing, inviting or managing",
+ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
+    Role.ADMIN: _("full access, including billing, managing members and deleting the tenant"),
+    Role.COLLABORATOR: _("sees the tenant and its members; no billing, inviting or managing"),
 }
 
 # The powers an invited admin gets, listed before the admin confirmation.
-ADMIN_POWERS: tuple[str, ...] = (
-    "see and manage billing",
-    "invite, remove and change the role of members",
-    "rename and delete the tenant",
+ADMIN_POWERS: tuple[str | Promise, ...] = (
+    _("see and manage billing"),
+    _("invite, remove and change the role of members"),
+    _("rename and delete the tenant"),
 )
 
 
 def role_description(role: str) -> str:
-    return ROLE_DESCRIPTIONS.get(role, "")
+    return str(ROLE_DESCRIPTIONS.get(role, ""))

@@ -14,6 +14,8 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
@@ -21,7 +23,8 @@ from members.selectors import is_last_admin
 from tenants.activity import activity_record
 from tenants.models import ActivityAction, ActorKind, Tenant
 
-LAST_ADMIN_MESSAGE = "A tenant needs at least one admin. Make another member an admin first."
+ADMINS_ONLY = _("Only tenant admins can do this.")
+LAST_ADMIN_MESSAGE = _("A tenant needs at least one admin. Make another member an admin first.")
 
 TransferThen = Literal["stay", "leave"]
 TRANSFER_THEN_CHOICES = ("stay", "leave")
@@ -41,7 +44,8 @@ class LastAdminError(MembershipError):
 class MemberGoneError(MembershipError):
     """The membership was removed (by someone else) before this change ran."""
 
-    def __init__(self, message: str = "This person is no longer a member of the tenant."):
+    def __init__(self, message=None):
+        message = message or _("This person is no longer a member of the tenant.")
         super().__init__(message, code="member_gone")
 
 
@@ -88,7 +92,7 @@ def _lock_tenant(tenant_id: int) -> Tenant:
     try:
         return Tenant.objects.select_for_update().get(pk=tenant_id)
     except Tenant.DoesNotExist:  # deleted by an admin a moment ago
-        raise MembershipError("This tenant no longer exists.", code="tenant_gone") from None
+        raise MembershipError(_("This tenant no longer exists."), code="tenant_gone") from None
 
 
 def _reread(membership: Membership, tenant: Tenant) -> Membership:
@@ -104,7 +108,7 @@ def membership_require(
     tenant: Tenant,
     user_id: int,
     permission: str,
-    refusal: str = "Only tenant admins can do this.",
+    refusal: str | Promise = ADMINS_ONLY,
 ) -> Membership:
     """The user's membership as it is now, if its role still grants ``permission``.
 
@@ -117,7 +121,7 @@ def membership_require(
         Membership.objects.select_related("user").filter(tenant=tenant, user_id=user_id).first()
     )
     if membership is None:
-        raise PermissionDenied("You are no longer a member of this tenant.")
+        raise PermissionDenied(_("You are no longer a member of this tenant."))
     if not membership.can(permission):
         raise PermissionDenied(refusal)
     return membership
@@ -130,7 +134,7 @@ def _require_manager(actor_membership: Membership | None, tenant: Tenant) -> Non
         tenant=tenant,
         user_id=actor_membership.user_id,
         permission=MANAGE_MEMBERS,
-        refusal="Only tenant admins can manage members.",
+        refusal=_("Only tenant admins can manage members."),
     )
 
 
@@ -145,7 +149,7 @@ def membership_change_role(
 ) -> Membership:
     """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin."""
     if role not in Role.values:
-        raise MembershipError("Choose Admin or Collaborator.", code="invalid_role")
+        raise MembershipError(_("Choose Admin or Collaborator."), code="invalid_role")
     tenant = _lock_tenant(membership.tenant_id)
     _require_manager(actor_membership, tenant)
     current = _reread(membership, tenant)
@@ -228,19 +232,19 @@ def ownership_transfer(
     """
     if then not in TRANSFER_THEN_CHOICES:
         raise MembershipError(
-            "Choose whether to stay as a collaborator or leave the tenant.", code="invalid"
+            _("Choose whether to stay as a collaborator or leave the tenant."), code="invalid"
         )
     locked = _lock_tenant(tenant.pk)
     giver = membership_require(
         tenant=locked,
         user_id=from_membership.user_id,
         permission=MANAGE_MEMBERS,
-        refusal="Only tenant admins can transfer ownership.",
+        refusal=_("Only tenant admins can transfer ownership."),
     )
     receiver = _reread(to_membership, locked)
     if receiver.pk == giver.pk:
         raise MembershipError(
-            "Choose another member to receive the admin role.", code="same_member"
+            _("Choose another member to receive the admin role."), code="same_member"
         )
     receiver_old_role = receiver.role
     if receiver.role != Role.ADMIN:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -142,12 +143,17 @@ class MemberChangeRoleView(MemberActionMixin, View):
             )
         except services.MembershipError as error:
             return self.refused(error)
-        article = "an" if updated.role == Role.ADMIN else "a"
-        role = updated.get_role_display().lower()
+        admin = updated.role == Role.ADMIN
         if updated.pk == self.membership.pk:
-            messages.success(request, f"You are now {article} {role}.")
+            messages.success(
+                request, _("You are now an admin.") if admin else _("You are now a collaborator.")
+            )
         else:
-            messages.success(request, f"{updated.user.display_name} is now {article} {role}.")
+            messages.success(
+                request,
+                (_("%(name)s is now an admin.") if admin else _("%(name)s is now a collaborator."))
+                % {"name": updated.user.display_name},
+            )
         return redirect(self.list_url())
 
 
@@ -161,10 +167,12 @@ class MemberRemoveView(MemberActionMixin, View):
         except services.MembershipError as error:
             return self.refused(error)
         if target.pk == self.membership.pk:
-            messages.success(request, f"You left “{self.tenant.name}”.")
+            messages.success(request, _("You left “%(tenant)s”.") % {"tenant": self.tenant.name})
             return redirect("home")
         messages.success(
-            request, f"{target.user.display_name} was removed from “{self.tenant.name}”."
+            request,
+            _("%(name)s was removed from “%(tenant)s”.")
+            % {"name": target.user.display_name, "tenant": self.tenant.name},
         )
         return redirect(self.list_url())
 
@@ -181,7 +189,7 @@ class MemberLeaveView(TenantMixin, View):
         except services.MembershipError as error:
             messages.error(request, error.message)
             return redirect("members:list", tenant_id=self.tenant.public_id)
-        messages.success(request, f"You left “{self.tenant.name}”.")
+        messages.success(request, _("You left “%(tenant)s”.") % {"tenant": self.tenant.name})
         return redirect("home")
 
 
@@ -195,7 +203,7 @@ class OwnershipTransferView(MemberActionMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         target = self.get_target()
         if target.pk == self.membership.pk:
-            messages.error(request, "Choose another member to receive the admin role.")
+            messages.error(request, _("Choose another member to receive the admin role."))
             return redirect("members:list", tenant_id=self.tenant.public_id)
         return self.render_to_response(
             self.get_context_data(target=target, form=OwnershipTransferForm())

@@ -7,10 +7,11 @@ minute is not worth that, so the record is refreshed once per
 """
 
 import time
-import zoneinfo
 
 from allauth.usersessions.models import UserSession
 from django.utils import timezone, translation
+
+from console.accounts.models import zone_for
 
 SEEN_EVERY_SECONDS = 5 * 60
 SESSION_KEY = "usersession_seen_at"
@@ -65,11 +66,3 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-
-
-def zone_for(name: str) -> zoneinfo.ZoneInfo:
-    """The zone of that name, UTC when it is unknown (a zone dropped from the system's data)."""
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")

@@ -29,6 +29,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
 
 
+def zone_for(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of that name, UTC when it is unknown (a zone dropped from the system's data)."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def normalize_email(email: str) -> str:
     """Emails are compared case-insensitively and stored lower-cased."""
     return email.strip().lower()

@@ -236,6 +236,7 @@ def create_invitations(request, payload: InviteIn):
             emails=payload.emails,
             role=payload.role,
             ip=client_ip(request),
+            email_language=payload.language or "",
         )
     except InvitationsRefused as refused:
         raise _invitations_refused(refused, payload.emails) from refused

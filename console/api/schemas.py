@@ -9,6 +9,7 @@ from invitations.models import Invitation
 from members.models import Membership
 
 RoleName = Literal["admin", "collaborator"]
+EmailLanguage = Literal["en", "de", "fr"]  # settings.LANGUAGES
 
 
 class MemberOut(Schema):
@@ -69,6 +70,10 @@ class InvitationPage(Schema):
 class InviteIn(Schema):
     emails: list[str] = Field(description="The addresses to invite: all are invited, or none.")
     role: RoleName
+    language: EmailLanguage | None = Field(
+        default=None,
+        description="The invitation emails' language; default: the key creator's, else en.",
+    )
 
 
 class InvitationsCreated(Schema):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from console.accounts.middleware import zone_for
+from console.accounts.models import zone_for
 from console.webhooks import selectors
 from console.webhooks.models import WebhookEndpoint
 

@@ -62,7 +62,7 @@ def test_invite_form_states_the_new_lifetime_and_price(client):
     assert "Links expire after 3 days." in page
     assert "it works once and expires in 3 days." in page
     assert "then $12.50 per additional member per month" in page
-    assert ROLE_DESCRIPTIONS[Role.ADMIN].capitalize() in page
+    assert str(ROLE_DESCRIPTIONS[Role.ADMIN]).capitalize() in page
     assert not OLD_FIGURES.search(page)
 
 
@@ -124,7 +124,7 @@ def test_new_links_live_for_the_new_lifetime_and_the_review_page_shows_it(client
     client.get(reverse("invitations:open", kwargs={"token": invitation_link_token(invitation)}))
     page = text(client.get(reverse("invitations:review")))
     assert invitation.expires_at.strftime("%B %-d, %Y, %H:%M") in page
-    assert ROLE_DESCRIPTIONS[Role.ADMIN] in page
+    assert str(ROLE_DESCRIPTIONS[Role.ADMIN]) in page
 
 
 def test_the_expired_link_page_states_the_new_lifetime(client):
@@ -144,5 +144,5 @@ def test_the_invitation_email_states_the_new_lifetime(client):
     html = " ".join(re.sub(r"<[^>]+>", " ", message.alternatives[0][0]).split())
     for body in (message.body, html):
         assert "expires in 3 days, on" in body
-        assert ROLE_DESCRIPTIONS[Role.COLLABORATOR] in body
+        assert str(ROLE_DESCRIPTIONS[Role.COLLABORATOR]) in body
         assert not OLD_FIGURES.search(body)
