@@ -7,6 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from console.accounts.models import Segment, normalize_email
 from console.accounts.tasks import send_account_email
@@ -23,7 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         request = context.get("request") or self.request
         ctx = {"email": email, "site_url": settings.SITE_URL, **context, "request": request}
-        message = self.render_mail(template_prefix, email, ctx)
+        # In the account's language when it has saved one, else the page's.
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language()
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, ctx)
         if message.content_subtype == "html":
             body, html_body = "", message.body
         else:
