@@ -96,7 +96,9 @@ def machine() -> str:
 # ---------------------------------------------------------------- pages
 
 
-def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
+def run_wrk(url: str, cookie: str, seconds: int, connections: int, language: str = "") -> dict:
+    # Accept-Language only when asked: the other pages are measured as before.
+    headers = ["-H", f"Accept-Language: {language}"] if language else []
     result = subprocess.run(
         [
             "wrk",
@@ -108,6 +110,7 @@ def run_wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
             "10s",
             "-H",
             f"Cookie: {cookie}",
+            *headers,
             url,
         ],
         capture_output=True,
@@ -239,6 +242,43 @@ def bench_pages(args, tenant, admin, search_tenant=None) -> dict:
         if name != "baseline":
             figures["ratio"] = round(figures["rps"] / baseline, 3)
     return pages
+
+
+def bench_i18n(args, tenant, admin) -> dict:
+    """What translation costs on the Members page: USE_I18N on (English, German)
+    against off (bench.settings' BENCH_USE_I18N), same gunicorn, same session."""
+    path = page_paths(tenant)["members"]
+    client = signed_in_client(admin)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    figures = {}
+    for label, use_i18n, language in (
+        ("i18n_off", "false", ""),
+        ("i18n_on_en", "true", "en"),
+        ("i18n_on_de", "true", "de"),
+    ):
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "console.wsgi", "-b", f"127.0.0.1:{port}"),
+                *("-w", str(args.web_workers), "--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "BENCH_USE_I18N": use_i18n},
+        )
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/healthz")
+            url = f"http://127.0.0.1:{port}{path}"
+            run_wrk(url, cookie, max(1, args.seconds // 5), args.connections, language)
+            figures[label] = run_wrk(url, cookie, args.seconds, args.connections, language)
+            print(f"  members {label}: {figures[label]}", flush=True)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    off = figures["i18n_off"]["rps"]
+    for label in ("i18n_on_en", "i18n_on_de"):
+        # The share of throughput translation takes (negative: within noise, faster).
+        figures[label]["cost"] = round(1 - figures[label]["rps"] / off, 3)
+    return figures
 
 
 def wait_for_http(url: str, timeout: float = 30) -> None:
@@ -482,6 +522,18 @@ def markdown(results: dict) -> str:
             f"Members tab / Django admin changelist (same rows, 25 a page): "
             f"{results['members_vs_peer_admin']} (≥ 1 is the target)",
         ]
+    if "i18n_members" in results:
+        i = results["i18n_members"]
+        lines += [
+            "",
+            "| Members page | rps | p50 ms | p99 ms | cost vs USE_I18N off |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for label in ("i18n_off", "i18n_on_en", "i18n_on_de"):
+            f = i[label]
+            lines.append(
+                f"| {label} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('cost', '—')} |"
+            )
     b, e, m = results["bulk_invite_500"], results["expire_100k"], results["email_1000"]
     lines += [
         "",
@@ -573,6 +625,8 @@ def main():
     results["members_vs_peer_admin"] = round(
         results["pages"]["members"]["rps"] / results["pages"]["peer_admin_members"]["rps"], 3
     )
+    print("Translation cost (USE_I18N) on the Members page", flush=True)
+    results["i18n_members"] = bench_i18n(args, tenant, admin)
     print("Enqueue after a bulk invite's commit", flush=True)
     results["enqueue_1000"] = bench_enqueue(1000 // scale)
     print("Bulk invite of 500", flush=True)

@@ -10,3 +10,7 @@ from console.settings import *  # noqa: F403
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 # console.urls plus /bench/baseline/.
 ROOT_URLCONF = "bench.urls"
+
+# bench/bench.py's bench_i18n() serves the Members page once with translation
+# machinery off, to measure what USE_I18N costs (console.settings keeps it on).
+USE_I18N = env.bool("BENCH_USE_I18N", default=True)  # noqa: F405
