@@ -54,7 +54,7 @@ class InvitationGone(InvitationError):
     def __init__(self, reason: str, invitation=None):
         self.reason = reason
         self.invitation = invitation
-        super().__init__(self.MESSAGES[reason], code=reason)
+        super().__init__(str(self.MESSAGES[reason]), code=reason)
 
 
 class InvitationEmailMismatch(InvitationError):

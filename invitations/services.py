@@ -354,8 +354,10 @@ def _refuse_unless(invitation: Invitation, allowed: set[str], action: str) -> No
     if status not in allowed:
         # Whole sentences, so each language can say them its own way.
         raise InvitationActionNotAllowed(
-            REFUSALS.get((status, action))
-            or gettext("This invitation can't be changed that way any more.")
+            str(
+                REFUSALS.get((status, action))
+                or gettext("This invitation can't be changed that way any more.")
+            )
         )
 
 
@@ -384,7 +386,7 @@ def invitation_resend(
     # The window starts at the first resend; the cache failing open
     # (Redis down) allows the resend with a logged warning.
     ratelimit.check_and_record(
-        ratelimit.invitation_resend_limit(), str(invitation.pk), RESEND_LIMIT_MESSAGE
+        ratelimit.invitation_resend_limit(), str(invitation.pk), str(RESEND_LIMIT_MESSAGE)
     )
     SupersededLink.objects.create(invitation=invitation, token_hash=invitation.token_hash)
     now = timezone.now()

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -309,7 +310,7 @@ class InvitationActionView(TenantMixin, View):
     permission_required = MANAGE_INVITATIONS
     http_method_names = ["post"]
     action: Callable[..., object]  # the service to call, set by each subclass
-    done_message = ""
+    done_message: str | Promise = ""  # with %(email)s
 
     def list_url(self) -> str:
         """Back to the tab, on the filter and page the action was taken from."""

@@ -37,8 +37,9 @@ class MembershipError(ValidationError):
 class LastAdminError(MembershipError):
     """The change would leave the tenant without an admin."""
 
-    def __init__(self, message: str = LAST_ADMIN_MESSAGE):
-        super().__init__(message, code="last_admin")
+    def __init__(self, message: str | None = None):
+        # The default is lazy, so it is said in the language of the request.
+        super().__init__(message or LAST_ADMIN_MESSAGE, code="last_admin")
 
 
 class MemberGoneError(MembershipError):

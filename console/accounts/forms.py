@@ -60,5 +60,7 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("Same as my browser")), *settings.LANGUAGES]
-        self.fields["time_zone"].choices = time_zone_choices()
+        language, zone = self.fields["language"], self.fields["time_zone"]
+        assert isinstance(language, forms.ChoiceField) and isinstance(zone, forms.ChoiceField)
+        language.choices = [("", _("Same as my browser")), *settings.LANGUAGES]
+        zone.choices = time_zone_choices()

@@ -35,6 +35,7 @@ class PreferencesView(LoginRequiredMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
+        assert isinstance(user, User)  # LoginRequiredMixin
         return {"language": user.language, "time_zone": user.time_zone}
 
     def form_valid(self, form):

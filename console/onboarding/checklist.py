@@ -165,7 +165,7 @@ def build_checklist(
     }
     return Checklist(
         segment=segment,
-        segment_label=Segment(segment).label if segment in Segment.values else "",
+        segment_label=str(Segment(segment).label) if segment in Segment.values else "",
         essentials=essentials,
         recommendations=recommendations_by_segment.get(segment, []),
         hidden=facts.hidden,

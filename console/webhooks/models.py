@@ -57,7 +57,7 @@ class WebhookEndpoint(models.Model):
 
     @property
     def event_labels(self) -> list[str]:
-        return [ActivityAction(event).label for event in self.events if event in LABELLED]
+        return [str(ActivityAction(event).label) for event in self.events if event in LABELLED]
 
 
 class DeliveryStatus(models.TextChoices):
