@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from console.webhooks import services
+from console.webhooks import tasks
 from console.webhooks.models import WebhookDelivery
 from invitations.expiry import invitations_expire_stale
 from tenants import activity
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_enqueue(monkeypatch):
-    monkeypatch.setattr(services, "enqueue_webhook_deliveries", lambda ids: None)
+    monkeypatch.setattr(tasks, "enqueue_webhook_deliveries", lambda ids: None)
 
 
 def _expire_three(tenant):
