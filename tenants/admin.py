@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from console.client_ip import client_ip
+from console.readonly_admin import ReadOnlyModelAdmin
 from tenants import policies, services
 from tenants.models import ActivityEvent, ActorKind, Tenant
 
@@ -51,7 +52,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityEvent)
-class ActivityEventAdmin(admin.ModelAdmin):
+class ActivityEventAdmin(ReadOnlyModelAdmin):
     """The activity log, read-only for everyone (superusers too): entries are
     evidence, so operators can find them but never add, edit or delete one."""
 
@@ -90,15 +91,6 @@ class ActivityEventAdmin(admin.ModelAdmin):
         "ip",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Actor", ordering="actor_email")
     def actor_display(self, event):

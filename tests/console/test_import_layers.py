@@ -28,6 +28,7 @@ BELOW_EVERY_APP = [
     "console/mail.py",
     "console/observability.py",
     "console/pagination.py",
+    "console/readonly_admin.py",
     "console/ratelimit.py",
     "console/responses.py",
 ]
