@@ -42,7 +42,7 @@ def main():
     django.setup()
     from django.test import Client
 
-    from bench import page_paths, page_users, search_co
+    from bench.bench import page_paths, page_users, search_co
     from console.accounts.models import User
     from tenants.models import Tenant
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from console.client_ip import client_ip
+from console.readonly_admin import ReadOnlyModelAdmin
 from tenants import policies, services
 from tenants.models import ActivityEvent, ActorKind, Tenant
 
@@ -56,7 +57,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityEvent)
-class ActivityEventAdmin(admin.ModelAdmin):
+class ActivityEventAdmin(ReadOnlyModelAdmin):
     """The activity log, read-only for everyone (superusers too): entries are
     evidence, so operators can find them but never add, edit or delete one."""
 
@@ -95,15 +96,6 @@ class ActivityEventAdmin(admin.ModelAdmin):
         "ip",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Actor"), ordering="actor_email")
     def actor_display(self, event):

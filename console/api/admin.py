@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from console.api.models import ApiKey
+from console.readonly_admin import ReadOnlyModelAdmin
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ReadOnlyModelAdmin):
     """Operators can find a tenant's keys (by tenant, name or the prefix a
     customer quotes) and see their state. Read-only: keys are created and
     revoked by the tenant's admins on the API keys tab, through the services,
@@ -42,12 +43,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.display(description=_("Status"))
     def status_display(self, obj: ApiKey) -> str:
         return obj.status()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,11 @@
 from django.contrib import admin
 
+from console.readonly_admin import ReadOnlyModelAdmin
 from console.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-
-class _ReadOnly(admin.ModelAdmin):
-    """Operators look; tenant admins change endpoints on their Webhooks tab,
-    through the services (activity entries, SSRF guard)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Operators look; tenant admins change endpoints on their Webhooks tab,
+# through the services (activity entries, SSRF guard).
+_ReadOnly = ReadOnlyModelAdmin
 
 
 @admin.register(WebhookEndpoint)

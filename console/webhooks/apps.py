@@ -9,4 +9,4 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         # The outbox writer: listens to tenants' activity_recorded signal, so
         # no domain app knows webhooks exist.
-        from console.webhooks import receivers  # noqa: F401
+        import console.webhooks.receivers  # noqa: F401

@@ -1,13 +1,21 @@
-"""Celery tasks for webhooks: thin and safe to repeat; the rules live in services."""
+"""Celery tasks for webhooks: thin and safe to repeat.
+
+Below ``console.webhooks.services``, which enqueues them: the tasks call the
+delivery record (``console.webhooks.outbox``), never the services, so neither
+imports the other back.
+"""
 
 import logging
 import smtplib
+from collections.abc import Iterable
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from console.mail import send_reusing_connection
-from console.webhooks import emails, selectors, sending, services
+from console.webhooks import emails, outbox, selectors, sending
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +31,19 @@ def send_webhook(delivery_id: int) -> str:
     """Claim the delivery, POST it once, record the attempt, schedule the retry if any.
 
     A duplicate task finds nothing to claim and does nothing. The retry is a
-    new task for the same delivery, claimable only once it is due.
+    new task for the same delivery, claimable only once it is due. A failure
+    that disables the endpoint emails the tenant's admins once it commits.
     """
-    delivery = services.webhook_delivery_claim(delivery_id=delivery_id)
+    delivery = outbox.webhook_delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return "skipped"
-    if delivery.attempts > services.max_attempts():
+    if delivery.attempts > outbox.max_attempts():
         # Claimed again and again after dying mid-send: give up rather than loop.
-        services.webhook_delivery_fail(
+        recorded = outbox.webhook_delivery_fail(
             delivery=delivery, error=f"Gave up after {delivery.attempts - 1} attempts."
         )
-        return services.FAILED
+        _tell_admins_if_disabled(recorded, endpoint_id=delivery.endpoint_id)
+        return outbox.FAILED
     attempted_at = timezone.now()
     outcome = sending.post(
         url=delivery.endpoint.url,
@@ -42,16 +52,23 @@ def send_webhook(delivery_id: int) -> str:
         payload=delivery.payload,
         timestamp=attempted_at,
     )
-    result, wait = services.webhook_delivery_record(
+    recorded = outbox.webhook_delivery_record(
         delivery=delivery, outcome=outcome, attempted_at=attempted_at
     )
-    if result == services.RETRY and wait is not None:
+    _tell_admins_if_disabled(recorded, endpoint_id=delivery.endpoint_id)
+    wait = recorded.wait
+    if recorded.result == outbox.RETRY and wait is not None:
         logger.info("Webhook delivery %s retried in %ss: %s", delivery_id, wait, outcome.error)
         if wait.total_seconds() <= COUNTDOWN_LIMIT_SECONDS:
             send_webhook.apply_async((delivery_id,), countdown=wait.total_seconds())
-    elif result == services.FAILED:
+    elif recorded.result == outbox.FAILED:
         logger.warning("Webhook delivery %s failed: %s", delivery_id, outcome.error)
-    return result
+    return recorded.result
+
+
+def _tell_admins_if_disabled(recorded: outbox.Recorded, *, endpoint_id: int) -> None:
+    if recorded.endpoint_disabled:
+        transaction.on_commit(lambda: send_endpoint_disabled_email.delay(endpoint_id))
 
 
 @shared_task(ignore_result=True)
@@ -63,13 +80,35 @@ def sweep_webhook_outbox() -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    return services.enqueue_webhook_deliveries(due)
+    return enqueue_webhook_deliveries(due)
+
+
+def enqueue_webhook_deliveries(delivery_ids: Iterable[int]) -> int:
+    """Enqueue one send task per delivery; returns how many were enqueued.
+
+    The deliveries are already committed, so a broker outage must not fail the
+    change that wrote them: log it and stop; the beat sweep enqueues the rest.
+    """
+    delivery_ids = list(delivery_ids)
+    enqueued = 0
+    for delivery_id in delivery_ids:
+        try:
+            send_webhook.delay(delivery_id)
+        except (OperationalError, ConnectionError, TimeoutError) as error:
+            logger.warning(
+                "Broker unavailable, %d webhook delivery(ies) left for the sweep: %s",
+                len(delivery_ids) - enqueued,
+                error,
+            )
+            break
+        enqueued += 1
+    return enqueued
 
 
 @shared_task(ignore_result=True)
 def purge_webhook_history() -> int:
     """Beat: delete webhook attempts and finished deliveries older than 30 days."""
-    count = services.webhook_history_purge_old()
+    count = outbox.webhook_history_purge_old()
     if count:
         logger.info("Purged %d webhook attempt/delivery rows older than 30 days", count)
     return count

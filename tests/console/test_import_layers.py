@@ -28,6 +28,7 @@ BELOW_EVERY_APP = [
     "console/mail.py",
     "console/observability.py",
     "console/pagination.py",
+    "console/readonly_admin.py",
     "console/ratelimit.py",
     "console/responses.py",
 ]
@@ -85,3 +86,30 @@ def test_helpers_below_every_app_import_no_app(relative):
     tree = ast.parse((ROOT / relative).read_text())
     imported = [name for node in ast.walk(tree) for name in _project_imports(node)]
     assert [name for name in imported if name.startswith(APPS)] == []
+
+
+# Below the services and the tasks (README, Architecture): the send records.
+# The services enqueue tasks; the tasks call the outbox, never the services.
+NOT_IMPORTED_BY = {
+    "invitations/outbox.py": ("invitations.services", "invitations.tasks"),
+    "invitations/tasks.py": ("invitations.services",),
+    "console/webhooks/outbox.py": ("console.webhooks.services", "console.webhooks.tasks"),
+    "console/webhooks/tasks.py": ("console.webhooks.services",),
+}
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    """Project modules a file imports, ``from pkg import mod`` counted as ``pkg.mod``."""
+    found = set()
+    for node in ast.walk(tree):
+        for name in _project_imports(node):
+            found.add(name)
+            if isinstance(node, ast.ImportFrom):
+                found.update(f"{name}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("relative", sorted(NOT_IMPORTED_BY))
+def test_the_outbox_and_the_tasks_do_not_import_the_services(relative):
+    imported = _imported_modules(ast.parse((ROOT / relative).read_text()))
+    assert imported.isdisjoint(NOT_IMPORTED_BY[relative])

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from console.webhooks import services
+from console.webhooks import services, tasks
 from console.webhooks.models import DeliveryStatus, WebhookDelivery
 from tenants.activity import activity_entry, activity_record, activity_record_bulk
 from tenants.models import ActivityAction
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def no_enqueue(monkeypatch):
     """Only what is written matters here; sending is tested elsewhere."""
     enqueued = []
-    monkeypatch.setattr(services, "enqueue_webhook_deliveries", lambda ids: enqueued.extend(ids))
+    monkeypatch.setattr(tasks, "enqueue_webhook_deliveries", lambda ids: enqueued.extend(ids))
     return enqueued
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from console.webhooks import services, tasks
+from console.webhooks import outbox, tasks
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +20,9 @@ def delivery(endpoint, **fields) -> WebhookDelivery:
 
 def test_a_delivery_is_claimed_once(make_endpoint):
     pending = delivery(make_endpoint())
-    claimed = services.webhook_delivery_claim(delivery_id=pending.pk)
+    claimed = outbox.webhook_delivery_claim(delivery_id=pending.pk)
     assert (claimed.status, claimed.attempts) == (DeliveryStatus.SENDING, 1)
-    assert services.webhook_delivery_claim(delivery_id=pending.pk) is None
+    assert outbox.webhook_delivery_claim(delivery_id=pending.pk) is None
 
 
 def test_a_claim_older_than_the_lease_can_be_taken_over(make_endpoint, settings):
@@ -32,15 +32,15 @@ def test_a_claim_older_than_the_lease_can_be_taken_over(make_endpoint, settings)
         attempts=1,
         claimed_at=timezone.now() - timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS + 1),
     )
-    claimed = services.webhook_delivery_claim(delivery_id=stale.pk)
+    claimed = outbox.webhook_delivery_claim(delivery_id=stale.pk)
     assert claimed.attempts == 2
 
 
 def test_a_delivery_not_yet_due_or_of_a_disabled_endpoint_is_not_claimed(make_endpoint):
     later = delivery(make_endpoint(), next_attempt_at=timezone.now() + timedelta(minutes=1))
     disabled = delivery(make_endpoint(enabled=False))
-    assert services.webhook_delivery_claim(delivery_id=later.pk) is None
-    assert services.webhook_delivery_claim(delivery_id=disabled.pk) is None
+    assert outbox.webhook_delivery_claim(delivery_id=later.pk) is None
+    assert outbox.webhook_delivery_claim(delivery_id=disabled.pk) is None
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"pending"}
 
 
@@ -70,7 +70,7 @@ def test_the_sweep_enqueues_what_has_no_live_task(make_endpoint, settings, monke
     delivery(endpoint, status=DeliveryStatus.SUCCEEDED, next_attempt_at=now - timedelta(hours=1))
     delivery(make_endpoint(enabled=False), next_attempt_at=now - timedelta(hours=1))
     enqueued = []
-    monkeypatch.setattr(services, "enqueue_webhook_deliveries", lambda ids: enqueued.extend(ids))
+    monkeypatch.setattr(tasks, "enqueue_webhook_deliveries", lambda ids: enqueued.extend(ids))
 
     tasks.sweep_webhook_outbox()
 
@@ -83,7 +83,7 @@ def test_a_broker_outage_does_not_fail_the_change(make_endpoint, monkeypatch):
 
     monkeypatch.setattr(tasks.send_webhook, "delay", broker_down)
     pending = delivery(make_endpoint())
-    assert services.enqueue_webhook_deliveries([pending.pk]) == 0
+    assert tasks.enqueue_webhook_deliveries([pending.pk]) == 0
     pending.refresh_from_db()
     assert pending.status == DeliveryStatus.PENDING  # left for the sweep
 
@@ -105,7 +105,7 @@ def test_the_purge_deletes_attempts_and_finished_deliveries_older_than_30_days(m
         WebhookAttempt.objects.create(delivery=row, endpoint=endpoint, attempted_at=at)
     stale_of_disabled = delivery(make_endpoint(enabled=False), created_at=old)
 
-    deleted = services.webhook_history_purge_old(now=now, batch_size=2)
+    deleted = outbox.webhook_history_purge_old(now=now, batch_size=2)
 
     assert deleted == 3 + 3  # old attempts; old finished deliveries and a disabled endpoint's
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {
