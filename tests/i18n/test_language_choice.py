@@ -113,3 +113,23 @@ def test_dates_show_in_the_accounts_time_zone(client):
     # 23:30 UTC is 08:30 the next day in Tokyo, and the zone is named.
     assert "March 2, 2026, 08:30 (Asia/Tokyo)" in html
     assert User.objects.get(pk=user.pk).time_zone == "Asia/Tokyo"
+
+
+def test_language_menu_does_not_redirect_off_site(client):
+    user = factories.UserFactory(language="")
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:language"), {"language": "de", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+    user.refresh_from_db()
+    assert user.language == "de"
+
+
+def test_language_menu_needs_post(client):
+    user = factories.UserFactory(language="fr")
+    client.force_login(user)
+    assert client.get(reverse("accounts:language"), {"language": "de"}).status_code == 405
+    user.refresh_from_db()
+    assert user.language == "fr"
