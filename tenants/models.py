@@ -6,6 +6,7 @@ from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -223,6 +224,15 @@ def _limit_words(limit) -> str:
 _ROLE_WORDS = {"admin": _("Admin"), "collaborator": _("Collaborator")}
 
 
+# An invitation's status inside a sentence ("as Admin, was revoked").
+_STATUS_WORDS = {
+    "pending": pgettext_lazy("invitation status in a sentence", "pending"),
+    "accepted": pgettext_lazy("invitation status in a sentence", "accepted"),
+    "expired": pgettext_lazy("invitation status in a sentence", "expired"),
+    "revoked": pgettext_lazy("invitation status in a sentence", "revoked"),
+}
+
+
 def _role_words(role: str) -> str:
     return str(_ROLE_WORDS.get(role, role.capitalize()))
 
@@ -261,7 +271,7 @@ def activity_summary(action: str, details: dict) -> str:
         if action == ActivityAction.INVITATION_DELETED:
             return _("as %(role)s, was %(status)s") % {
                 "role": _role_words(d["role"]),
-                "status": d["status"],
+                "status": str(_STATUS_WORDS.get(d["status"], d["status"])),
             }
         if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
             return f"“{d['name']}”"

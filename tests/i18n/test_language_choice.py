@@ -133,3 +133,19 @@ def test_language_menu_needs_post(client):
     assert client.get(reverse("accounts:language"), {"language": "de"}).status_code == 405
     user.refresh_from_db()
     assert user.language == "fr"
+
+
+def test_activity_details_speak_the_viewers_language():
+    from django.utils import translation
+
+    from tenants.models import ActivityAction, activity_summary
+
+    details = {"role": "admin", "status": "revoked"}
+    with translation.override("fr"):
+        assert activity_summary(ActivityAction.INVITATION_DELETED, details) == (
+            "en tant que Admin, était révoquée"
+        )
+    with translation.override("en"):
+        assert activity_summary(ActivityAction.INVITATION_DELETED, details) == (
+            "as Admin, was revoked"
+        )
