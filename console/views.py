@@ -5,6 +5,7 @@ from django.db import connection
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -74,7 +75,12 @@ def bad_request(request, exception=None):
     middleware parses it. Rendered without the request (no user, no session),
     as Django's own handler does; the page names the invite form's limit."""
     html = render_to_string(
-        "400.html", {"max_addresses": f"{validators.MAX_ADDRESSES_PER_SUBMISSION:,}"}
+        "400.html",
+        {
+            "max_addresses": number_format(
+                validators.MAX_ADDRESSES_PER_SUBMISSION, force_grouping=True
+            )
+        },
     )
     return HttpResponseBadRequest(html)
 

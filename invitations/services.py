@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
@@ -50,6 +51,12 @@ RESEND_LIMIT_MESSAGE = format_lazy(
     gettext_lazy("You can resend this invitation at most {count} times an hour. Try again later."),
     count=ratelimit.RESENDS_PER_HOUR,
 )
+
+
+def grouped(number: int) -> str:
+    """1,000 in English, 1.000 in German, 1 000 in French (messages people read)."""
+    return number_format(number, force_grouping=True)
+
 
 # -- Can these addresses be invited? ---------------------------------------------------
 
@@ -257,7 +264,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
         )
         raise ratelimit.RateLimited(
             gettext("You can send at most %(max)s invitations a day, and %(left)s are left today.")
-            % {"max": f"{per_inviter.max_hits:,}", "left": f"{left:,}"}
+            % {"max": grouped(per_inviter.max_hits), "left": grouped(left)}
             + " "
             + later
         )
@@ -271,7 +278,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
                 "This tenant can send at most %(max)s invitations a day, and %(left)s are left "
                 "today."
             )
-            % {"max": f"{per_tenant.max_hits:,}", "left": f"{left:,}"}
+            % {"max": grouped(per_tenant.max_hits), "left": grouped(left)}
             + " "
             + later
         )
@@ -281,7 +288,7 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
     ]
     if flooded:
         named = ", ".join(flooded[:5]) + (
-            " " + gettext("and %(count)s more") % {"count": f"{len(flooded) - 5:,}"}
+            " " + gettext("and %(count)s more") % {"count": grouped(len(flooded) - 5)}
             if len(flooded) > 5
             else ""
         )

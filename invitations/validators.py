@@ -9,6 +9,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
 MAX_ADDRESSES_PER_SUBMISSION = 1000
@@ -29,7 +30,10 @@ def validate_submission_size(addresses: list[str]) -> None:
                 "You can invite at most %(max)s addresses at a time; "
                 "this list has %(count)s. Split it and send the rest separately."
             )
-            % {"max": f"{MAX_ADDRESSES_PER_SUBMISSION:,}", "count": f"{len(addresses):,}"},
+            % {
+                "max": number_format(MAX_ADDRESSES_PER_SUBMISSION, force_grouping=True),
+                "count": number_format(len(addresses), force_grouping=True),
+            },
             code="too_many",
         )
 

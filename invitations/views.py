@@ -18,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
-from django.utils.functional import Promise
+from django.utils.formats import number_format
+from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -74,7 +75,8 @@ REQUEST_TOO_LARGE = format_lazy(
         "This request is too large. Send at most {count} addresses at a "
         "time; split the list and send the rest separately. Nothing was sent."
     ),
-    count=f"{MAX_ADDRESSES_PER_SUBMISSION:,}",
+    # Grouped for the language of the page it is shown on (1,000 / 1.000 / 1 000).
+    count=lazy(lambda: number_format(MAX_ADDRESSES_PER_SUBMISSION, force_grouping=True), str)(),
 )
 
 

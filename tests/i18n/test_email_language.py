@@ -155,3 +155,25 @@ def test_account_email_in_the_accounts_language(client, django_capture_on_commit
     [email] = mail.outbox
     assert email.subject == "Réinitialisez votre mot de passe Tenant Console"
     assert "Choisissez un nouveau mot de passe ici" in email.body
+
+
+@pytest.mark.parametrize(
+    ("language", "count"), [("en", "1,000"), ("de", "1.000"), ("fr", "1\u00a0000")]
+)
+def test_the_address_limit_is_grouped_for_the_language(admin_client, tenant, language, count):
+    page = admin_client.get(invite_url(tenant), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"{count} " in page
+
+
+@pytest.mark.parametrize(
+    ("language", "price"), [("en", "$8.00"), ("de", "8,00\u00a0$"), ("fr", "8,00\u00a0$")]
+)
+def test_prices_follow_the_language(language, price):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from tenants.policies import format_usd
+
+    with translation.override(language):
+        assert format_usd(Decimal("8")) == price
