@@ -73,6 +73,26 @@ LAST_NAMES = [
 ]
 
 
+def sent_invitation(*, tenant, email, role, status, invited_by, sent_at) -> Invitation:
+    """An unsaved invitation whose email went out at ``sent_at`` (for bulk_create)."""
+    salt, token_hash = tokens.new_link()
+    return Invitation(
+        tenant=tenant,
+        email=email,
+        role=role,
+        status=status,
+        invited_by=invited_by,
+        created_at=sent_at,
+        sent_at=sent_at,
+        expires_at=sent_at + invitation_lifetime(),
+        link_salt=salt,
+        token_hash=token_hash,
+        email_status=EmailStatus.SENT,
+        email_attempts=1,
+        email_sent_at=sent_at,
+    )
+
+
 class Command(BaseCommand):
     help = "Create a large tenant and many small ones with bulk inserts (for benchmarks and demos)."
 
@@ -127,21 +147,13 @@ class Command(BaseCommand):
             sent_at = now - timedelta(minutes=i)
             if status == InvitationStatus.EXPIRED:
                 sent_at = now - invitation_lifetime() - timedelta(days=1, minutes=i)
-            salt, token_hash = tokens.new_link()
-            return Invitation(
+            return sent_invitation(
                 tenant=big,
                 email=f"invitee{i}@elsewhere.example",
                 role=Role.COLLABORATOR if i % 5 else Role.ADMIN,
                 status=status,
                 invited_by=admin,
-                created_at=sent_at,
                 sent_at=sent_at,
-                expires_at=sent_at + invitation_lifetime(),
-                link_salt=salt,
-                token_hash=token_hash,
-                email_status=EmailStatus.SENT,
-                email_attempts=1,
-                email_sent_at=sent_at,
             )
 
         Invitation.objects.bulk_create(
@@ -212,23 +224,14 @@ def seed_search_tenant(members: int, password_hash: str, now) -> Tenant:
     def invitation(i):
         # Seconds apart, so none is past expiry: the expiry benchmark's stale
         # rows stay its own.
-        sent_at = now - timedelta(seconds=i)
-        salt, token_hash = tokens.new_link()
         last = LAST_NAMES[i % len(LAST_NAMES)]
-        return Invitation(
+        return sent_invitation(
             tenant=tenant,
             email=f"{last.lower()}.invitee{i}@guests.example",
             role=Role.COLLABORATOR,
             status=InvitationStatus.ACCEPTED if i % 3 else InvitationStatus.PENDING,
             invited_by=admin,
-            created_at=sent_at,
-            sent_at=sent_at,
-            expires_at=sent_at + invitation_lifetime(),
-            link_salt=salt,
-            token_hash=token_hash,
-            email_status=EmailStatus.SENT,
-            email_attempts=1,
-            email_sent_at=sent_at,
+            sent_at=now - timedelta(seconds=i),
         )
 
     Invitation.objects.bulk_create((invitation(i) for i in range(members // 2)), batch_size=BATCH)
