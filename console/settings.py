@@ -74,18 +74,31 @@ MIDDLEWARE = [
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "console.context_processors.console",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "console.context_processors.console",
-            ],
+            "context_processors": CONTEXT_PROCESSORS,
+            "libraries": {"console": "console.templatetags"},
+        },
+    },
+    # The header and the long tables (console/jinja.py): asked for by name
+    # (``{% jinja %}``, ``using="jinja2"``), after the Django templates.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "console.jinja.environment",
+            "context_processors": CONTEXT_PROCESSORS,
         },
     },
 ]
@@ -126,6 +139,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered tenant pages, per worker process: keyed by versions the database
+# keeps, so no worker can serve a page older than a committed change
+# (console/page_cache.py). About 40 KB a page.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=1000)},
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -21,6 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from console import ratelimit
+from console.page_cache import invitees_changed, tenants_changed
 from console.accounts.models import normalize_email
 from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
@@ -222,6 +223,9 @@ def invitation_create_bulk(
             )
         )
     created = Invitation.objects.bulk_create(invitations)
+    # bulk_create sends no post_save: the pages that list them are told here.
+    tenants_changed([tenant.pk])
+    invitees_changed(invitation.email for invitation in created)
     activity_record_bulk(
         entries=[
             activity_entry(

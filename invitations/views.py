@@ -56,6 +56,7 @@ from members.permissions import (
 )
 from members.selectors import SEARCH_MAX_LENGTH, search_term
 from tenants import policies
+from console.page_cache import CachedPageMixin
 from tenants.mixins import TWO_STEP_RETURN_SESSION_KEY, TenantMixin
 from tenants.selectors import seat_usage
 
@@ -211,7 +212,7 @@ class InvitePreviewView(TenantMixin, View):
 # -- The Invitations tab -------------------------------------------------------------------
 
 
-class InvitationListView(TenantMixin, ListView):
+class InvitationListView(TenantMixin, CachedPageMixin, ListView):
     """Admins see every invitation of the tenant, filtered by status, 25 a page."""
 
     permission_required = MANAGE_INVITATIONS
@@ -219,6 +220,10 @@ class InvitationListView(TenantMixin, ListView):
     context_object_name = "invitations"
     paginate_by = INVITATIONS_PER_PAGE
     paginator_class = DeferredJoinPaginator
+
+    def page_cacheable(self) -> bool:
+        # Just after a bulk invite (?batch=), the page shows its send progress.
+        return "batch" not in self.request.GET
 
     def status_filter(self) -> str:
         status = self.request.GET.get("status", "")
@@ -234,7 +239,8 @@ class InvitationListView(TenantMixin, ListView):
 
     def get_template_names(self):
         if wants_fragment(self.request):
-            return ["invitations/partials/invitation_table.html"]
+            self.template_engine = "jinja2"
+            return ["invitations/partials/invitation_table.jinja"]
         return super().get_template_names()
 
     def render_to_response(self, context, **response_kwargs):

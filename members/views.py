@@ -23,13 +23,14 @@ from members import selectors, services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
+from console.page_cache import CachedPageMixin
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
 
 MEMBERS_PER_PAGE = 25
 
 
-class MemberListView(TenantMixin, ListView):
+class MemberListView(TenantMixin, CachedPageMixin, ListView):
     """Everyone in the tenant sees its members; admins also get the actions."""
 
     permission_required = VIEW_MEMBERS
@@ -48,7 +49,8 @@ class MemberListView(TenantMixin, ListView):
 
     def get_template_names(self):
         if wants_fragment(self.request):
-            return ["members/_member_table.html"]
+            self.template_engine = "jinja2"
+            return ["members/_member_table.jinja"]
         return super().get_template_names()
 
     def render_to_response(self, context, **response_kwargs):

@@ -35,10 +35,13 @@ def _port_open(host: str, port: int) -> bool:
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters live in the cache: every test starts with none."""
-    from django.core.cache import cache
+    """Rate-limit counters live in the cache, and rendered pages in the pages
+    cache (keyed by ids a rolled-back database hands out again): every test
+    starts with none."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from console.accounts.models import User
 from console.onboarding.models import ChecklistState
+from console.page_cache import users_changed
 from tenants.models import Tenant
 
 TENANT_NAME_SUFFIX = "'s tenant"
@@ -38,6 +39,7 @@ def checklist_record_link_followed(*, user: User, tenant: Tenant, link: str) -> 
     """Mark a checklist link as followed; the first time counts, repeats change nothing."""
     field = FOLLOWED_LINK_FIELDS[link]
     state, _ = ChecklistState.objects.get_or_create(user=user, tenant=tenant)
-    ChecklistState.objects.filter(pk=state.pk, **{f"{field}__isnull": True}).update(
+    if ChecklistState.objects.filter(pk=state.pk, **{f"{field}__isnull": True}).update(
         **{field: timezone.now()}
-    )
+    ):
+        users_changed([user.pk])  # the Get started page ticks the step

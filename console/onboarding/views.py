@@ -21,6 +21,7 @@ from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
 from invitations.views import invitation_in_session
+from console.page_cache import CachedPageMixin
 from tenants.mixins import TenantMixin
 from tenants.selectors import memberships_for_request
 
@@ -133,7 +134,7 @@ class LoginView(InvitationHandoffMixin, allauth_views.LoginView):
         return None
 
 
-class GetStartedView(TenantMixin, TemplateView):
+class GetStartedView(TenantMixin, CachedPageMixin, TemplateView):
     """``/t/<tenant>/get-started/``: the checklist, and the segment question it depends on.
 
     POST answers "What describes you best?"; ``?segment=change`` asks again.

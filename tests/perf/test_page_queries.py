@@ -17,6 +17,7 @@ tests/invitations/test_invite_service.py.
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,6 +117,7 @@ def _url(name, tenant, **query):
 def _second_visit(client, user, url, django_assert_num_queries, expected):
     client.force_login(user)
     client.get(url)  # the first visit remembers the current tenant in the session
+    caches["pages"].clear()  # pinned here: the page rendered (cached visits: test_cached_pages)
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
@@ -341,3 +343,26 @@ def test_member_actions_menu(client, world, django_assert_num_queries):
         "members:actions", kwargs={"tenant_id": world["tenant"].public_id, "pk": target.pk}
     )
     _second_visit(client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1)
+
+
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("members:list", {}),
+        ("members:list", {"q": "member"}),
+        ("tenant_invitations:list", {}),
+        ("tenant_invitations:list", {"status": "pending", "page": 2}),
+        ("onboarding:get_started", {}),
+    ],
+)
+def test_cached_pages(client, world, name, query, django_assert_num_queries):
+    # Served from the page cache (console/page_cache.py): 2 session + user;
+    # 1 the memberships, which check the viewer may see the page and carry
+    # the tenant's page version. Nothing else, however large the tenant.
+    url = _url(name, world["tenant"], **query)
+    client.force_login(world["admin"])
+    client.get(url)
+    client.get(url)
+    with django_assert_num_queries(SESSION_AND_USER + 1):
+        response = client.get(url)
+    assert response.status_code == 200

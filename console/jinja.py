@@ -1,0 +1,70 @@
+"""Jinja2 for the console's most rendered fragments: the header and the long tables.
+
+Django's template language spends most of a tenant page's time walking its
+nodes: the header (switcher, account menu) and 25 table rows of badges,
+dates and buttons (README, Performance). The same HTML from compiled Jinja2
+costs a fraction of that. Page shells, forms (crispy) and every other page
+stay Django templates; they render a fragment with
+``{% load console %}{% jinja "members/_member_table.jinja" %}``, which passes
+the including template's context on, and a view that answers with the
+fragment alone (htmx) renders it with ``using="jinja2"``.
+
+Fragments translate with ``{% trans %}`` from the same catalogs;
+``manage.py makemessages`` reads ``.jinja`` files too (the command is
+extended in console/accounts/management/commands/makemessages.py).
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats, translation
+from jinja2 import Environment
+
+from console.html import role_badge, time_element
+from tenants.policies import format_usd
+from tenants.templatetags.tables import row_url
+
+
+@lru_cache(maxsize=1024)
+def _reverse(urlconf, script_prefix, name, kwargs):
+    return reverse(name, urlconf=urlconf, kwargs=dict(kwargs))
+
+
+def url(name: str, **kwargs) -> str:
+    """``{{ url("members:list", tenant_id=tenant.public_id) }}``: ``{% url %}``, remembered.
+
+    A URL depends only on the URLconf, the script prefix and its arguments,
+    so the header's dozen links are reversed once per worker, not per request.
+    """
+    return _reverse(get_urlconf(), get_script_prefix(), name, tuple(sorted(kwargs.items())))
+
+
+def languages() -> list[tuple[str, str]]:
+    """The language menu's choices, each named in its own language (settings.LANGUAGES)."""
+    return settings.LANGUAGES
+
+
+def environment(**options) -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    # Django's own gettext: the active language, the same catalogs as {% translate %}.
+    env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the i18n extension)
+        translation.gettext,
+        translation.ngettext,
+        newstyle=False,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+    )
+    env.globals.update(
+        url=url,
+        row_url=row_url,
+        static=static,
+        time_element=time_element,
+        role_badge=role_badge,
+        languages=languages,
+        get_language=translation.get_language,
+    )
+    # localize: 1,000 / 1.000 / 1 000, as Django templates show numbers (USE_THOUSAND_SEPARATOR).
+    env.filters.update(usd=format_usd, localize=formats.localize)
+    return env

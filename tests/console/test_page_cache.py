@@ -1,0 +1,212 @@
+"""The cached tenant pages (console/page_cache.py): served from memory, never stale.
+
+Each test renders a page (stored), makes a change through the real path
+(a view, a service, allauth, the admin's save), and asserts the next visit
+shows it: the versions advance with the change, so no cached page outlives it.
+"""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from console.page_cache import PAGE_TTL
+from invitations import outbox
+from invitations.models import EmailStatus
+from invitations.services import invitation_create_bulk
+from members.models import Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def tenant():
+    return factories.TenantFactory(pro=True, name="Acme")
+
+
+@pytest.fixture
+def admin(tenant):
+    return factories.AdminMembershipFactory(tenant=tenant, user__name="Ada Admin").user
+
+
+@pytest.fixture
+def colleague(tenant):
+    return factories.MembershipFactory(tenant=tenant, user__name="Carl Colleague")
+
+
+def members_url(tenant):
+    return reverse("members:list", kwargs={"tenant_id": tenant.public_id})
+
+
+def invitations_url(tenant):
+    return reverse("tenant_invitations:list", kwargs={"tenant_id": tenant.public_id})
+
+
+def get_started_url(tenant):
+    return reverse("onboarding:get_started", kwargs={"tenant_id": tenant.public_id})
+
+
+def signed_in(user, **kwargs):
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_second_visit_is_served_from_the_cache(admin, tenant, colleague, django_assert_num_queries):
+    client = signed_in(admin)
+    first = page(client, members_url(tenant))
+    # Session, user, and the memberships that say whether this person may see the page.
+    with django_assert_num_queries(3):
+        second = page(client, members_url(tenant))
+    assert CSRF.sub("", second) == CSRF.sub("", first)
+    assert "Carl Colleague" in second
+
+
+def test_the_cache_entries_expire_so_relative_dates_move_on(settings):
+    assert 0 < PAGE_TTL <= 60
+
+
+def test_a_cached_page_carries_a_fresh_working_csrf_token(admin, tenant):
+    client = signed_in(admin, enforce_csrf_checks=True)
+    page(client, get_started_url(tenant))
+    cached = page(client, get_started_url(tenant))
+    tokens = set(CSRF.findall(cached))
+    assert len(tokens) == 1 and "\x00" not in next(iter(tokens))
+    response = client.post(
+        reverse("onboarding:hide_checklist", kwargs={"tenant_id": tenant.public_id}),
+        {"csrfmiddlewaretoken": tokens.pop()},
+    )
+    assert response.status_code == 302
+
+
+def test_a_role_change_shows_at_once(admin, tenant, colleague):
+    client = signed_in(admin)
+    assert "Collaborator" in page(client, members_url(tenant))
+    client.post(
+        reverse("members:change_role", kwargs={"tenant_id": tenant.public_id, "pk": colleague.pk}),
+        {"role": Role.ADMIN},
+    )
+    page(client, members_url(tenant))  # the redirect's flash message: rendered, not cached
+    html = page(client, members_url(tenant))
+    assert html.count("badge-role-admin") == 3  # the admin, the colleague, the page header
+
+
+def test_a_removed_member_leaves_the_cached_list(admin, tenant, colleague):
+    client = signed_in(admin)
+    assert "Carl Colleague" in page(client, members_url(tenant))
+    client.post(
+        reverse("members:remove", kwargs={"tenant_id": tenant.public_id, "pk": colleague.pk})
+    )
+    page(client, members_url(tenant))
+    assert "Carl Colleague" not in page(client, members_url(tenant))
+
+
+def test_the_removed_member_gets_404_though_their_page_was_cached(admin, tenant, colleague):
+    theirs = signed_in(colleague.user)
+    page(theirs, members_url(tenant))
+    signed_in(admin).post(
+        reverse("members:remove", kwargs={"tenant_id": tenant.public_id, "pk": colleague.pk})
+    )
+    assert theirs.get(members_url(tenant)).status_code == 404
+
+
+def test_a_collaborator_never_gets_the_admins_cached_page(admin, tenant, colleague):
+    page(signed_in(admin), members_url(tenant))
+    html = page(signed_in(colleague.user), members_url(tenant))
+    assert "member-actions-toggle" not in html
+    assert signed_in(colleague.user).get(invitations_url(tenant)).status_code == 403
+
+
+def test_a_renamed_member_shows_in_every_tenant(admin, tenant, colleague):
+    client = signed_in(admin)
+    page(client, members_url(tenant))
+    colleague.user.name = "Carla Renamed"
+    colleague.user.save()
+    assert "Carla Renamed" in page(client, members_url(tenant))
+
+
+def test_turning_on_two_step_shows_on_the_members_tab(admin, tenant, colleague):
+    client = signed_in(admin)
+    assert page(client, members_url(tenant)).count("2-step off") == 2
+    factories.give_two_step(colleague.user)
+    assert page(client, members_url(tenant)).count("2-step off") == 1
+
+
+def test_a_bulk_invite_shows_on_the_tab_and_in_the_invitees_header(admin, tenant):
+    invitee = factories.UserFactory(email="newcomer@example.com")
+    elsewhere = factories.MembershipFactory(user=invitee).tenant
+    client, theirs = signed_in(admin), signed_in(invitee)
+    assert "newcomer@example.com" not in page(client, invitations_url(tenant))
+    assert "Acme" not in page(theirs, get_started_url(elsewhere))
+    invitation_create_bulk(
+        tenant=tenant, inviter=admin, emails=["newcomer@example.com"], role=Role.COLLABORATOR
+    )
+    assert "newcomer@example.com" in page(client, invitations_url(tenant))
+    assert "Acme" in page(theirs, get_started_url(elsewhere))  # the switcher's Join
+
+
+def test_a_failed_email_shows_its_badge(admin, tenant):
+    invitation = factories.InvitationFactory(
+        tenant=tenant, invited_by=admin, email_status=EmailStatus.SENDING
+    )
+    client = signed_in(admin)
+    assert "Email failed" not in page(client, invitations_url(tenant))
+    assert outbox.invitation_email_mark_failed(invitation=invitation, error="550 no such user")
+    assert "Email failed" in page(client, invitations_url(tenant))
+
+
+def test_a_renamed_tenant_shows_in_its_members_switchers(admin, tenant):
+    other = factories.AdminMembershipFactory(user=admin).tenant
+    client = signed_in(admin)
+    page(client, members_url(other))
+    tenant.name = "Acme Renamed"
+    tenant.save()
+    assert "Acme Renamed" in page(client, members_url(other))
+
+
+def test_a_followed_checklist_link_is_ticked(admin, tenant):
+    admin.segment = "enterprise"
+    admin.save()
+    client = signed_in(admin)
+    before = page(client, get_started_url(tenant))
+    client.get(reverse("onboarding:follow", kwargs={"tenant_id": tenant.public_id, "link": "community"}))
+    after = page(client, get_started_url(tenant))
+    assert after.count("is-done") == before.count("is-done") + 1
+
+
+def test_a_flash_message_is_shown_once_even_on_a_cached_page(admin, tenant, colleague):
+    client = signed_in(admin)
+    page(client, members_url(tenant))
+    client.post(
+        reverse("members:change_role", kwargs={"tenant_id": tenant.public_id, "pk": colleague.pk}),
+        {"role": "owner"},  # refused: the message is the only change
+    )
+    assert 'role="alert"' in page(client, members_url(tenant))
+    assert 'role="alert"' not in page(client, members_url(tenant))
+
+
+def test_each_language_and_time_zone_has_its_own_page(admin, tenant):
+    client = signed_in(admin)
+    page(client, members_url(tenant))
+    admin.language, admin.time_zone = "de", "Europe/Berlin"
+    admin.save()
+    html = page(client, members_url(tenant))
+    assert "Mitglieder" in html and "Europe/Berlin" in html
+
+
+def test_the_send_progress_after_a_bulk_invite_is_never_cached(admin, tenant):
+    url = invitations_url(tenant) + "?batch=00000000-0000-0000-0000-000000000000"
+    client = signed_in(admin)
+    page(client, url)
+    assert not any(True for _ in caches["pages"]._cache)  # type: ignore[attr-defined]
