@@ -173,6 +173,11 @@ def page_paths(tenant, search_tenant=None) -> dict[str, str]:
     return paths
 
 
+# The pages console/page_cache.py serves, measured again with the cache off.
+UNCACHED_PAGES = ("members", "invitations_first", "invitations_last", "get_started")
+RENDER_EVERY_TIME = {"BENCH_PAGE_CACHE": "false"}  # bench/settings.py
+
+
 def page_users(admin) -> dict[str, object]:
     """Who is signed in for each page: the Scale Co admin unless named here."""
     from console.accounts.models import User
@@ -193,8 +198,12 @@ def signed_in_client(admin):
     return client
 
 
-def bench_pages(args, tenant, admin, search_tenant=None) -> dict:
+def bench_pages(args, tenant, admin, search_tenant=None, only=(), env=None, suffix="") -> dict:
+    """Each page under wrk; ``only`` some of them, served with ``env`` added,
+    reported as ``<page><suffix>``."""
     paths = page_paths(tenant, search_tenant)
+    if only:
+        paths = {name: path for name, path in paths.items() if name in only}
     users = page_users(admin)
     clients = {}  # one signed-in session per user
 
@@ -220,7 +229,7 @@ def bench_pages(args, tenant, admin, search_tenant=None) -> dict:
             "warning",
         ],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz")
@@ -232,21 +241,29 @@ def bench_pages(args, tenant, admin, search_tenant=None) -> dict:
             run_wrk(url, cookie, max(1, args.seconds // 5), args.connections)  # warm up
             pages[name] = run_wrk(url, cookie, args.seconds, args.connections)
             if name != "baseline":
+                # What one request runs in this process (its page cache is the
+                # servers' own; after this first visit it holds the page too).
                 pages[name]["queries"] = count_queries(client, path)
-            print(f"  {name}: {pages[name]}", flush=True)
+                if name in UNCACHED_PAGES and not suffix:
+                    pages[name]["queries_cached"] = count_queries(client, path)
+            print(f"  {name}{suffix}: {pages[name]}", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    return {name + suffix: figures for name, figures in pages.items()}
+
+
+def add_ratios(pages: dict) -> None:
     baseline = pages["baseline"]["rps"]
     for name, figures in pages.items():
         if name != "baseline":
             figures["ratio"] = round(figures["rps"] / baseline, 3)
-    return pages
 
 
 def bench_i18n(args, tenant, admin) -> dict:
     """What translation costs on the Members page: USE_I18N on (English, German)
-    against off (bench.settings' BENCH_USE_I18N), same gunicorn, same session."""
+    against off (bench.settings' BENCH_USE_I18N), same gunicorn, same session,
+    the page rendered on every request (a cached page is translated once)."""
     path = page_paths(tenant)["members"]
     client = signed_in_client(admin)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
@@ -263,7 +280,7 @@ def bench_i18n(args, tenant, admin) -> dict:
                 *("-w", str(args.web_workers), "--log-level", "warning"),
             ],
             cwd=ROOT,
-            env={**os.environ, "BENCH_USE_I18N": use_i18n},
+            env={**os.environ, "BENCH_USE_I18N": use_i18n, **RENDER_EVERY_TIME},
         )
         try:
             wait_for_http(f"http://127.0.0.1:{port}/healthz")
@@ -280,7 +297,7 @@ def bench_i18n(args, tenant, admin) -> dict:
                 *("--requests", "100" if args.quick else "1000"),
             ],
             cwd=ROOT,
-            env={**os.environ, "BENCH_USE_I18N": use_i18n},
+            env={**os.environ, "BENCH_USE_I18N": use_i18n, **RENDER_EVERY_TIME},
             capture_output=True,
             text=True,
             check=True,
@@ -531,7 +548,9 @@ def markdown(results: dict) -> str:
     for name, f in results["pages"].items():
         lines.append(
             f"| {name} | {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('ratio', '—')} "
-            f"| {f.get('queries', '—')} |"
+            f"| {f.get('queries', '—')}"
+            + (f" ({f['queries_cached']} cached)" if "queries_cached" in f else "")
+            + " |"
         )
     if "peer_admin_members" in results["pages"]:
         lines += [
@@ -641,6 +660,19 @@ def main():
     }
     print("Pages under load", flush=True)
     results["pages"] = bench_pages(args, tenant, admin, search_tenant)
+    # The same pages rendered on every request (the page cache off): what a
+    # visit after a change costs, and what the Jinja2 fragments bought.
+    results["pages"].update(
+        bench_pages(
+            args,
+            tenant,
+            admin,
+            only=UNCACHED_PAGES,
+            env=RENDER_EVERY_TIME,
+            suffix="_uncached",
+        )
+    )
+    add_ratios(results["pages"])
     results["members_vs_peer_admin"] = round(
         results["pages"]["members"]["rps"] / results["pages"]["peer_admin_members"]["rps"], 3
     )

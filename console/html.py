@@ -20,7 +20,7 @@ def time_element(value) -> SafeString | str:
     local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}" title="{} ({})">{}</time>',
-        date_filter(local, "c"),
+        local.isoformat(),  # the "c" format
         date_filter(local, "DATETIME_FORMAT"),
         timezone.get_current_timezone_name(),
         naturaltime(value),
@@ -29,4 +29,6 @@ def time_element(value) -> SafeString | str:
 
 def role_badge(role: str, label: str) -> SafeString:
     """A member's role as a badge ("Admin", "Collaborator"), coloured by role."""
-    return format_html('<span class="badge rounded-pill badge-role badge-role-{}">{}</span>', role, label)
+    return format_html(
+        '<span class="badge rounded-pill badge-role badge-role-{}">{}</span>', role, label
+    )

@@ -49,7 +49,8 @@ def languages() -> list[tuple[str, str]]:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     # Django's own gettext: the active language, the same catalogs as {% translate %}.
-    env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the i18n extension)
+    # (The i18n extension adds the method to the environment.)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
         translation.gettext,
         translation.ngettext,
         newstyle=False,

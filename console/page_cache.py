@@ -33,6 +33,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db.models import F
@@ -54,43 +57,41 @@ _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 def tenants_changed(tenant_ids: Iterable[int]) -> None:
     """What these tenants' pages show has changed (call inside the change's transaction)."""
-    from tenants.models import Tenant
-
     ids = sorted(set(tenant_ids))
     if ids:
-        Tenant.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        apps.get_model("tenants", "Tenant").objects.filter(pk__in=ids).update(
+            page_version=F("page_version") + 1
+        )
 
 
 def users_changed(user_ids: Iterable[int]) -> None:
     """What these people's pages show has changed (their header: tenants, invitations)."""
-    from console.accounts.models import User
-
     ids = sorted(set(user_ids))
     if ids:
-        User.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        get_user_model().objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
 
 
 def invitees_changed(emails: Iterable[str]) -> None:
     """Invitations to these addresses changed: their accounts' headers list them."""
-    from console.accounts.models import User
-
     addresses = sorted(set(emails))
     if addresses:
-        users_changed(User.objects.filter(email__in=addresses).values_list("pk", flat=True))
+        get_user_model().objects.filter(email__in=addresses).update(
+            page_version=F("page_version") + 1
+        )
+
+
+def _memberships():
+    return apps.get_model("members", "Membership").objects
 
 
 def _members_changed(tenant_id: int) -> None:
-    from members.models import Membership
-
-    users_changed(Membership.objects.filter(tenant_id=tenant_id).values_list("user_id", flat=True))
+    users_changed(_memberships().filter(tenant_id=tenant_id).values_list("user_id", flat=True))
 
 
 def _person_changed(user_id: int) -> None:
     """A person's name, address or two-step state shows in each of their tenants."""
-    from members.models import Membership
-
     users_changed([user_id])
-    tenants_changed(Membership.objects.filter(user_id=user_id).values_list("tenant_id", flat=True))
+    tenants_changed(_memberships().filter(user_id=user_id).values_list("tenant_id", flat=True))
 
 
 def _on_membership(instance, **kwargs) -> None:
@@ -126,26 +127,18 @@ def _on_checklist_state(instance, **kwargs) -> None:
 
 
 def connect_receivers() -> None:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    from console.accounts.models import User
-    from console.onboarding.models import ChecklistState
-    from invitations.models import Invitation
-    from members.models import Membership
-    from tenants.models import Tenant
-
-    for model, receiver in (
-        (Membership, _on_membership),
-        (Invitation, _on_invitation),
-        (Tenant, _on_tenant),
-        (User, _on_user),
-        (EmailAddress, _on_user_part),
-        (Authenticator, _on_user_part),
-        (ChecklistState, _on_checklist_state),
+    """Called from an AppConfig.ready(); the senders are named, so this module imports no app."""
+    for sender, receiver in (
+        ("members.Membership", _on_membership),
+        ("invitations.Invitation", _on_invitation),
+        ("tenants.Tenant", _on_tenant),
+        (settings.AUTH_USER_MODEL, _on_user),
+        ("account.EmailAddress", _on_user_part),
+        ("mfa.Authenticator", _on_user_part),
+        ("onboarding.ChecklistState", _on_checklist_state),
     ):
         for signal in (post_save, post_delete):
-            signal.connect(receiver, sender=model, dispatch_uid=f"page-cache-{model.__name__}")
+            signal.connect(receiver, sender=sender, dispatch_uid=f"page-cache-{sender}")
 
 
 # --- Serving pages ----------------------------------------------------------

@@ -21,10 +21,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from console import ratelimit
-from console.page_cache import invitees_changed, tenants_changed
 from console.accounts.models import normalize_email
 from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
+from console.page_cache import invitees_changed, tenants_changed
 from invitations import selectors, tasks, tokens, validators
 from invitations.exceptions import (
     AlreadyMember,

@@ -30,6 +30,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from console.accounts.selectors import email_confirmed
 from console.client_ip import client_ip
 from console.htmx import vary_on_htmx, wants_fragment
+from console.page_cache import CachedPageMixin
 from console.pagination import DeferredJoinPaginator
 from console.ratelimit import RateLimited
 from console.responses import too_many_requests
@@ -56,7 +57,6 @@ from members.permissions import (
 )
 from members.selectors import SEARCH_MAX_LENGTH, search_term
 from tenants import policies
-from console.page_cache import CachedPageMixin
 from tenants.mixins import TWO_STEP_RETURN_SESSION_KEY, TenantMixin
 from tenants.selectors import seat_usage
 

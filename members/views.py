@@ -18,12 +18,12 @@ from django.views.generic import ListView, TemplateView
 from console.accounts.selectors import two_step_authenticators
 from console.client_ip import client_ip
 from console.htmx import vary_on_htmx, wants_fragment
+from console.page_cache import CachedPageMixin
 from console.pagination import DeferredJoinPaginator
 from members import selectors, services
 from members.forms import ChangeRoleForm, OwnershipTransferForm
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, LEAVE_TENANT, MANAGE_MEMBERS, VIEW_MEMBERS
-from console.page_cache import CachedPageMixin
 from tenants.mixins import TenantMixin
 from tenants.selectors import seat_usage
 

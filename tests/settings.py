@@ -19,5 +19,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "pages": CACHES["pages"]}  # noqa: F405
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": CACHES["pages"],  # noqa: F405
+}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server and Chromium talk plain http

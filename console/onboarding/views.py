@@ -20,8 +20,8 @@ from console.accounts.models import Segment, User
 from console.accounts.services import user_set_segment
 from console.onboarding import selectors, services
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS, followed_link_destination
-from invitations.views import invitation_in_session
 from console.page_cache import CachedPageMixin
+from invitations.views import invitation_in_session
 from tenants.mixins import TenantMixin
 from tenants.selectors import memberships_for_request
 

@@ -63,7 +63,9 @@ def page(client, url) -> str:
     return response.content.decode()
 
 
-def test_a_second_visit_is_served_from_the_cache(admin, tenant, colleague, django_assert_num_queries):
+def test_a_second_visit_is_served_from_the_cache(
+    admin, tenant, colleague, django_assert_num_queries
+):
     client = signed_in(admin)
     first = page(client, members_url(tenant))
     # Session, user, and the memberships that say whether this person may see the page.
@@ -180,7 +182,9 @@ def test_a_followed_checklist_link_is_ticked(admin, tenant):
     admin.save()
     client = signed_in(admin)
     before = page(client, get_started_url(tenant))
-    client.get(reverse("onboarding:follow", kwargs={"tenant_id": tenant.public_id, "link": "community"}))
+    client.get(
+        reverse("onboarding:follow", kwargs={"tenant_id": tenant.public_id, "link": "community"})
+    )
     after = page(client, get_started_url(tenant))
     assert after.count("is-done") == before.count("is-done") + 1
 

@@ -183,7 +183,8 @@ def test_invite_queries_do_not_grow_with_the_number_of_addresses(db):
     """Breakdown: savepoint, lock tenant, expire stale, members IN, pending IN,
     count members, count pending, one INSERT of invitations, one INSERT of
     their activity entries, the webhook endpoints wanting them (the
-    activity_recorded listener), release savepoint.
+    activity_recorded listener), advance the tenant's and the invitees' page
+    versions (console/page_cache.py), release savepoint.
 
     SQLite caps a statement at 999 variables, so Django splits that one
     INSERT into batches there; on PostgreSQL it is a single statement.
@@ -199,7 +200,7 @@ def test_invite_queries_do_not_grow_with_the_number_of_addresses(db):
         inserts = [q for q in queries if q.lstrip().upper().startswith("INSERT")]
         return len(queries) - len(inserts), len(inserts)
 
-    assert split(five)[0] == split(five_hundred)[0] <= 10
+    assert split(five)[0] == split(five_hundred)[0] <= 12
     if connection.vendor == "postgresql":
         assert len(five) == len(five_hundred)
     else:

@@ -1,6 +1,7 @@
 """The Members page runs the same number of queries for 5 members as for 500."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -46,6 +47,7 @@ def test_members_page_query_count_does_not_grow_with_members(
     client.force_login(admin)
     url = reverse("members:list", kwargs={"tenant_id": tenant.public_id})
     client.get(url)  # first visit stores the current tenant in the session
+    caches["pages"].clear()  # rendered, not served from the page cache
     with django_assert_max_num_queries(MEMBERS_PAGE_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
@@ -59,6 +61,7 @@ def test_query_count_is_exactly_the_same_for_5_and_500_members(client):
         client.force_login(admin)
         url = reverse("members:list", kwargs={"tenant_id": tenant.public_id})
         client.get(url)
+        caches["pages"].clear()
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         counts.append(len(queries))

@@ -10,7 +10,6 @@ fragments' messages are the same msgids as before (``{% trans %}`` writes
 choice, for want of a project-wide app.)
 """
 
-
 from django.core.management.commands import makemessages
 from jinja2.ext import babel_extract
 
@@ -56,5 +55,3 @@ class Command(makemessages.Command):
         if not options.get("extensions") and options.get("domain", "django") == "django":
             options["extensions"] = ["html", "txt", "py", "jinja"]
         return super().handle(*args, **options)
-
-
