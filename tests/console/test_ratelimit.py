@@ -35,11 +35,12 @@ def test_a_cost_larger_than_what_is_left_is_refused():
 
 def test_fails_open_with_a_warning_when_the_cache_is_down(settings, caplog):
     settings.CACHES = {
+        **settings.CACHES,  # the page cache stays
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+        },
     }
     with caplog.at_level(logging.WARNING, logger="console.ratelimit"):
         for _ in range(5):
@@ -59,7 +60,7 @@ DOWN = {
 
 
 def test_the_fail_open_cache_acts_as_a_miss_while_redis_is_down(settings, caplog):
-    settings.CACHES = DOWN
+    settings.CACHES = {**settings.CACHES, **DOWN}
     with caplog.at_level(logging.WARNING, logger="console.cache"):
         assert cache.get("k", "default") == "default"
         assert cache.get_many(["a", "b"]) == {}
@@ -73,7 +74,8 @@ def test_the_fail_open_cache_acts_as_a_miss_while_redis_is_down(settings, caplog
 
 def test_the_fail_open_cache_works_as_redis_when_up(redis_url, settings):
     settings.CACHES = {
-        "default": {"BACKEND": "console.cache.FailOpenRedisCache", "LOCATION": redis_url}
+        **settings.CACHES,  # the page cache stays
+        "default": {"BACKEND": "console.cache.FailOpenRedisCache", "LOCATION": redis_url},
     }
     cache.set("fail-open-test", 41)
     assert cache.incr("fail-open-test") == 42

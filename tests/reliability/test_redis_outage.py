@@ -26,11 +26,12 @@ def redis_down(settings):
     url = f"redis://127.0.0.1:{free_port()}/0"
     settings.REDIS_URL = url
     settings.CACHES = {
+        **settings.CACHES,  # the page cache stays
         "default": {
             "BACKEND": "console.cache.FailOpenRedisCache",  # as in production
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+        },
     }
     with celery_broker(url):
         yield url

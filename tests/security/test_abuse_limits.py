@@ -120,7 +120,7 @@ def test_login_limits_fail_open_with_a_warning_while_the_cache_is_down(
     client, user, settings, caplog
 ):
     """Redis down (a closed port): allauth's limits count nothing and refuse nothing."""
-    settings.CACHES = DOWN_CACHE
+    settings.CACHES = {**settings.CACHES, **DOWN_CACHE}
     login_limits(settings, "50/15m/ip,2/15m/key")
     with caplog.at_level(logging.WARNING, logger="console.cache"):
         for _ in range(4):
@@ -135,7 +135,7 @@ def test_reset_emails_still_go_out_while_the_cache_is_down(
 ):
     from django.core import mail
 
-    settings.CACHES = DOWN_CACHE
+    settings.CACHES = {**settings.CACHES, **DOWN_CACHE}
     with (
         caplog.at_level(logging.WARNING, logger="console.cache"),
         django_capture_on_commit_callbacks(execute=True),
@@ -310,7 +310,7 @@ def test_daily_limits_fail_open_with_a_warning_while_the_cache_is_down(
 ):
     """The cache backend answers "nothing counted" while Redis is down, so a second
     submission that the limit would refuse goes through."""
-    settings.CACHES = DOWN_CACHE
+    settings.CACHES = {**settings.CACHES, **DOWN_CACHE}
     settings.INVITATIONS_PER_INVITER_PER_DAY = 2
     with caplog.at_level(logging.WARNING, logger="console.cache"):
         first = invite(inviting_client, inviting_client.tenant, "a@example.com b@example.com")
