@@ -6,7 +6,9 @@ the services, so neither imports the other back.
 """
 
 import logging
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from celery import shared_task
 from kombu.exceptions import OperationalError
@@ -28,45 +30,56 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_ATTEMPTS - 1,
-    ignore_result=True,
-)
-def send_invitation_email(self, invitation_id: int) -> str:
-    """Send the invitation's current email once.
+# A bulk invite's emails go out this many to a task, one after the other over
+# the worker's open SMTP connection: a task per email costs the broker and the
+# worker about as much again as the email itself (bench/run's email_1000),
+# and chunks this size still spread a batch over every worker process.
+SEND_CHUNK = 20
+# A chunk stops taking new emails after this long and hands the rest to a
+# new task, well inside CELERY_TASK_SOFT_TIME_LIMIT even with a slow server.
+CHUNK_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one attempt at an invitation's email came to."""
+
+    result: str  # "sent", "failed", "skipped" or "retry"
+    countdown: float = 0  # "retry": in how many seconds
+    error: Exception | None = None  # "retry": why
+
+
+def _send_one(invitation_id: int, *, retries: int, max_retries: int) -> SendOutcome:
+    """Claim, send and record one invitation's current email.
 
     The send is claimed with a conditional UPDATE first: if the invitation is
     no longer Pending, or its email was sent or is being sent by another
-    worker, this run does nothing. Connection errors and SMTP 4xx replies are
-    retried with backoff; 5xx replies and the last failed attempt mark the
-    send failed ("Email failed" on the Invitations tab, Resend tries again).
+    worker, nothing happens. Connection errors and SMTP 4xx replies are
+    released for a retry with backoff; 5xx replies and the last failed
+    attempt mark the send failed ("Email failed" on the Invitations tab,
+    Resend tries again).
     """
     invitation = outbox.invitation_email_claim(invitation_id=invitation_id)
     if invitation is None:
-        return "skipped"
+        return SendOutcome("skipped")
     if invitation.email_attempts > MAX_ATTEMPTS:
         # Claimed again and again after dying mid-send (e.g. a worker killed on
         # this very message): give up rather than loop forever.
         outbox.invitation_email_mark_failed(
             invitation=invitation, error=f"Gave up after {invitation.email_attempts - 1} attempts."
         )
-        return "failed"
+        return SendOutcome("failed")
     try:
         send_reusing_connection(invitation_email_message(invitation))
     except Exception as error:
         kind = classify_send_error(error)
-        out_of_retries = (
-            invitation.email_attempts >= MAX_ATTEMPTS or self.request.retries >= self.max_retries
-        )
+        out_of_retries = invitation.email_attempts >= MAX_ATTEMPTS or retries >= max_retries
         if kind == PERMANENT or out_of_retries:
             logger.warning(
                 "Invitation %s email failed (%s): %s", invitation_id, kind, describe(error)
             )
             outbox.invitation_email_mark_failed(invitation=invitation, error=describe(error))
-            return "failed"
+            return SendOutcome("failed")
         outbox.invitation_email_release(invitation=invitation, error=describe(error))
         countdown = retry_countdown(invitation.email_attempts)
         logger.info(
@@ -75,20 +88,80 @@ def send_invitation_email(self, invitation_id: int) -> str:
             countdown,
             describe(error),
         )
-        raise self.retry(countdown=countdown, exc=error) from error
+        return SendOutcome("retry", countdown, error)
     outbox.invitation_email_mark_sent(invitation=invitation)
-    return "sent"
+    return SendOutcome("sent")
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_ATTEMPTS - 1,
+    ignore_result=True,
+)
+def send_invitation_email(self, invitation_id: int) -> str:
+    """Send the invitation's current email once (``_send_one``), retrying with backoff."""
+    outcome = _send_one(invitation_id, retries=self.request.retries, max_retries=self.max_retries)
+    if outcome.result == "retry":
+        assert outcome.error is not None
+        raise self.retry(countdown=outcome.countdown, exc=outcome.error) from outcome.error
+    return outcome.result
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_invitation_emails(invitation_ids: list[int]) -> int:
+    """A chunk of a bulk invite's emails, each sent once (``_send_one``) in turn.
+
+    An email that fails for now is retried on its own, as
+    ``send_invitation_email`` with its backoff; after ``CHUNK_SECONDS`` the
+    rest go to a new chunk. Returns how many were sent. Redelivered after a
+    crash, a chunk skips what was sent or is still claimed (the sweep takes
+    that one after its lease), like single sends.
+    """
+    started = time.monotonic()
+    sent = 0
+    for position, invitation_id in enumerate(invitation_ids):
+        # Past its time, a chunk hands on the rest (it always sends one: progress).
+        if position and time.monotonic() - started > CHUNK_SECONDS:
+            _enqueue(send_invitation_emails, list(invitation_ids[position:]))
+            break
+        outcome = _send_one(invitation_id, retries=0, max_retries=MAX_ATTEMPTS - 1)
+        if outcome.result == "retry":
+            _enqueue(send_invitation_email, invitation_id, countdown=outcome.countdown)
+        sent += outcome.result == "sent"
+    return sent
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_invitation_batch(invitation_ids: list[int]) -> int:
-    """A bulk invite's sends: enqueue one ``send_invitation_email`` per invitation.
+    """A bulk invite's sends: enqueued in chunks of ``SEND_CHUNK`` (``send_invitation_emails``).
 
     Enqueued once by the admin's request instead of once per address, and
-    fanned out here so the worker pool still sends in parallel. Safe to repeat (each send
-    claims its invitation); a broker error leaves the rest to the outbox sweep.
+    fanned out here so the worker pool still sends in parallel. Safe to
+    repeat (each send claims its invitation); a broker error leaves the rest
+    to the outbox sweep. Returns how many sends were enqueued.
     """
-    return enqueue_invitation_emails(invitation_ids)
+    enqueued = 0
+    for first in range(0, len(invitation_ids), SEND_CHUNK):
+        chunk = list(invitation_ids[first : first + SEND_CHUNK])
+        if not _enqueue(send_invitation_emails, chunk):
+            logger.warning(
+                "%d invitation email(s) left for the outbox sweep", len(invitation_ids) - enqueued
+            )
+            break
+        enqueued += len(chunk)
+    return enqueued
+
+
+def _enqueue(task, *args, countdown: float | None = None) -> bool:
+    """Enqueue ``task``; False, with a warning, while the broker is down."""
+    try:
+        task.apply_async(args=args, countdown=countdown)
+    except (OperationalError, ConnectionError, TimeoutError) as error:
+        logger.warning("Broker unavailable: %s", error)
+        return False
+    return True
 
 
 @shared_task(ignore_result=True)

@@ -260,7 +260,7 @@ def test_invite_succeeds_while_the_broker_is_down_and_the_sweep_sends_later(
         calls.append(args)
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.send_invitation_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_invitation_batch, "delay", broker_down)
     with on_commit():
         response = admin_client.post(
             invite_url(tenant), {"emails": "a@example.com b@example.com", "role": Role.COLLABORATOR}
