@@ -174,7 +174,14 @@ def page_paths(tenant, search_tenant=None) -> dict[str, str]:
 
 
 # The pages console/page_cache.py serves, measured again with the cache off.
-UNCACHED_PAGES = ("members", "invitations_first", "invitations_last", "get_started")
+UNCACHED_PAGES = (
+    "members",
+    "invitations_first",
+    "invitations_last",
+    "get_started",
+    "members_search",
+    "invitations_search",
+)
 RENDER_EVERY_TIME = {"BENCH_PAGE_CACHE": "false"}  # bench/settings.py
 
 
@@ -667,6 +674,7 @@ def main():
             args,
             tenant,
             admin,
+            search_tenant,
             only=UNCACHED_PAGES,
             env=RENDER_EVERY_TIME,
             suffix="_uncached",
