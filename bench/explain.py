@@ -95,6 +95,7 @@ def _rolled_back_plan(sql: str, params=None) -> str:
 def page_plans(client, paths: dict[str, str], clients=None) -> list[tuple[str, str, str]]:
     """(label, sql, plan) for the chosen queries of each page (seen by
     ``clients[page]`` when given, else by ``client``)."""
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -104,6 +105,7 @@ def page_plans(client, paths: dict[str, str], clients=None) -> list[tuple[str, s
             continue
         page_client = (clients or {}).get(page, client)
         page_client.get(paths[page])  # warm: the session already holds the tenant
+        caches["pages"].clear()  # the page's own queries, not the page cache's answer
         with CaptureQueriesContext(connection) as captured:
             response = page_client.get(paths[page])
         assert response.status_code == 200, (page, response.status_code)
