@@ -14,9 +14,9 @@ Who advances the counters:
   address, two-step authenticator or checklist state, from anywhere (the
   services, allauth, the Django admin, cascades), through the receivers below;
 * the few writes that send no signal, by calling ``tenants_changed`` /
-  ``users_changed`` themselves: the bulk invite's ``bulk_create``, an email
-  that failed (the "Email failed" badge), a confirmed address turning
-  primary, a checklist step marked done.
+  ``users_changed`` / ``invitees_changed`` themselves: the bulk invite's
+  ``bulk_create``, an email that failed (the "Email failed" badge), a
+  checklist link followed.
 
 What only the clock changes ("3 minutes ago", an invitation passing its
 expiry) may lag by ``PAGE_TTL`` seconds; the entries expire then. Each
