@@ -142,11 +142,17 @@ else:
 # Rendered tenant pages, per worker process: keyed by versions the database
 # keeps, so no worker can serve a page older than a committed change
 # (console/page_cache.py). About 40 KB a page.
-CACHES["pages"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": env.int("PAGE_CACHE_ENTRIES", default=1000)},
-}
+# Off (0) under DEBUG, so an edited template shows on the next reload.
+PAGE_CACHE_ENTRIES = env.int("PAGE_CACHE_ENTRIES", default=0 if DEBUG else 1000)
+CACHES["pages"] = (
+    {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
+    }
+    if PAGE_CACHE_ENTRIES
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -5,7 +5,10 @@ Each test renders a page (stored), makes a change through the real path
 shows it: the versions advance with the change, so no cached page outlives it.
 """
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import caches
@@ -214,3 +217,32 @@ def test_the_send_progress_after_a_bulk_invite_is_never_cached(admin, tenant):
     client = signed_in(admin)
     page(client, url)
     assert not any(True for _ in caches["pages"]._cache)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "env, backend",
+    [
+        ({"DEBUG": "true"}, "DummyCache"),  # make run: an edited template shows on reload
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "h"}, "LocMemCache"),
+        (
+            {
+                "DEBUG": "false",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "h",
+                "PAGE_CACHE_ENTRIES": "0",
+            },
+            "DummyCache",
+        ),
+    ],
+)
+def test_the_page_cache_is_off_under_debug_or_when_sized_zero(env, backend):
+    code = "import console.settings as s; print(s.CACHES['pages']['BACKEND'])"
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "PAGE_CACHE_ENTRIES")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().endswith(backend)
