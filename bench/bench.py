@@ -182,7 +182,7 @@ UNCACHED_PAGES = (
     "members_search",
     "invitations_search",
 )
-RENDER_EVERY_TIME = {"BENCH_PAGE_CACHE": "false"}  # bench/settings.py
+RENDER_EVERY_TIME = {"PAGE_CACHE_ENTRIES": "0"}  # the page cache off (console/settings.py)
 
 
 def page_users(admin) -> dict[str, object]:

@@ -14,8 +14,3 @@ ROOT_URLCONF = "bench.urls"
 # bench/bench.py's bench_i18n() serves the Members page once with translation
 # machinery off, to measure what USE_I18N costs (console.settings keeps it on).
 USE_I18N = env.bool("BENCH_USE_I18N", default=True)  # noqa: F405
-
-# bench/bench.py serves the cached pages once more with the page cache off
-# (console/page_cache.py), to report what rendering them costs.
-if not env.bool("BENCH_PAGE_CACHE", default=True):  # noqa: F405
-    CACHES["pages"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # noqa: F405

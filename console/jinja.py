@@ -24,7 +24,6 @@ from jinja2 import Environment
 
 from console.html import role_badge, time_element
 from tenants.policies import format_usd
-from tenants.templatetags.tables import row_url
 
 
 @lru_cache(maxsize=1024)
@@ -39,6 +38,30 @@ def url(name: str, **kwargs) -> str:
     so the header's dozen links are reversed once per worker, not per request.
     """
     return _reverse(get_urlconf(), get_script_prefix(), name, tuple(sorted(kwargs.items())))
+
+
+_PLACEHOLDER = 987654321987  # an int the <int:pk> converter accepts, unlikely elsewhere in a URL
+
+
+@lru_cache(maxsize=512)
+def _url_around_pk(urlconf, script_prefix, name, kwargs):
+    """``name``'s URL split around its pk: (before, after), or None when that is ambiguous."""
+    url = reverse(name, urlconf=urlconf, kwargs={**dict(kwargs), "pk": _PLACEHOLDER})
+    parts = url.split(str(_PLACEHOLDER))
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def row_url(name: str, pk, **kwargs) -> str:
+    """``{{ row_url("members:remove", member.pk, tenant_id=tenant.public_id) }}``:
+    ``url(name, pk=pk, **kwargs)`` for a table's rows.
+
+    The pattern is reversed once, with a placeholder pk, and each row's pk
+    spliced in; the URLconf stays the one place that spells the URL.
+    """
+    around = _url_around_pk(get_urlconf(), get_script_prefix(), name, tuple(sorted(kwargs.items())))
+    if around is None or not isinstance(pk, int):
+        return reverse(name, kwargs={**kwargs, "pk": pk})
+    return f"{around[0]}{pk}{around[1]}"
 
 
 def languages() -> list[tuple[str, str]]:

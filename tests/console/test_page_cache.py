@@ -246,3 +246,11 @@ def test_the_page_cache_is_off_under_debug_or_when_sized_zero(env, backend):
         check=True,
     )
     assert out.stdout.strip().endswith(backend)
+
+
+def test_signing_in_again_keeps_the_cached_pages(admin, tenant, django_assert_num_queries):
+    client = signed_in(admin)
+    page(client, members_url(tenant))
+    signed_in(admin)  # another browser: last_login is saved, nothing a page shows
+    with django_assert_num_queries(3):
+        page(client, members_url(tenant))
