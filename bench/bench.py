@@ -208,6 +208,8 @@ def signed_in_client(admin):
 def bench_pages(args, tenant, admin, search_tenant=None, only=(), env=None, suffix="") -> dict:
     """Each page under wrk; ``only`` some of them, served with ``env`` added,
     reported as ``<page><suffix>``."""
+    from django.core.cache import caches
+
     paths = page_paths(tenant, search_tenant)
     if only:
         paths = {name: path for name, path in paths.items() if name in only}
@@ -248,8 +250,9 @@ def bench_pages(args, tenant, admin, search_tenant=None, only=(), env=None, suff
             run_wrk(url, cookie, max(1, args.seconds // 5), args.connections)  # warm up
             pages[name] = run_wrk(url, cookie, args.seconds, args.connections)
             if name != "baseline":
-                # What one request runs in this process (its page cache is the
-                # servers' own; after this first visit it holds the page too).
+                # What one request runs in this process: rendered (this
+                # process's page cache emptied first), then served from it.
+                caches["pages"].clear()
                 pages[name]["queries"] = count_queries(client, path)
                 if name in UNCACHED_PAGES and not suffix:
                     pages[name]["queries_cached"] = count_queries(client, path)
