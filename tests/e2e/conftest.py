@@ -89,8 +89,8 @@ def new_page(browser, site):
     """Open a fresh browser context (a separate person) at desktop or phone size."""
     contexts = []
 
-    def open_page(viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, base_url=site)
+    def open_page(viewport=DESKTOP, **context_options):
+        context = browser.new_context(viewport=viewport, base_url=site, **context_options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

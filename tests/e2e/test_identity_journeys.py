@@ -16,7 +16,15 @@ from console.accounts.models import User
 from invitations.models import Invitation, InvitationStatus
 from members.models import Membership
 from tests import factories
-from tests.e2e.conftest import assert_accessible, link_in, log_in, message_to, screenshot
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    link_in,
+    log_in,
+    message_to,
+    screenshot,
+)
 
 PASSWORD = "a-long-and-unusual-passphrase"
 GET_STARTED = re.compile(r"/t/[a-z0-9]+/get-started/$")
@@ -289,15 +297,27 @@ def test_passkey_set_up_then_sign_in_with_it(page, mail):
     page.wait_for_url(GET_STARTED)
 
 
+# A browser name far longer than any real one: the sessions table must still fit a phone.
+LONG_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) " + "AppleWebKit/537.36 (KHTML, like Gecko) " * 6
+
+
 def test_signing_out_another_session(new_page):
     factories.AdminMembershipFactory(user__email="ada@example.com")
-    laptop, phone = new_page(), new_page()
+    laptop, phone = new_page(), new_page(user_agent=LONG_USER_AGENT)
     log_in(laptop, "ada@example.com")
     log_in(phone, "ada@example.com")
     laptop.goto("/accounts/sessions/")
     expect(laptop.get_by_role("row")).to_have_count(3)  # the header and two sessions
     assert_accessible(laptop)
     screenshot(laptop, "sessions")
+    # On a phone each session is a block: no cell runs past the window, even inside a scroller.
+    laptop.set_viewport_size(PHONE)
+    cells_outside = laptop.evaluate(
+        "[...document.querySelectorAll('td')]"
+        ".filter(td => td.getBoundingClientRect().right > window.innerWidth).length"
+    )
+    laptop.set_viewport_size(DESKTOP)
+    assert cells_outside == 0
     laptop.get_by_role("button", name="Sign out other sessions").click()
     expect(laptop.get_by_role("row")).to_have_count(2)
     phone.goto("/")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -23,6 +24,12 @@ def send(invitation) -> None:
     assert result.state != "FAILURE", result.traceback
 
 
+# The expiry dates below are absolute (to pin their formatting), so the clock is
+# frozen before them: the task skips an invitation that has already expired.
+BEFORE_EXPIRY = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(BEFORE_EXPIRY, tick=False)
 def test_invitation_email_in_its_language_with_the_expiry_in_the_inviters_zone(mailoutbox):
     inviter = factories.AdminMembershipFactory(
         user__name="Greta", user__time_zone="Europe/Berlin", user__language="de"
@@ -45,6 +52,7 @@ def test_invitation_email_in_its_language_with_the_expiry_in_the_inviters_zone(m
         assert "Accept the invitation" not in part
 
 
+@time_machine.travel(BEFORE_EXPIRY, tick=False)
 def test_invitation_email_in_english_states_utc_for_an_inviter_in_utc(mailoutbox):
     invitation = factories.InvitationFactory(
         expires_at=datetime.datetime(2026, 12, 2, 13, 0, tzinfo=datetime.UTC)

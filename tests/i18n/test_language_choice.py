@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -103,6 +104,7 @@ def test_an_unknown_time_zone_is_refused_and_nothing_saved(client):
     assert user.time_zone == "Asia/Tokyo"
 
 
+@time_machine.travel(datetime.datetime(2026, 3, 5, 12, 0, tzinfo=datetime.UTC), tick=False)
 def test_dates_show_in_the_accounts_time_zone(client):
     user = factories.UserFactory(time_zone="Asia/Tokyo", language="en")
     user.security_events.create(
