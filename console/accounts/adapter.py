@@ -24,6 +24,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         request = context.get("request") or self.request
         ctx = {"email": email, "site_url": settings.SITE_URL, **context, "request": request}
+        if template_prefix == "account/email/unknown_account":
+            # allauth's flow hands the request-built link in; no adapter hook builds it.
+            ctx["signup_url"] = settings.SITE_URL + reverse("account_signup")
         # In the account's language when it has saved one, else the page's.
         user = context.get("user")
         language = getattr(user, "language", "") or translation.get_language()
@@ -65,11 +68,27 @@ class AccountAdapter(DefaultAccountAdapter):
         user.segment = segment if segment in Segment.values else ""
         return super().save_user(request, user, form, commit=commit)
 
+    # Every link in an email is built from SITE_URL, like invitation links, never
+    # from the request's Host (allauth's defaults use build_absolute_uri).
+
     def get_reset_password_from_key_url(self, key: str) -> str:
-        # Links in emails are built from SITE_URL, like invitation links, so
-        # they never depend on the Host header of the request.
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return settings.SITE_URL + path.replace("UID-KEY", quote(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        # Unused while addresses are confirmed by code; kept right for links.
+        return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with a taken address: its owner is told, with links to reset or sign up."""
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "signup_url": settings.SITE_URL + reverse("account_signup"),
+                "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
+            },
+        )
 
     def get_client_ip(self, request) -> str:
         """One reading of the client address for allauth's limits and ours (TRUSTED_PROXY_COUNT)."""
