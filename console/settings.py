@@ -388,6 +388,7 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "console.onboarding.forms.SignupForm",
+    "login": "console.accounts.forms.LoginForm",
     "reset_password_from_key": "console.accounts.forms.ResetPasswordKeyForm",
     "change_password": "console.accounts.forms.ChangePasswordForm",
 }

@@ -299,6 +299,66 @@ def test_a_new_code_right_away_is_refused(client, django_capture_on_commit_callb
     assert len(mail.outbox) == 1
 
 
+def test_signing_in_right_after_signing_up_reuses_the_code_still_valid(
+    client, django_capture_on_commit_callbacks
+):
+    """Sign-in would ask for a new code while the one just sent is still valid (a new one
+    is refused for 10 s): instead of a 429, the page says the code already sent still works."""
+    sign_up(client, django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    elsewhere = Client()  # another browser, or this one after "Cancel"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = elsewhere.post(
+            reverse("accounts:login"), {"login": "ada@example.com", "password": PASSWORD}
+        )
+
+    assert response.status_code == 302 and response["Location"] == CONFIRM
+    page = html.unescape(elsewhere.get(CONFIRM).content.decode())
+    assert "We already sent a code to ada@example.com; it is still valid." in page
+    assert len(mail.outbox) == 1  # no new code
+    elsewhere.post(CONFIRM, {"code": code_in(message)})
+    assert elsewhere.session["_auth_user_id"] == str(User.objects.get().pk)
+
+
+def test_a_wrong_password_right_after_signing_up_still_reuses_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    sign_up(client, django_capture_on_commit_callbacks)
+    elsewhere = Client()
+
+    response = elsewhere.post(
+        reverse("accounts:login"), {"login": "ada@example.com", "password": "not-the-password"}
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in elsewhere.session
+    assert elsewhere.get(CONFIRM)["Location"] == reverse("accounts:login")
+
+
+def test_signing_in_right_after_three_wrong_codes_says_why_and_sends_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    """Three wrong codes void the code, and a new one may not be sent for 10 s: sign-in says
+    so plainly (429) instead of "too many failed attempts", and nothing is sent."""
+    sign_up(client, django_capture_on_commit_callbacks)
+    for _ in range(3):
+        client.post(CONFIRM, {"code": "AAAA-AAAA"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:login"), {"login": "ada@example.com", "password": PASSWORD}
+        )
+
+    assert response.status_code == 429
+    assert (
+        "A code was sent to this address moments ago. Wait a few seconds, then sign in again "
+        "to get a new one." in html.unescape(response.content.decode())
+    )
+    assert len(mail.outbox) == 1
+    assert "_auth_user_id" not in client.session
+
+
 def test_codes_from_one_client_are_limited_per_hour(
     client, settings, django_capture_on_commit_callbacks
 ):
