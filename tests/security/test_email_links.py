@@ -106,7 +106,11 @@ def turn_two_step_on_and_off(browser, settings, send):
     with send():
         browser.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
     with send():
+        browser.post(reverse("mfa_generate_recovery_codes"))
+    with send():
         browser.post(reverse("mfa_deactivate_totp"))
+    subjects = " ".join(message.subject for message in mail.outbox).lower()
+    assert "recovery codes" in subjects, subjects
 
 
 def invite_and_resend(browser, settings, send):
@@ -158,7 +162,7 @@ CASES = {
     "confirmation code at sign-in": (sign_in_with_an_unconfirmed_address, 1),
     "password changed": (change_the_password, 1),
     "email changed (code to the new address, notice to the old)": (change_the_email, 2),
-    "two-step turned on and off": (turn_two_step_on_and_off, 2),
+    "two-step on, new recovery codes, two-step off": (turn_two_step_on_and_off, 3),
     "invitation and its resend": (invite_and_resend, 2),
     "webhook disabled": (disable_a_webhook, 1),
 }
