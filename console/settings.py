@@ -261,8 +261,9 @@ CELERY_BEAT_SCHEDULE = {
 # with a logged warning. Past a limit: the 429 page, nothing sent. Sign-in,
 # code and reset limits are allauth's (ACCOUNT_RATE_LIMITS, below).
 # New invitations per 24 hours. One submission may hold 1,000 addresses, so
-# the inviter and tenant limits stay above that; the per-address limit (across
-# all tenants) keeps anyone from using the console to flood one mailbox.
+# the inviter and tenant limits stay above that; the per-address limit counts
+# every invitation email to the address (first sends and resends, across all
+# tenants), so nobody can use the console to flood one mailbox.
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
@@ -387,6 +388,7 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "console.onboarding.forms.SignupForm",
+    "login": "console.accounts.forms.LoginForm",
     "reset_password_from_key": "console.accounts.forms.ResetPasswordKeyForm",
     "change_password": "console.accounts.forms.ChangePasswordForm",
 }

@@ -15,6 +15,10 @@ class AccountsConfig(AppConfig):
         from console.accounts.security import connect_receivers
 
         connect_receivers()
+        # The confirmation code last mailed to each address, for sign-in to reuse.
+        from console.accounts import codes
+
+        codes.connect_receivers()
         # The page cache's versions advance with every change a cached page shows.
         from console.page_cache import connect_receivers as connect_page_cache
 
