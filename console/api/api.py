@@ -49,16 +49,26 @@ from members.permissions import (
     VIEW_MEMBERS,
 )
 from tenants.models import ActivityAction, ActivityEvent
+from tenants.selectors import two_step_missing
 
 
 class ApiKeyAuth(HttpBearer):
-    """``Authorization: Bearer tc_<prefix>_<secret>``: the key's holder, or None (401)."""
+    """``Authorization: Bearer tc_<prefix>_<secret>``: the key's holder, or None (401).
+
+    While the key's tenant requires two-step verification and its creator has
+    none, the key is refused (401, naming why) by the same selector that sends
+    that person to set it up on the tenant's pages: a key never reaches what
+    its creator's browser cannot. It works again once they turn it on.
+    """
 
     def authenticate(self, request, token: str):
         holder = selectors.key_holder_for_token(token, now=timezone.now())
-        if holder is not None:
-            _count_request(holder.api_key)
-            services.api_key_mark_used(api_key=holder.api_key)
+        if holder is None:
+            return None
+        if two_step_missing(tenant=holder.tenant, user=holder.membership.user):
+            raise problems.two_step_required()
+        _count_request(holder.api_key)
+        services.api_key_mark_used(api_key=holder.api_key)
         return holder
 
 

@@ -53,9 +53,25 @@ TITLES = {
     "read-only-key": "This API key is read-only",
     "forbidden": "Not allowed for this key's role",
     "unauthorized": "A valid API key is required",
+    "two-step-required": "Two-step verification is required",
     "not-found": "Not found",
     "too-large": "The request is too large",
 }
+
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+def two_step_required() -> Problem:
+    """A 401 for a key whose creator lacks the two-step verification its tenant requires."""
+    return Problem(
+        401,
+        "The tenant requires two-step verification, and the admin who created this key "
+        "has not turned it on. The key works again once they turn on two-step "
+        "verification for their account.",
+        code="two-step-required",
+        headers=BEARER_CHALLENGE,
+    )
 
 
 def problem_response(problem: Problem) -> JsonResponse:
@@ -97,7 +113,7 @@ def install(api) -> None:
                 401,
                 "Send a valid, unrevoked, unexpired API key as “Authorization: Bearer <key>”.",
                 code="unauthorized",
-                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+                headers=BEARER_CHALLENGE,
             )
         )
 
