@@ -14,6 +14,7 @@ daily invitation limits count against them, and the log names them.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import URLPattern
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Status
@@ -89,7 +90,27 @@ def _count_request(api_key) -> None:
         raise _too_many(str(error), limit.window_seconds) from error
 
 
-api = NinjaAPI(
+class ConsoleAPI(NinjaAPI):
+    """NinjaAPI whose URLs answer every error, 405 included, as a problem."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return [_problem_405(pattern) for pattern in patterns], app_name, namespace
+
+
+def _problem_405(pattern):
+    if not isinstance(pattern, URLPattern):  # ninja's URLs are all plain patterns today
+        return pattern
+    return URLPattern(
+        pattern.pattern,
+        problems.method_not_allowed_as_problem(pattern.callback),
+        pattern.default_args,
+        pattern.name,
+    )
+
+
+api = ConsoleAPI(
     title="Tenant console API",
     version="1",
     description=(
