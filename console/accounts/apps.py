@@ -24,3 +24,13 @@ class AccountsConfig(AppConfig):
 
         connect_page_cache()
         user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")
+        # A deactivated account's sessions end, whoever saved it inactive.
+        from django.db.models.signals import post_save
+
+        from console.accounts.sessions import end_sessions_of_inactive_account
+
+        post_save.connect(
+            end_sessions_of_inactive_account,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts-end-sessions-of-inactive-account",
+        )
