@@ -214,10 +214,13 @@ def cluster(postgres, redis_url, smtp_sink, static_root):
             self.started.append(process)
             return process.start()
 
-        def node(self, **env) -> WebNode:
+        def node(self, *, web_workers: int = 2, **env) -> WebNode:
             return self._start(
                 WebNode(
-                    redis_url=redis_url, email_url=self.email_url, extra_env={**self.env, **env}
+                    redis_url=redis_url,
+                    email_url=self.email_url,
+                    extra_env={**self.env, **env},
+                    web_workers=web_workers,
                 )
             )
 
