@@ -83,3 +83,23 @@ def test_two_outbox_sweeps_at_once_send_each_waiting_email_once(postgres, mailou
     # then each email went out once
     assert sorted(m.to[0] for m in mailoutbox) == sorted(i.email for i in waiting)
     assert set(Invitation.objects.values_list("email_status", flat=True)) == {EmailStatus.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_without_redis_keeps_its_local_file_schedule(postgres, tmp_path):
+    """No REDIS_URL (one machine, no services): Celery's own file scheduler, no redbeat."""
+    from tests.multinode.conftest import BeatProcess
+
+    schedule = tmp_path / "celerybeat-schedule"
+    beat = BeatProcess(redis_url="", email_url="consolemail://")
+    beat.command = lambda: [  # type: ignore[method-assign]
+        *BeatProcess.command(beat),
+        f"--schedule={schedule}",
+    ]
+    try:
+        beat.start()
+        wait_for(lambda: beat.sent(SWEEP) >= 1, timeout=60, what="a sweep from the local beat")
+        assert b"redbeat" not in beat.log_path.read_bytes().lower()
+        assert b"PersistentScheduler" in beat.log_path.read_bytes()
+    finally:
+        beat.stop()
