@@ -209,6 +209,7 @@ def cluster(postgres, redis_url, smtp_sink, static_root):
                 "STATIC_ROOT": str(static_root),
             }
             self.email_url = f"smtp://127.0.0.1:{smtp_sink.port}"
+            self.redis_url = redis_url
 
         def _start(self, process):
             self.started.append(process)
