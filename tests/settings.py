@@ -35,3 +35,4 @@ CACHES = {
     "pages": CACHES["pages"],  # noqa: F405
 }
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server and Chromium talk plain http
+LOCAL_BEAT = False  # the in-process scheduler (console.local_beat) only where a test asks

@@ -245,6 +245,7 @@ MATRIX = {
         )
     },
     "healthz": {"get": Case(plain("healthz"), everyone(Expect(200)))},
+    "readyz": {"get": Case(plain("readyz"), everyone(Expect(200)))},
     "accounts:signup": {
         "get": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(200))),
         "post": Case(
@@ -653,7 +654,7 @@ MATRIX = {
 }
 
 # Views that are plain functions declare their methods here (class-based views are read).
-FUNCTION_VIEW_METHODS = {"healthz": {"get"}}
+FUNCTION_VIEW_METHODS = {"healthz": {"get"}, "readyz": {"get"}}
 
 
 # -- The API keys tab and the JSON API (issue 14) ---------------------------------------------
