@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic.base import ContextMixin, View
 
 from console.accounts.selectors import two_step_enabled
+from tenants.actors import Actor
 from tenants.selectors import membership_among, membership_for_member, memberships_for_request
 
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
@@ -74,6 +75,11 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         """Raise 403 unless the member's role grants ``permission``."""
         if not self.membership.can(permission):
             raise PermissionDenied(_("Only tenant admins can do this."))
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in member, as every service takes the acting person."""
+        return Actor.member(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -77,7 +77,7 @@ class TenantSettingsView(TenantMixin, TemplateView):
         services.tenant_rename(
             tenant=self.tenant,
             name=form.cleaned_data["name"],
-            actor=request.user,
+            actor=self.actor,
             ip=client_ip(request),
         )
         messages.success(request, _("Tenant renamed."))
@@ -96,7 +96,7 @@ class TenantTwoStepPolicyView(TenantSettingsView):
         required = form.cleaned_data["require_two_step"]
         try:
             services.tenant_set_two_step_required(
-                tenant=self.tenant, actor=request.user, required=required, ip=client_ip(request)
+                tenant=self.tenant, actor=self.actor, required=required, ip=client_ip(request)
             )
         except ValidationError as error:
             form.add_error("require_two_step", error)
@@ -120,7 +120,9 @@ class TenantDeleteView(TenantMixin, TemplateView):
         if form.is_valid():
             try:
                 services.tenant_delete(
-                    tenant=self.tenant, confirm_name=form.cleaned_data["confirm_name"]
+                    tenant=self.tenant,
+                    actor=self.actor,
+                    confirm_name=form.cleaned_data["confirm_name"],
                 )
             except ValidationError as error:
                 form.add_error("confirm_name", error)

@@ -48,6 +48,7 @@ from members.permissions import (
     VIEW_ACTIVITY,
     VIEW_MEMBERS,
 )
+from tenants.actors import Actor
 from tenants.models import ActivityAction, ActivityEvent
 
 
@@ -116,6 +117,11 @@ def _holder(request, permission: str, *, write: bool) -> selectors.KeyHolder:
     return holder
 
 
+def _actor(holder: selectors.KeyHolder) -> Actor:
+    """The key as the services take the acting person: its creator, with their role now."""
+    return Actor.for_api_key(holder.api_key, creator=holder.membership.user)
+
+
 def _in_tenant(queryset: QuerySet, pk: int):
     """The row ``pk`` of a tenant-scoped queryset, or 404 (another tenant's id included)."""
     row = queryset.filter(pk=pk).first()
@@ -163,7 +169,7 @@ def change_member_role(request, member_id: int, payload: RoleIn):
         return member_services.membership_change_role(
             membership=membership,
             role=payload.role,
-            actor_membership=holder.membership,
+            actor=_actor(holder),
             ip=client_ip(request),
         )
     except member_services.MembershipError as error:
@@ -182,7 +188,7 @@ def remove_member(request, member_id: int):
     membership = _in_tenant(holder.tenant.memberships.select_related("user"), member_id)
     try:
         member_services.membership_remove(
-            membership=membership, actor_membership=holder.membership, ip=client_ip(request)
+            membership=membership, actor=_actor(holder), ip=client_ip(request)
         )
     except member_services.MembershipError as error:
         raise _membership_refused(error) from error
@@ -232,7 +238,7 @@ def create_invitations(request, payload: InviteIn):
     try:
         created = invitation_services.invitation_create_bulk(
             tenant=holder.tenant,
-            inviter=holder.membership.user,
+            actor=_actor(holder),
             emails=payload.emails,
             role=payload.role,
             ip=client_ip(request),
@@ -286,7 +292,7 @@ def resend_invitation(request, invitation_id: int):
     invitation = _invitation(holder, invitation_id)
     try:
         invitation = invitation_services.invitation_resend(
-            invitation=invitation, actor=holder.membership.user, ip=client_ip(request)
+            invitation=invitation, actor=_actor(holder), ip=client_ip(request)
         )
     except InvitationActionNotAllowed as error:
         raise _not_allowed(error) from error
@@ -309,7 +315,7 @@ def revoke_invitation(request, invitation_id: int):
     invitation = _invitation(holder, invitation_id)
     try:
         invitation_services.invitation_revoke(
-            invitation=invitation, actor=holder.membership.user, ip=client_ip(request)
+            invitation=invitation, actor=_actor(holder), ip=client_ip(request)
         )
     except InvitationActionNotAllowed as error:
         raise _not_allowed(error) from error
@@ -328,7 +334,7 @@ def delete_invitation(request, invitation_id: int):
     invitation = _invitation(holder, invitation_id)
     try:
         invitation_services.invitation_delete(
-            invitation=invitation, actor=holder.membership.user, ip=client_ip(request)
+            invitation=invitation, actor=_actor(holder), ip=client_ip(request)
         )
     except InvitationActionNotAllowed as error:
         raise _not_allowed(error) from error

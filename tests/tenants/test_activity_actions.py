@@ -24,6 +24,7 @@ from invitations.tasks import expire_stale_invitations
 from members import services as member_services
 from members.models import Membership, Role
 from tenants import services as tenant_services
+from tenants.actors import Actor
 from tenants.models import ActivityAction, ActivityEvent, ActorKind, Plan, TenantType
 from tests import factories
 from tests.invitations.conftest import action_url, invite_url, open_url
@@ -75,7 +76,9 @@ def test_role_changed_by_an_admin(admin_client, tenant, admin):
 def test_demoting_the_last_admin_records_nothing(admin_membership):
     with pytest.raises(member_services.LastAdminError):
         member_services.membership_change_role(
-            membership=admin_membership, role=Role.COLLABORATOR, actor_membership=admin_membership
+            membership=admin_membership,
+            role=Role.COLLABORATOR,
+            actor=Actor.member(admin_membership.user),
         )
     no_entries()
 
@@ -83,7 +86,7 @@ def test_demoting_the_last_admin_records_nothing(admin_membership):
 def test_same_role_records_nothing(tenant, admin_membership):
     target = factories.MembershipFactory(tenant=tenant)
     member_services.membership_change_role(
-        membership=target, role=Role.COLLABORATOR, actor_membership=admin_membership
+        membership=target, role=Role.COLLABORATOR, actor=Actor.member(admin_membership.user)
     )
     no_entries()
 
@@ -107,7 +110,7 @@ def test_removal_by_a_demoted_admin_records_nothing(tenant, admin_membership):
     stale = factories.AdminMembershipFactory(tenant=tenant)
     Membership.objects.filter(pk=stale.pk).update(role=Role.COLLABORATOR)
     with pytest.raises(PermissionDenied):
-        member_services.membership_remove(membership=target, actor_membership=stale)
+        member_services.membership_remove(membership=target, actor=Actor.member(stale.user))
     no_entries()
 
 
@@ -138,7 +141,10 @@ def test_transfer_by_a_non_admin_records_nothing(tenant, admin_membership):
     giver = factories.MembershipFactory(tenant=tenant)
     with pytest.raises(PermissionDenied):
         member_services.ownership_transfer(
-            tenant=tenant, from_membership=giver, to_membership=admin_membership, then="stay"
+            tenant=tenant,
+            actor=Actor.member(giver.user),
+            to_membership=admin_membership,
+            then="stay",
         )
     no_entries()
 
@@ -194,7 +200,10 @@ def test_invitation_sent_one_entry_per_address(admin_client, tenant, admin, mail
 def test_refused_invite_records_nothing(tenant, admin):
     with pytest.raises(InvitationsRefused):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["ok@example.com", "not-an-address"], role="admin"
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["ok@example.com", "not-an-address"],
+            role="admin",
         )
     no_entries()
 
@@ -203,7 +212,7 @@ def test_invite_over_the_member_limit_records_nothing(tenant, admin):
     emails = [f"p{i}@example.com" for i in range(5)]  # a Development tenant holds 3
     with pytest.raises(InvitationsRefused):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
         )
     assert not Invitation.objects.exists()
     no_entries()
@@ -251,7 +260,7 @@ def test_invitation_deleted(admin_client, tenant, admin):
 def test_refused_invitation_actions_record_nothing(tenant, admin, service, status):
     invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin, status=status)
     with pytest.raises(InvitationActionNotAllowed):
-        service(invitation=invitation, actor=admin)
+        service(invitation=invitation, actor=Actor.member(admin))
     no_entries()
 
 
@@ -350,7 +359,10 @@ def test_stale_invitations_expired_while_inviting_are_recorded(tenant, admin):
     old = factories.InvitationFactory(tenant=tenant, invited_by=admin)
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["new@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["new@example.com"],
+            role=Role.COLLABORATOR,
         )
     assert sorted(ActivityEvent.objects.values_list("action", "target_email")) == [
         (ActivityAction.INVITATION_EXPIRED, old.email),
@@ -452,7 +464,7 @@ def test_tenant_renamed(admin_client, tenant, admin):
 
 def test_refused_rename_records_nothing(tenant, admin):
     with pytest.raises(ValidationError):
-        tenant_services.tenant_rename(tenant=tenant, name="x" * 65, actor=admin)
+        tenant_services.tenant_rename(tenant=tenant, name="x" * 65, actor=Actor.member(admin))
     no_entries()
 
 
@@ -505,7 +517,9 @@ def test_operator_rename_and_unchanged_save(operator_client, tenant):
 def test_operator_invalid_edit_records_nothing(operator_client, tenant):
     tenant.name = ""
     with pytest.raises(ValidationError):
-        tenant_services.tenant_operator_save(tenant=tenant, operator=operator_client.operator)
+        tenant_services.tenant_operator_save(
+            tenant=tenant, actor=Actor.operator(operator_client.operator)
+        )
     tenant_admin_post(operator_client, tenant, name="", member_limit_override=5)
     no_entries()
 

@@ -12,6 +12,7 @@ from invitations.models import InvitationStatus
 from invitations.services import invitation_accept, invitation_revoke
 from members import services as member_services
 from members.models import Role
+from tenants.actors import Actor
 from tenants.models import ActivityAction, ActivityEvent
 from tests import factories
 from tests.invitations.test_races import run_together
@@ -38,7 +39,7 @@ def _last_admin_round():
     results = run_together(
         2,
         lambda i: member_services.membership_change_role(
-            membership=(second, first)[i], role=Role.COLLABORATOR
+            membership=(second, first)[i], role=Role.COLLABORATOR, actor=Actor.system()
         ),
     )
 
@@ -65,7 +66,7 @@ def _accept_revoke_round():
         lambda i: (
             invitation_accept(invitation=invitation, user=invitee)
             if i == 0
-            else invitation_revoke(invitation=invitation, actor=admin)
+            else invitation_revoke(invitation=invitation, actor=Actor.member(admin))
         ),
     )
 

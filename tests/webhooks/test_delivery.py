@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from console.webhooks import tasks
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
+from tenants.actors import Actor
 from tenants.models import ActivityAction, ActivityEvent, ActorKind
 from tests import factories
 from tests.webhooks.conftest import record
@@ -283,7 +284,7 @@ def test_reenabling_sends_the_deliveries_left_pending(
 
     # when an admin re-enables it
     with django_capture_on_commit_callbacks(execute=True):
-        services.webhook_endpoint_enable(endpoint=endpoint, actor=admin)
+        services.webhook_endpoint_enable(endpoint=endpoint, actor=Actor.member(admin))
 
     # then the waiting delivery goes out
     receiver.wait_for(1)
