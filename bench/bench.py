@@ -718,7 +718,8 @@ def seed_activity(tenant, admin, count: int) -> None:
     one INSERT ... SELECT over generate_series, every action, oldest first."""
     from django.db import connection
 
-    from tenants.models import ActivityAction, ActivityEvent
+    from tenants.activity_actions import activity_actions
+    from tenants.models import ActivityEvent
 
     sql = f"""
         INSERT INTO {ActivityEvent._meta.db_table}
@@ -729,7 +730,7 @@ def seed_activity(tenant, admin, count: int) -> None:
                '203.0.113.7', now() - (%(count)s - i) * interval '1 minute'
         FROM generate_series(1, %(count)s) AS i
     """
-    actions = ActivityAction.values
+    actions = activity_actions.values
     with connection.cursor() as cursor:
         cursor.execute(
             sql,

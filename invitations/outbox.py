@@ -15,9 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from console.page_cache import tenants_changed
+from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from tenants.activity import activity_record
-from tenants.models import ActivityAction
 
 # A claim older than the lease belongs to a worker that died
 # mid-send; it is longer than the task time limit (so a live send is never
@@ -123,7 +123,7 @@ def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
         tenants_changed([invitation.tenant_id])  # the Invitations tab's "Email failed"
         activity_record(
             tenant=invitation.tenant,
-            action=ActivityAction.INVITATION_EMAIL_FAILED,
+            action=InvitationAction.EMAIL_FAILED,
             target_email=invitation.email,
             details={"role": invitation.role, "error": error[:200]},
         )

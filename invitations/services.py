@@ -26,6 +26,7 @@ from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
 from console.page_cache import invitees_changed, tenants_changed
 from invitations import selectors, tasks, tokens, validators
+from invitations.activity import InvitationAction
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
@@ -44,7 +45,7 @@ from members.services import membership_add
 from tenants import policies
 from tenants.activity import activity_entry, activity_record, activity_record_bulk
 from tenants.actors import Actor, actor_require
-from tenants.models import ActivityAction, Tenant
+from tenants.models import Tenant
 from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def invitation_create_bulk(
         entries=[
             activity_entry(
                 tenant=tenant,
-                action=ActivityAction.INVITATION_SENT,
+                action=InvitationAction.SENT,
                 target_email=invitation.email,
                 details={"role": role},
                 ip=ip,
@@ -412,7 +413,7 @@ def invitation_resend(
             "email_error",
         ]
     )
-    _record(invitation, ActivityAction.INVITATION_RESENT, actor, ip)
+    _record(invitation, InvitationAction.RESENT, actor, ip)
     _enqueue_sends_on_commit([invitation.pk])
     logger.info("Invitation %s resent by %s", invitation.pk, actor.user_id)
     return invitation
@@ -430,7 +431,7 @@ def invitation_revoke(
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "revoked")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
-    _record(invitation, ActivityAction.INVITATION_REVOKED, actor, ip)
+    _record(invitation, InvitationAction.REVOKED, actor, ip)
     return invitation
 
 
@@ -450,7 +451,7 @@ def invitation_delete(
     )
     status = invitation.effective_status
     invitation.delete()
-    _record(invitation, ActivityAction.INVITATION_DELETED, actor, ip, status=status)
+    _record(invitation, InvitationAction.DELETED, actor, ip, status=status)
 
 
 @transaction.atomic
@@ -468,7 +469,7 @@ def invitation_expire_now(
     invitation.status = InvitationStatus.EXPIRED
     invitation.expires_at = min(invitation.expires_at, now)
     invitation.save(update_fields=["status", "expires_at"])
-    _record(invitation, ActivityAction.INVITATION_EXPIRED, actor, ip)
+    _record(invitation, InvitationAction.EXPIRED, actor, ip)
     return invitation
 
 
@@ -555,7 +556,7 @@ def invitation_accept(
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.INVITATION_ACCEPTED,
+        action=InvitationAction.ACCEPTED,
         actor=user,
         target_user=user,
         target_email=invitation.email,

@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from members.activity import MemberAction
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
 from members.selectors import is_last_admin
 from tenants.activity import activity_record
 from tenants.actors import Actor, TenantGone, actor_require
-from tenants.models import ActivityAction, Tenant
+from tenants.models import Tenant
 
 LAST_ADMIN_MESSAGE = _("A tenant needs at least one admin. Make another member an admin first.")
 
@@ -67,7 +68,7 @@ def membership_add(
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_JOINED,
+        action=MemberAction.JOINED,
         target_user=user,
         details={"role": role},
         ip=ip,
@@ -126,7 +127,7 @@ def membership_change_role(
     current.save(update_fields=["role"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.ROLE_CHANGED,
+        action=MemberAction.ROLE_CHANGED,
         target_user=current.user,
         details={"old_role": old_role, "new_role": role},
         ip=ip,
@@ -150,7 +151,7 @@ def membership_remove(
     current.delete()
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_REMOVED,
+        action=MemberAction.REMOVED,
         target_user=current.user,
         details={"role": current.role},
         ip=ip,
@@ -168,7 +169,7 @@ def membership_leave(*, membership: Membership, ip: str | None = None) -> None:
     current.delete()
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_LEFT,
+        action=MemberAction.LEFT,
         actor=current.user,
         target_user=current.user,
         details={"role": current.role},
@@ -225,7 +226,7 @@ def ownership_transfer(
     # One entry for the whole transfer: its details say what happened to both.
     activity_record(
         tenant=locked,
-        action=ActivityAction.OWNERSHIP_TRANSFERRED,
+        action=MemberAction.OWNERSHIP_TRANSFERRED,
         actor=giver.user,
         target_user=receiver.user,
         details={"receiver_old_role": receiver_old_role, "then": then},

@@ -22,7 +22,7 @@ API::
 - ``target_user`` / ``target_email``: on whom. The target user's email is
   copied when no email is given, so the entry still reads right after the
   account is deleted.
-- ``details``: small JSON, e.g. ``{"old_role": "admin", "new_role": "collaborator"}``.
+- ``details``: small JSON, e.g. ``{"old_name": "Acme", "new_name": "Acme Ltd"}``.
 - ``ip``: the client address, which views read with ``console.client_ip``.
 
 After the rows are written, still inside the transaction, the
@@ -38,7 +38,8 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 
-from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
+from tenants.activity_actions import activity_actions
+from tenants.models import ActivityEvent, ActorKind, Tenant
 
 # Sent with ``events: list[ActivityEvent]`` (saved, with ids) inside the
 # transaction that recorded them.
@@ -93,7 +94,7 @@ def activity_entry(
     ip: str | None = None,
 ) -> ActivityEvent:
     """An unsaved entry, validated; ``activity_record_bulk`` saves a list of them."""
-    if action not in ActivityAction.values:
+    if action not in activity_actions:
         raise ValueError(f"Unknown activity action: {action!r}")
     if actor_kind is None:
         actor_kind = ActorKind.MEMBER if actor is not None else ActorKind.SYSTEM

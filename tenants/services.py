@@ -12,16 +12,12 @@ from console.accounts.models import SecurityEvent
 from console.accounts.selectors import two_step_enabled
 from tenants.activity import activity_record
 from tenants.actors import Actor, actor_require
-from tenants.models import ActivityAction, ActivityEvent, Plan, Tenant, TenantType
+from tenants.models import ActivityEvent, Plan, Tenant, TenantAction, TenantType
 
 # The permission the tenant's settings need (members.permissions.RENAME_TENANT,
 # DELETE_TENANT; members depends on tenants, so the names are written here).
 RENAME_TENANT = "rename_tenant"
 DELETE_TENANT = "delete_tenant"
-
-# members.Role.ADMIN; members depends on tenants, so the value is named here
-# and the membership is created through the reverse relation.
-OWNER_ROLE = "admin"
 
 
 @transaction.atomic
@@ -41,10 +37,11 @@ def tenant_create(
     tenant = Tenant(name=name.strip(), type=type, plan=plan)
     tenant.full_clean()
     tenant.save()
-    tenant.memberships.create(user=owner, role=OWNER_ROLE)
+    # Through the reverse relation: members knows which role an owner has.
+    tenant.memberships.create_owner(user=owner)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_CREATED,
+        action=TenantAction.CREATED,
         actor=owner,
         target_user=owner,
         details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
@@ -64,7 +61,7 @@ def tenant_rename(*, tenant: Tenant, name: str, actor: Actor, ip: str | None = N
     tenant.save(update_fields=["name"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_RENAMED,
+        action=TenantAction.RENAMED,
         details={"old_name": old_name, "new_name": tenant.name},
         ip=ip,
         **actor.recorded_as,
@@ -91,7 +88,7 @@ def tenant_operator_save(*, tenant: Tenant, actor: Actor, ip: str | None = None)
         tenant.save()
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_CREATED,
+            action=TenantAction.CREATED,
             details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
             **recorded,
         )
@@ -101,14 +98,14 @@ def tenant_operator_save(*, tenant: Tenant, actor: Actor, ip: str | None = None)
     if old.name != tenant.name:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_RENAMED,
+            action=TenantAction.RENAMED,
             details={"old_name": old.name, "new_name": tenant.name},
             **recorded,
         )
     if (old.type, old.plan) != (tenant.type, tenant.plan):
         activity_record(
             tenant=tenant,
-            action=ActivityAction.PLAN_CHANGED,
+            action=TenantAction.PLAN_CHANGED,
             details={
                 "old_type": old.type,
                 "old_plan": old.plan,
@@ -120,7 +117,7 @@ def tenant_operator_save(*, tenant: Tenant, actor: Actor, ip: str | None = None)
     if old.member_limit_override != tenant.member_limit_override:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            action=TenantAction.MEMBER_LIMIT_CHANGED,
             details={
                 "old_limit": old.member_limit_override,
                 "new_limit": tenant.member_limit_override,
@@ -214,7 +211,7 @@ def tenant_set_two_step_required(
         locked.save(update_fields=["require_two_step"])
         activity_record(
             tenant=locked,
-            action=ActivityAction.TWO_STEP_REQUIREMENT_CHANGED,
+            action=TenantAction.TWO_STEP_REQUIREMENT_CHANGED,
             details={"required": required},
             ip=ip,
             **actor.recorded_as,

@@ -18,6 +18,7 @@ from console.accounts.selectors import two_step_enabled
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from tenants import policies, selectors, services
+from tenants.activity_actions import activity_actions
 from tenants.forms import (
     ActivityFilterForm,
     TenantCreateForm,
@@ -26,7 +27,7 @@ from tenants.forms import (
     TwoStepPolicyForm,
 )
 from tenants.mixins import TenantMixin
-from tenants.models import ActivityAction, ActorKind, activity_summary
+from tenants.models import ActorKind
 
 
 class TenantCreateView(LoginRequiredMixin, FormView):
@@ -245,7 +246,7 @@ class ActivityCsvView(ActivityFilterMixin, TenantMixin, View):
     def get(self, request, *args, **kwargs):
         entries = selectors.activity_for_tab(tenant=self.tenant, **self.activity_filters())
         writer = csv.writer(_Echo())
-        labels = dict(ActivityAction.choices)
+        labels = dict(activity_actions.choices())
         actor_kinds = dict(ActorKind.choices)
 
         def rows():
@@ -273,7 +274,7 @@ class ActivityCsvView(ActivityFilterMixin, TenantMixin, View):
                             actor,
                             actor_email,
                             target_email,
-                            activity_summary(action, details),
+                            activity_actions.summary(action, details),
                             json.dumps(details, sort_keys=True, ensure_ascii=False),
                             ip,
                         )

@@ -11,6 +11,8 @@ created the key: the services re-check their role under the tenant lock, the
 daily invitation limits count against them, and the log names them.
 """
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -48,8 +50,9 @@ from members.permissions import (
     VIEW_ACTIVITY,
     VIEW_MEMBERS,
 )
+from tenants.activity_actions import activity_actions
 from tenants.actors import Actor
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 
 
 class ApiKeyAuth(HttpBearer):
@@ -95,6 +98,13 @@ api = NinjaAPI(
     docs_decorator=require_safe,
 )
 problems.install(api)
+
+# The ``action`` filter's values, as an enum for the schema: every app's actions,
+# registered in its ready() (this module is loaded with the URLs, after that).
+ActivityActionName = StrEnum(  # type: ignore[misc]
+    "ActivityActionName",
+    [(value.replace(".", "_").upper(), value) for value in activity_actions.values],
+)
 
 # Every endpoint may answer these (429: the key's requests per minute).
 ERRORS = dict.fromkeys((401, 403, 404, 422, 429), ProblemOut)
@@ -349,7 +359,7 @@ def delete_invitation(request, invitation_id: int):
 )
 def list_activity(
     request,
-    action: ActivityAction | None = None,
+    action: ActivityActionName | None = None,
     cursor: str | None = None,
     limit: int = cursors.DEFAULT_LIMIT,
 ):

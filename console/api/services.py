@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from console.api import keys
+from console.api.activity import ApiKeyAction
 from console.api.exceptions import ApiKeyError
 from console.api.models import ApiKey, ApiScope
 from members.permissions import MANAGE_API_KEYS
 from tenants.activity import activity_record
 from tenants.actors import Actor, TenantGone, actor_require
-from tenants.models import ActivityAction, Tenant
+from tenants.models import Tenant
 
 # "Last used" is a hint, not an audit trail: one write per key per minute at
 # most, so a busy integration does not turn every read into a write.
@@ -79,7 +80,7 @@ def api_key_create(
     )
     activity_record(
         tenant=locked,
-        action=ActivityAction.API_KEY_CREATED,
+        action=ApiKeyAction.CREATED,
         details=_details(api_key),
         ip=ip,
         **actor.recorded_as,
@@ -103,7 +104,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: Actor, ip: str | None = None) -> A
     current.save(update_fields=["revoked_at"])
     activity_record(
         tenant=locked_tenant,
-        action=ActivityAction.API_KEY_REVOKED,
+        action=ApiKeyAction.REVOKED,
         details=_details(current),
         ip=ip,
         **actor.recorded_as,

@@ -20,10 +20,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from console.webhooks import selectors
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from console.webhooks.sending import Outcome
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActorKind
+from tenants.models import ActorKind
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def _disable(*, endpoint: WebhookEndpoint) -> None:
     endpoint.save(update_fields=["enabled", "disabled_at"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
+        action=WebhookAction.CHANGED,
         actor_kind=ActorKind.SYSTEM,
         details={
             "url": endpoint.url,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from console.webhooks import selectors, tasks
+from console.webhooks.activity import WebhookAction
 from console.webhooks.guard import validate_webhook_url
 from console.webhooks.models import (
     TEST_EVENT_TYPE,
@@ -29,8 +30,9 @@ from console.webhooks.models import (
 )
 from members.permissions import MANAGE_WEBHOOKS
 from tenants.activity import activity_record
+from tenants.activity_actions import activity_actions
 from tenants.actors import Actor, actor_require
-from tenants.models import ActivityAction, ActivityEvent, Tenant
+from tenants.models import ActivityEvent, Tenant
 
 # Each endpoint multiplies every event into one more delivery.
 MAX_ENDPOINTS_PER_TENANT = 10
@@ -51,7 +53,7 @@ def _require_manager(*, tenant_id: int, actor: Actor) -> Tenant:
 
 def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = sorted(set(events))
-    unknown = [event for event in chosen if event not in ActivityAction.values]
+    unknown = [event for event in chosen if event not in activity_actions]
     if unknown:
         raise ValidationError(
             {"events": _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}}
@@ -85,7 +87,7 @@ def webhook_endpoint_create(
     endpoint = WebhookEndpoint.objects.create(tenant=tenant, url=url, events=events)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.WEBHOOK_CREATED,
+        action=WebhookAction.CREATED,
         details={"url": url, "events": events},
         ip=ip,
         **actor.recorded_as,
@@ -121,7 +123,7 @@ def webhook_endpoint_change(
     locked.save(update_fields=["url", "events"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
+        action=WebhookAction.CHANGED,
         details=details,
         ip=ip,
         **actor.recorded_as,
@@ -138,7 +140,7 @@ def webhook_endpoint_delete(
     locked = _locked(endpoint)
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_DELETED,
+        action=WebhookAction.DELETED,
         details={"url": locked.url},
         ip=ip,
         **actor.recorded_as,
@@ -161,7 +163,7 @@ def webhook_endpoint_rotate_secret(
     locked.save(update_fields=["secret"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
+        action=WebhookAction.CHANGED,
         details={"url": locked.url, "secret": "rotated"},
         ip=ip,
         **actor.recorded_as,
@@ -191,7 +193,7 @@ def webhook_endpoint_enable(
     )
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
+        action=WebhookAction.CHANGED,
         details={"url": locked.url, "enabled": True},
         ip=ip,
         **actor.recorded_as,

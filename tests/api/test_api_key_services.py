@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from console.api import keys, services
+from console.api.activity import ApiKeyAction
 from console.api.exceptions import ApiKeyError
 from console.api.models import ApiKey, ApiScope
 from tenants.actors import Actor
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_create_records_an_activity_entry_without_the_secret(admin_membership):
         scope=ApiScope.READ,
     )
     event = ActivityEvent.objects.get()
-    assert event.action == ActivityAction.API_KEY_CREATED
+    assert event.action == ApiKeyAction.CREATED
     assert event.actor == admin_membership.user
     assert event.details == {"name": "HR system", "scope": "read", "prefix": api_key.prefix}
     assert key.split("_", 2)[2] not in str(event.details)
@@ -109,8 +110,8 @@ def test_revoke_marks_the_key_and_records_an_entry(admin_membership, make_key):
     assert api_key.revoked_at is not None
     assert api_key.status() == "Revoked"
     assert list(ActivityEvent.objects.values_list("action", flat=True)) == [
-        ActivityAction.API_KEY_REVOKED,
-        ActivityAction.API_KEY_CREATED,
+        ApiKeyAction.REVOKED,
+        ApiKeyAction.CREATED,
     ]
 
 

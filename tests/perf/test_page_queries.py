@@ -224,11 +224,11 @@ def activity_world(world):
     from django.db import transaction
 
     from tenants.activity import activity_entry, activity_record_bulk
-    from tenants.models import ActivityAction
+    from tenants.activity_actions import activity_actions
 
     scale, tenant, admin = world["scale"], world["tenant"], world["admin"]
     people = list(User.objects.filter(memberships__tenant=tenant))
-    actions = ActivityAction.values
+    actions = activity_actions.values
     other = factories.TenantFactory()
     with transaction.atomic():
         activity_record_bulk(

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from standardwebhooks import Webhook
 
 from console.webhooks import services
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tenants.actors import Actor
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.webhooks.test_guard import resolving_to
 
@@ -41,7 +42,7 @@ def test_admin_creates_an_endpoint_with_a_standard_webhooks_secret(tenant, admin
     # The package accepts it and signs with it (24 to 64 bytes of key).
     assert Webhook(endpoint.secret).sign("msg_1", endpoint.created_at, "{}").startswith("v1,")
     assert endpoint.events == ["invitation.accepted", "member.joined"]
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CREATED)
+    [entry] = entries(tenant, WebhookAction.CREATED)
     assert entry.actor == admin
     assert entry.details == {"url": URL, "events": ["invitation.accepted", "member.joined"]}
     assert endpoint.secret not in str(entry.details)
@@ -63,7 +64,7 @@ def test_collaborator_cannot_create_an_endpoint(tenant, collaborator):
             tenant=tenant, actor=Actor.member(collaborator), url=URL, events=["member.joined"]
         )
     assert not WebhookEndpoint.objects.exists()
-    assert not ActivityEvent.objects.filter(action=ActivityAction.WEBHOOK_CREATED).exists()
+    assert not ActivityEvent.objects.filter(action=WebhookAction.CREATED).exists()
 
 
 def test_admin_of_another_tenant_cannot_create_an_endpoint_here(tenant, outsider):
@@ -85,7 +86,7 @@ def test_a_private_url_is_refused_when_saved(tenant, admin, monkeypatch):
         )
     assert "private, loopback or link-local" in refused.value.message_dict["url"][0]
     assert not WebhookEndpoint.objects.exists()
-    assert not ActivityEvent.objects.filter(action=ActivityAction.WEBHOOK_CREATED).exists()
+    assert not ActivityEvent.objects.filter(action=WebhookAction.CREATED).exists()
 
 
 def test_unknown_or_no_events_are_refused(tenant, admin):
@@ -115,7 +116,7 @@ def test_change_records_what_changed(tenant, admin, make_endpoint):
     )
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.events) == (URL + "2", ["member.removed"])
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {
         "old_url": URL,
         "new_url": URL + "2",
@@ -129,7 +130,7 @@ def test_saving_without_a_change_records_nothing(tenant, admin, make_endpoint):
     services.webhook_endpoint_change(
         endpoint=endpoint, actor=Actor.member(admin), url=URL, events=["member.joined"]
     )
-    assert entries(tenant, ActivityAction.WEBHOOK_CHANGED) == []
+    assert entries(tenant, WebhookAction.CHANGED) == []
 
 
 def test_collaborator_cannot_change_delete_rotate_enable_or_test(
@@ -166,7 +167,7 @@ def test_delete_removes_the_endpoint_and_records_it(tenant, admin, make_endpoint
     endpoint = make_endpoint()
     services.webhook_endpoint_delete(endpoint=endpoint, actor=Actor.member(admin))
     assert not WebhookEndpoint.objects.exists()
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_DELETED)
+    [entry] = entries(tenant, WebhookAction.DELETED)
     assert entry.details == {"url": URL}
 
 
@@ -177,7 +178,7 @@ def test_rotate_gives_a_new_secret_and_records_it_without_the_secret(tenant, adm
     endpoint.refresh_from_db()
     assert new == endpoint.secret != old
     assert new.startswith("whsec_")
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {"url": URL, "secret": "rotated"}
 
 
@@ -190,7 +191,7 @@ def test_reenable_resets_the_failure_count_and_records_it(tenant, admin, make_en
         None,
         0,
     )
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {"url": URL, "enabled": True}
 
 
@@ -201,7 +202,7 @@ def test_reenable_checks_the_url_again(tenant, admin, make_endpoint, monkeypatch
         services.webhook_endpoint_enable(endpoint=endpoint, actor=Actor.member(admin))
     endpoint.refresh_from_db()
     assert endpoint.enabled is False
-    assert entries(tenant, ActivityAction.WEBHOOK_CHANGED) == []
+    assert entries(tenant, WebhookAction.CHANGED) == []
 
 
 def test_send_test_queues_a_test_delivery(
