@@ -235,7 +235,8 @@ def activity_world(world):
             entries=[
                 activity_entry(
                     tenant=tenant if i % 2 else other,
-                    action=actions[i % len(actions)],
+                    # i // 2: each tenant gets every action, whatever their order.
+                    action=actions[(i // 2) % len(actions)],
                     actor=people[i % len(people)] if i % 3 else None,
                     target_user=people[(i + 1) % len(people)],
                     details={"role": "admin"},
