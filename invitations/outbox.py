@@ -19,17 +19,16 @@ from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from tenants.activity import activity_record
 
-# A claim older than the lease belongs to a worker that died
-# mid-send; it is longer than the task time limit (so a live send is never
-# taken over) and than the longest retry backoff (so a scheduled retry is not
-# raced by the sweep). ``INVITATION_EMAIL_LEASE_SECONDS`` overrides it.
-DEFAULT_EMAIL_LEASE_SECONDS = 130
-
 
 def email_lease() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", DEFAULT_EMAIL_LEASE_SECONDS)
-    )
+    """A claim older than the lease belongs to a worker that died mid-send.
+
+    ``INVITATION_EMAIL_LEASE_SECONDS`` (its default is in settings only): longer
+    than the task time limit (a live send is never taken over) and than the
+    longest retry backoff (a scheduled retry is not raced by the sweep), as
+    the system check ``invitations.checks`` makes sure.
+    """
+    return timedelta(seconds=settings.INVITATION_EMAIL_LEASE_SECONDS)
 
 
 # A fresh send is enqueued on commit; the sweep leaves it that long before

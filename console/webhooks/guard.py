@@ -47,7 +47,7 @@ class Target:
 
 
 def private_urls_allowed() -> bool:
-    return bool(getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_URLS", False))
+    return bool(settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

@@ -45,11 +45,11 @@ class Recorded(NamedTuple):
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 8))
+    return int(settings.WEBHOOK_MAX_ATTEMPTS)
 
 
 def disable_after_failures() -> int:
-    return int(getattr(settings, "WEBHOOK_DISABLE_AFTER_FAILURES", 50))
+    return int(settings.WEBHOOK_DISABLE_AFTER_FAILURES)
 
 
 def retry_backoff(attempts: int) -> timedelta:
@@ -59,7 +59,7 @@ def retry_backoff(attempts: int) -> timedelta:
     6 h; the 8 attempts span about 15 hours, enough to ride out an outage of
     the receiver overnight.
     """
-    base = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF_SECONDS", 30))
+    base = float(settings.WEBHOOK_RETRY_BACKOFF_SECONDS)
     return timedelta(seconds=min(base * 4 ** max(attempts - 1, 0), 6 * 3600))
 
 
