@@ -32,6 +32,7 @@ one entry for ``activity_record``, all of them for the bulk call). Receivers
 back with the change. Nothing here knows who listens.
 """
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,9 +42,55 @@ from django.dispatch import Signal
 from tenants.activity_actions import activity_actions
 from tenants.models import ActivityEvent, ActorKind, Tenant
 
+
+class ActivitySignal(Signal):
+    """A ``Signal`` that remembers, through its public ``connect`` and ``disconnect``,
+    which listeners (by ``dispatch_uid``) are connected, so ``activity_wanted`` can
+    ask each one without reading the layout of Django's private receivers list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # lookup key -> (dispatch_uid, a weak reference to a weakly connected receiver)
+        self._listeners: dict[object, tuple[str | None, Callable[[], Any] | None]] = {}
+
+    @staticmethod
+    def _key(receiver, dispatch_uid) -> object:
+        if dispatch_uid:
+            return dispatch_uid
+        if hasattr(receiver, "__func__"):  # a bound method: a new object at each access
+            return (id(receiver.__self__), id(receiver.__func__))
+        return id(receiver)
+
+    def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
+        super().connect(receiver, sender=sender, weak=weak, dispatch_uid=dispatch_uid)
+        alive = None
+        if weak:
+            alive = (
+                weakref.WeakMethod(receiver)
+                if hasattr(receiver, "__func__")
+                else weakref.ref(receiver)
+            )
+        self._listeners[self._key(receiver, dispatch_uid)] = (dispatch_uid, alive)
+
+    def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
+        disconnected = super().disconnect(receiver, sender=sender, dispatch_uid=dispatch_uid)
+        self._listeners.pop(self._key(receiver, dispatch_uid), None)
+        return disconnected
+
+    def listener_uids(self) -> list[str | None]:
+        """The connected listeners' ``dispatch_uid`` (None for one connected without);
+        a weakly connected receiver that was garbage-collected is forgotten."""
+        for key, (_, alive) in list(self._listeners.items()):
+            if alive is not None and alive() is None:
+                del self._listeners[key]
+        if not self.has_listeners(ActivityEvent):
+            return []
+        return [dispatch_uid for dispatch_uid, _ in self._listeners.values()]
+
+
 # Sent with ``events: list[ActivityEvent]`` (saved, with ids) inside the
 # transaction that recorded them.
-activity_recorded = Signal()
+activity_recorded = ActivitySignal()
 
 
 # A listener may say cheaply whether it wants entries of an action at all
@@ -64,8 +111,8 @@ def activity_wanted(action: str) -> bool:
 
     When none does, a writer may record without sending the signal.
     """
-    for lookup_key, *_ in activity_recorded.receivers:
-        wants = _interest_checks.get(lookup_key[0])
+    for dispatch_uid in activity_recorded.listener_uids():
+        wants = _interest_checks.get(dispatch_uid) if dispatch_uid else None
         if wants is None or wants(action):
             return True
     return False
