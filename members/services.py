@@ -198,6 +198,8 @@ def ownership_transfer(
         raise MembershipError(
             _("Choose whether to stay as a collaborator or leave the tenant."), code="invalid"
         )
+    if not actor.by_role:  # an operator or the system has no membership to give away
+        raise MembershipError(_("Only a member can transfer their admin role."), code="not_member")
     locked = actor_require(
         actor=actor,
         tenant_id=tenant.pk,

@@ -242,6 +242,18 @@ def test_transfer_needs_stay_or_leave(tenant, sole_admin, member, membership_row
     assert membership_rows() == before
 
 
+def test_an_operator_has_no_admin_role_to_transfer(tenant, member, membership_rows):
+    before = membership_rows()
+    with pytest.raises(services.MembershipError):
+        services.ownership_transfer(
+            tenant=tenant,
+            actor=Actor.operator(factories.UserFactory(is_staff=True)),
+            to_membership=member,
+            then="stay",
+        )
+    assert membership_rows() == before
+
+
 def test_transfer_cannot_reach_into_another_tenant(tenant, sole_admin, membership_rows):
     stranger = factories.MembershipFactory()
     before = membership_rows()
