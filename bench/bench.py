@@ -377,11 +377,14 @@ def bench_bulk_invite(tenant, admin) -> dict:
 
     from invitations.services import invitation_create_bulk
     from members.models import Role
+    from tenants.actors import Actor
 
     emails = [f"bulk{i}-{secrets.token_hex(3)}@bulk.example" for i in range(500)]
     with CaptureQueriesContext(connection) as ctx:
         started = time.perf_counter()
-        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
+        )
         seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 3), "queries": len(ctx.captured_queries)}
 
@@ -484,6 +487,7 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
     from console.celery import app
     from invitations.services import invitation_create_bulk
     from members.models import Role
+    from tenants.actors import Actor
     from tests.smtp import SMTPSink
 
     sink = SMTPSink()
@@ -517,7 +521,9 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
         started = time.perf_counter()
         # The admin's request: the invitations with their queued sends, then one
         # task enqueued per email after the commit; the clock stops at the last delivery.
-        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
+        )
         wait_for_messages(sink, count, timeout=600)
         seconds = time.perf_counter() - started
     finally:
@@ -712,7 +718,8 @@ def seed_activity(tenant, admin, count: int) -> None:
     one INSERT ... SELECT over generate_series, every action, oldest first."""
     from django.db import connection
 
-    from tenants.models import ActivityAction, ActivityEvent
+    from tenants.activity_actions import activity_actions
+    from tenants.models import ActivityEvent
 
     sql = f"""
         INSERT INTO {ActivityEvent._meta.db_table}
@@ -723,7 +730,7 @@ def seed_activity(tenant, admin, count: int) -> None:
                '203.0.113.7', now() - (%(count)s - i) * interval '1 minute'
         FROM generate_series(1, %(count)s) AS i
     """
-    actions = ActivityAction.values
+    actions = activity_actions.values
     with connection.cursor() as cursor:
         cursor.execute(
             sql,

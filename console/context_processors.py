@@ -19,7 +19,15 @@ def console(request):
 
     return common | {
         "switcher_memberships": SimpleLazyObject(lambda: memberships_for_request(request)),
-        "my_pending_invitations": SimpleLazyObject(
-            lambda: list(pending_invitations_for_user(user))
-        ),
+        "my_pending_invitations": SimpleLazyObject(lambda: _pending_invitations(request, user)),
     }
+
+
+def _pending_invitations(request, user) -> list:
+    """The user's pending invitations, queried once per request however many
+    templates ask (a Django page and the Jinja header it includes each run
+    this processor)."""
+    pending = getattr(request, "_console_pending_invitations", None)
+    if pending is None:
+        pending = request._console_pending_invitations = list(pending_invitations_for_user(user))
+    return pending

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic.base import ContextMixin, View
 
+from tenants.actors import Actor
 from tenants.selectors import (
     membership_among,
     membership_for_member,
@@ -78,6 +79,11 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         """Raise 403 unless the member's role grants ``permission``."""
         if not self.membership.can(permission):
             raise PermissionDenied(_("Only tenant admins can do this."))
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in member, as every service takes the acting person."""
+        return Actor.member(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -6,7 +6,8 @@ from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from tenants.activity_actions import activity_action_choices, activity_actions
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -97,38 +98,19 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-class ActivityAction(models.TextChoices):
-    """The spec's list of recorded actions; the labels are what people see.
+class TenantAction(models.TextChoices):
+    """The tenant's own activity actions. Every other app registers its own
+    (``tenants.activity_actions``); the values are stable identifiers (the CSV,
+    the API and webhooks carry them), so they are never renamed."""
 
-    The values are stable identifiers (the CSV, the API and webhooks carry
-    them), so they are never renamed; add new ones instead.
-    """
-
-    MEMBER_JOINED = "member.joined", _("Member joined")
-    ROLE_CHANGED = "member.role_changed", _("Role changed")
-    MEMBER_REMOVED = "member.removed", _("Member removed")
-    MEMBER_LEFT = "member.left", _("Member left")
-    OWNERSHIP_TRANSFERRED = "member.ownership_transferred", _("Ownership transferred")
-    INVITATION_SENT = "invitation.sent", _("Invitation sent")
-    INVITATION_RESENT = "invitation.resent", _("Invitation resent")
-    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
-    INVITATION_DELETED = "invitation.deleted", _("Invitation deleted")
-    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
-    INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
-    INVITATION_EMAIL_FAILED = "invitation.email_failed", _("Invitation email failed")
-    TENANT_CREATED = "tenant.created", _("Tenant created")
-    TENANT_RENAMED = "tenant.renamed", _("Tenant renamed")
+    CREATED = "tenant.created", _("Tenant created")
+    RENAMED = "tenant.renamed", _("Tenant renamed")
     PLAN_CHANGED = "tenant.plan_changed", _("Plan changed")
     MEMBER_LIMIT_CHANGED = "tenant.member_limit_changed", _("Member limit changed")
     TWO_STEP_REQUIREMENT_CHANGED = (
         "tenant.two_step_requirement_changed",
         _("Two-step requirement changed"),
     )
-    API_KEY_CREATED = "api_key.created", _("API key created")
-    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
-    WEBHOOK_CREATED = "webhook.created", _("Webhook created")
-    WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
-    WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
 
 
 class ActivityEvent(models.Model):
@@ -164,7 +146,8 @@ class ActivityEvent(models.Model):
     )
     actor_email = models.EmailField(max_length=254, blank=True)
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
-    action = models.CharField(max_length=40, choices=ActivityAction.choices)
+    # Every app's actions, registered from its AppConfig.ready().
+    action = models.CharField(max_length=40, choices=activity_action_choices)
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -214,30 +197,12 @@ class ActivityEvent(models.Model):
 
     @property
     def summary(self) -> str:
-        """The details in words, for the Activity tab and the CSV ('Collaborator → Admin')."""
-        return activity_summary(self.action, self.details)
+        """The details in words, for the Activity tab and the CSV (its app's summary)."""
+        return activity_actions.summary(self.action, self.details)
 
 
 def _limit_words(limit) -> str:
     return str(_("the default")) if limit is None else str(limit)
-
-
-# The role words as members.Role labels them (tenants may not import members):
-# the same msgids, so one translation.
-_ROLE_WORDS = {"admin": _("Admin"), "collaborator": _("Collaborator")}
-
-
-# An invitation's status inside a sentence ("as Admin, was revoked").
-_STATUS_WORDS = {
-    "pending": pgettext_lazy("invitation status in a sentence", "pending"),
-    "accepted": pgettext_lazy("invitation status in a sentence", "accepted"),
-    "expired": pgettext_lazy("invitation status in a sentence", "expired"),
-    "revoked": pgettext_lazy("invitation status in a sentence", "revoked"),
-}
-
-
-def _role_words(role: str) -> str:
-    return str(_ROLE_WORDS.get(role, role.capitalize()))
 
 
 def _kind_words(type_: str, plan: str) -> str:
@@ -248,38 +213,16 @@ def _kind_words(type_: str, plan: str) -> str:
     return str(_("Development"))
 
 
-def activity_summary(action: str, details: dict) -> str:
-    """One line describing ``details``; unknown shapes fall back to nothing, never an error."""
-    d = details or {}
-    try:
-        if action == ActivityAction.ROLE_CHANGED:
-            return f"{_role_words(d['old_role'])} → {_role_words(d['new_role'])}"
-        if action in (ActivityAction.TENANT_RENAMED,):
-            return f"“{d['old_name']}” → “{d['new_name']}”"
-        if action == ActivityAction.PLAN_CHANGED:
-            old = _kind_words(d["old_type"], d["old_plan"])
-            return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
-        if action == ActivityAction.MEMBER_LIMIT_CHANGED:
-            return f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
-        if action == ActivityAction.OWNERSHIP_TRANSFERRED:
-            return str(
-                _("the giver left the tenant")
-                if d["then"] == "leave"
-                else _("the giver stayed as a collaborator")
-            )
-        if action == ActivityAction.TENANT_CREATED:
-            return f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}"
-        if action == ActivityAction.INVITATION_EMAIL_FAILED:
-            return d["error"]
-        if action == ActivityAction.INVITATION_DELETED:
-            return _("as %(role)s, was %(status)s") % {
-                "role": _role_words(d["role"]),
-                "status": str(_STATUS_WORDS.get(d["status"], d["status"])),
-            }
-        if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
-            return f"“{d['name']}”"
-        if "role" in d:
-            return _("as %(role)s") % {"role": _role_words(d["role"])}
-    except (KeyError, TypeError, AttributeError):
-        pass
-    return ""
+def _plan_change(d: dict) -> str:
+    old = _kind_words(d["old_type"], d["old_plan"])
+    return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
+
+
+SUMMARIES = {
+    TenantAction.CREATED: lambda d: f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}",
+    TenantAction.RENAMED: lambda d: f"“{d['old_name']}” → “{d['new_name']}”",
+    TenantAction.PLAN_CHANGED: _plan_change,
+    TenantAction.MEMBER_LIMIT_CHANGED: (
+        lambda d: f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
+    ),
+}

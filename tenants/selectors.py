@@ -8,8 +8,6 @@ from console.accounts.selectors import two_step_enabled
 from tenants import policies
 from tenants.models import ActivityEvent, Tenant
 
-PENDING = "pending"  # invitations.InvitationStatus.PENDING; not imported (arrows point here)
-
 
 def membership_among(memberships, *, public_id: str):
     """The membership in the tenant ``public_id`` among ``memberships``, or the same 404
@@ -50,7 +48,8 @@ def seat_usage(tenant: Tenant) -> policies.SeatUsage:
     """Members and pending invitations of ``tenant``: two indexed counts."""
     return policies.SeatUsage(
         members=tenant.memberships.count(),
-        pending_invitations=tenant.invitations.filter(status=PENDING).count(),
+        # invitations says which hold a seat (tenants knows no status).
+        pending_invitations=tenant.invitations.holding_seats().count(),
         included=policies.seats_included(tenant),
         limit=policies.member_limit(tenant),
     )

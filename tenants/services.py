@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy
 from console.accounts.models import SecurityEvent
 from console.accounts.selectors import two_step_enabled
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActivityEvent, ActorKind, Plan, Tenant, TenantType
+from tenants.actors import Actor, actor_require
+from tenants.models import ActivityEvent, Plan, Tenant, TenantAction, TenantType
 
-# members.Role.ADMIN; members depends on tenants, so the value is named here
-# and the membership is created through the reverse relation.
-OWNER_ROLE = "admin"
+# The permission the tenant's settings need (members.permissions.RENAME_TENANT,
+# DELETE_TENANT; members depends on tenants, so the names are written here).
+RENAME_TENANT = "rename_tenant"
+DELETE_TENANT = "delete_tenant"
 
 
 @transaction.atomic
@@ -35,10 +37,11 @@ def tenant_create(
     tenant = Tenant(name=name.strip(), type=type, plan=plan)
     tenant.full_clean()
     tenant.save()
-    tenant.memberships.create(user=owner, role=OWNER_ROLE)
+    # Through the reverse relation: members knows which role an owner has.
+    tenant.memberships.create_owner(user=owner)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_CREATED,
+        action=TenantAction.CREATED,
         actor=owner,
         target_user=owner,
         details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
@@ -48,8 +51,9 @@ def tenant_create(
 
 
 @transaction.atomic
-def tenant_rename(*, tenant: Tenant, name: str, actor=None, ip: str | None = None) -> Tenant:
-    old_name = Tenant.objects.values_list("name", flat=True).get(pk=tenant.pk)
+def tenant_rename(*, tenant: Tenant, name: str, actor: Actor, ip: str | None = None) -> Tenant:
+    """Rename the tenant (admins only, re-checked under the tenant lock)."""
+    old_name = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT).name
     tenant.name = name.strip()
     tenant.full_clean(exclude=["public_id"])
     if tenant.name == old_name:
@@ -57,16 +61,16 @@ def tenant_rename(*, tenant: Tenant, name: str, actor=None, ip: str | None = Non
     tenant.save(update_fields=["name"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_RENAMED,
-        actor=actor,
+        action=TenantAction.RENAMED,
         details={"old_name": old_name, "new_name": tenant.name},
         ip=ip,
+        **actor.recorded_as,
     )
     return tenant
 
 
 @transaction.atomic
-def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> Tenant:
+def tenant_operator_save(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> Tenant:
     """Save the Django admin's edit of ``tenant`` (its fields already set from the
     form) and record each change as Operator: created, renamed, plan changed
     (type and plan), member limit changed.
@@ -74,7 +78,7 @@ def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> 
     The stored row is locked and compared with the edit, so the entries say
     what really changed, in the same transaction as the save.
     """
-    actor = {"actor": operator, "actor_kind": ActorKind.OPERATOR, "ip": ip}
+    recorded = {**actor.recorded_as, "ip": ip}
     if tenant.type == TenantType.DEVELOPMENT:
         tenant.plan = ""
     elif tenant.plan not in Plan.values:
@@ -84,49 +88,52 @@ def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> 
         tenant.save()
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_CREATED,
+            action=TenantAction.CREATED,
             details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
-            **actor,
+            **recorded,
         )
         return tenant
-    old = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    old = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT)
     tenant.save()
     if old.name != tenant.name:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_RENAMED,
+            action=TenantAction.RENAMED,
             details={"old_name": old.name, "new_name": tenant.name},
-            **actor,
+            **recorded,
         )
     if (old.type, old.plan) != (tenant.type, tenant.plan):
         activity_record(
             tenant=tenant,
-            action=ActivityAction.PLAN_CHANGED,
+            action=TenantAction.PLAN_CHANGED,
             details={
                 "old_type": old.type,
                 "old_plan": old.plan,
                 "new_type": tenant.type,
                 "new_plan": tenant.plan,
             },
-            **actor,
+            **recorded,
         )
     if old.member_limit_override != tenant.member_limit_override:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            action=TenantAction.MEMBER_LIMIT_CHANGED,
             details={
                 "old_limit": old.member_limit_override,
                 "new_limit": tenant.member_limit_override,
             },
-            **actor,
+            **recorded,
         )
     return tenant
 
 
 @transaction.atomic
-def tenant_delete(*, tenant: Tenant, confirm_name: str) -> None:
-    """Delete a tenant with its memberships and invitations; the name must be typed exactly."""
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+def tenant_delete(*, tenant: Tenant, actor: Actor, confirm_name: str) -> None:
+    """Delete a tenant with its memberships and invitations; the name must be typed exactly.
+
+    Admins only, re-checked under the tenant lock.
+    """
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=DELETE_TENANT)
     if confirm_name != locked.name:
         raise ValidationError(gettext_lazy("The name you typed does not match the tenant's name."))
     locked.delete()
@@ -188,26 +195,26 @@ TWO_STEP_FIRST = gettext_lazy(
 
 @transaction.atomic
 def tenant_set_two_step_required(
-    *, tenant: Tenant, actor, required: bool, ip: str | None = None
+    *, tenant: Tenant, actor: Actor, required: bool, ip: str | None = None
 ) -> Tenant:
     """Turn the tenant's "Require two-step verification" policy on or off.
 
     Only an admin who has two-step verification on may turn it on (so the
     policy never locks out the person setting it); turning it off needs no
-    second step. The caller checks that ``actor`` is an admin of ``tenant``.
+    second step. ``actor`` must be an admin of ``tenant`` (re-checked under the lock).
     """
-    if required and not two_step_enabled(user=actor):
+    if required and not two_step_enabled(user=actor.user):
         raise ValidationError(TWO_STEP_FIRST)
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT)
     if locked.require_two_step != required:
         locked.require_two_step = required
         locked.save(update_fields=["require_two_step"])
         activity_record(
             tenant=locked,
-            action=ActivityAction.TWO_STEP_REQUIREMENT_CHANGED,
-            actor=actor,
+            action=TenantAction.TWO_STEP_REQUIREMENT_CHANGED,
             details={"required": required},
             ip=ip,
+            **actor.recorded_as,
         )
     tenant.require_two_step = required
     return tenant

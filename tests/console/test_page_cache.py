@@ -20,6 +20,7 @@ from invitations import outbox
 from invitations.models import EmailStatus
 from invitations.services import invitation_create_bulk
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,10 @@ def test_a_bulk_invite_shows_on_the_tab_and_in_the_invitees_header(admin, tenant
     assert "newcomer@example.com" not in page(client, invitations_url(tenant))
     assert "Acme" not in page(theirs, get_started_url(elsewhere))
     invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["newcomer@example.com"], role=Role.COLLABORATOR
+        tenant=tenant,
+        actor=Actor.member(admin),
+        emails=["newcomer@example.com"],
+        role=Role.COLLABORATOR,
     )
     assert "newcomer@example.com" in page(client, invitations_url(tenant))
     assert "Acme" in page(theirs, get_started_url(elsewhere))  # the switcher's Join

@@ -224,18 +224,19 @@ def activity_world(world):
     from django.db import transaction
 
     from tenants.activity import activity_entry, activity_record_bulk
-    from tenants.models import ActivityAction
+    from tenants.activity_actions import activity_actions
 
     scale, tenant, admin = world["scale"], world["tenant"], world["admin"]
     people = list(User.objects.filter(memberships__tenant=tenant))
-    actions = ActivityAction.values
+    actions = activity_actions.values
     other = factories.TenantFactory()
     with transaction.atomic():
         activity_record_bulk(
             entries=[
                 activity_entry(
                     tenant=tenant if i % 2 else other,
-                    action=actions[i % len(actions)],
+                    # i // 2: each tenant gets every action, whatever their order.
+                    action=actions[(i // 2) % len(actions)],
                     actor=people[i % len(people)] if i % 3 else None,
                     target_user=people[(i + 1) % len(people)],
                     details={"role": "admin"},

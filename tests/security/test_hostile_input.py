@@ -40,6 +40,7 @@ from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
 from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.models import Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
@@ -187,7 +188,10 @@ def test_idn_domain_is_accepted_stored_as_typed_and_delivered_to_its_punycode_fo
     smtp_settings(settings, smtp_sink)
     with django_capture_on_commit_callbacks(execute=True):
         [invitation] = invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["Ana@Bücher.Example"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["Ana@Bücher.Example"],
+            role=Role.COLLABORATOR,
         )
 
     assert invitation.email == "ana@bücher.example"
@@ -258,7 +262,10 @@ def test_line_breaks_in_names_never_reach_email_headers(
 
     with django_capture_on_commit_callbacks(execute=True):
         invitation_create_bulk(
-            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(inviter),
+            emails=["ana@example.com"],
+            role=Role.COLLABORATOR,
         )
 
     # then the real SMTP server saw one recipient and only the headers we write
@@ -331,7 +338,10 @@ def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(
     inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=ATTRIBUTE_BREAKOUT).user
     with django_capture_on_commit_callbacks(execute=True):
         invitation_create_bulk(
-            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(inviter),
+            emails=["ana@example.com"],
+            role=Role.COLLABORATOR,
         )
     [message] = smtp_sink.wait_for(1)
     html = message.get_body(("html",)).get_content()
@@ -406,7 +416,7 @@ def test_revoked_token_is_410(invitee_client, invitation):
 
 def test_superseded_token_is_410(invitee_client, invitation, admin):
     old = invitation_link_token(invitation)
-    invitation_resend(invitation=invitation, actor=admin)
+    invitation_resend(invitation=invitation, actor=Actor.member(admin))
     before = snapshot()
     response = accept_with(invitee_client, old)
     assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
