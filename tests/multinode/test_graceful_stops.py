@@ -23,12 +23,13 @@ pytestmark = [
 
 def admin_key():
     from console.api.services import api_key_create
+    from tenants.actors import Actor
 
     tenant = factories.TenantFactory(pro=True)
     membership = factories.AdminMembershipFactory(tenant=tenant)
     _, key = api_key_create(
         tenant=tenant,
-        actor_membership=membership,
+        actor=Actor.member(membership.user),
         name="HR system",
         scope=ApiScope.READ_WRITE,
         expires_at=None,

@@ -800,7 +800,10 @@ def _bearer(key: str) -> dict:
 
 def _creators_key(membership) -> str:
     return api_key_create(
-        tenant=membership.tenant, actor_membership=membership, name="probe", scope="read_write"
+        tenant=membership.tenant,
+        actor=Actor.member(membership.user),
+        name="probe",
+        scope="read_write",
     )[1]
 
 
