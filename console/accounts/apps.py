@@ -15,8 +15,4 @@ class AccountsConfig(AppConfig):
         from console.accounts.security import connect_receivers
 
         connect_receivers()
-        # The page cache's versions advance with every change a cached page shows.
-        from console.page_cache import connect_receivers as connect_page_cache
-
-        connect_page_cache()
         user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")

@@ -5,3 +5,10 @@ class OnboardingConfig(AppConfig):
     name = "console.onboarding"
     label = "onboarding"
     verbose_name = "Onboarding"
+
+    def ready(self):
+        from console import page_cache
+        from console.onboarding.models import ChecklistState
+
+        # The Get started page: the person's own checklist (links followed, hidden).
+        page_cache.register(ChecklistState, users=lambda state: [state.user_id])
