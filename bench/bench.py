@@ -377,14 +377,14 @@ def bench_mix(args, admins: list[dict], env=None) -> dict:
                 stdout=log,
                 stderr=log,
             )
-            try:
-                wait_for_http(f"http://127.0.0.1:{port}/healthz")
-                out = subprocess.run(
+
+            def wrk(seconds: int) -> str:
+                return subprocess.run(
                     [
                         "wrk",
                         "-t2",
                         f"-c{args.connections}",
-                        f"-d{args.seconds}s",
+                        f"-d{seconds}s",
                         "--latency",
                         "--timeout",
                         "10s",
@@ -396,12 +396,22 @@ def bench_mix(args, admins: list[dict], env=None) -> dict:
                     text=True,
                     check=True,
                 ).stdout
+
+            try:
+                wait_for_http(f"http://127.0.0.1:{port}/healthz")
+                wrk(max(1, args.seconds // 5))  # warm up, as the single pages are
+                log.flush()
+                measured_from = log_path.stat().st_size
+                out = wrk(args.seconds)
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=30)
         hits = misses = 0
         statuses: dict[str, int] = {}
-        for line in log_path.read_text().splitlines():
+        with log_path.open() as measured:
+            measured.seek(measured_from)
+            lines = measured.read().splitlines()
+        for line in lines:
             try:
                 record = json.loads(line)
             except ValueError:
