@@ -97,7 +97,17 @@ class Dependency:
     ignore_fields: frozenset[str] = frozenset()
 
 
-_registry: dict[type[Model], list[Dependency]] = {}
+_registry: dict[type[Model], dict[tuple, Dependency]] = {}
+
+
+def _origin(dependency: Dependency) -> tuple:
+    """Where a declaration is written: the same declaration made again (an
+    ``AppConfig.ready()`` run twice, as ``override_settings(INSTALLED_APPS=...)``
+    does) replaces itself instead of counting twice."""
+    return tuple(
+        (fn.__code__.co_filename, fn.__code__.co_firstlineno) if fn is not None else None
+        for fn in (dependency.tenants, dependency.users)
+    )
 
 
 def register(
@@ -115,7 +125,7 @@ def register(
     ``SET_NULL`` targets are still found.
     """
     dependency = Dependency(model, tenants, users, frozenset(ignore_fields))
-    _registry.setdefault(model, []).append(dependency)
+    _registry.setdefault(model, {})[_origin(dependency)] = dependency
     post_save.connect(_on_save, sender=model, dispatch_uid=f"page-cache-{model._meta.label}")
     pre_delete.connect(_on_delete, sender=model, dispatch_uid=f"page-cache-{model._meta.label}")
     return dependency
@@ -123,21 +133,23 @@ def register(
 
 def unregister(dependency: Dependency) -> None:
     """Remove one declaration (the tests show the suite notices); ``restore`` puts it back."""
-    _registry[dependency.model].remove(dependency)
+    del _registry[dependency.model][_origin(dependency)]
 
 
 def restore(dependency: Dependency) -> None:
-    _registry[dependency.model].append(dependency)
+    _registry[dependency.model][_origin(dependency)] = dependency
 
 
 def registered() -> list[Dependency]:
-    return [dependency for dependencies in _registry.values() for dependency in dependencies]
+    return [
+        dependency for dependencies in _registry.values() for dependency in dependencies.values()
+    ]
 
 
 def _changed_by(instance, update_fields=None) -> tuple[set[int], set[int]]:
     tenant_ids: set[int] = set()
     user_ids: set[int] = set()
-    for dependency in _registry.get(type(instance), ()):
+    for dependency in _registry.get(type(instance), {}).values():
         if update_fields is not None and set(update_fields) <= dependency.ignore_fields:
             continue
         if dependency.tenants is not None:

@@ -13,6 +13,7 @@ import sys
 import threading
 
 import pytest
+from django.apps import apps
 from django.core.cache import caches
 from django.db import DatabaseError, close_old_connections, connection
 from django.test import Client
@@ -278,6 +279,12 @@ def without_membership_declaration():
     page_cache.unregister(dependency)
     yield
     page_cache.restore(dependency)
+
+
+def test_an_apps_ready_run_again_declares_nothing_twice():
+    before = len(page_cache.registered())
+    apps.get_app_config("members").ready()  # as override_settings(INSTALLED_APPS=...) does
+    assert len(page_cache.registered()) == before
 
 
 def test_every_app_declares_its_models_in_its_ready():
