@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "console.accounts",
+    "console.pages",
     "tenants",
     "members",
     "invitations",
@@ -176,6 +177,10 @@ CACHES["pages"] = (
     if PAGE_CACHE_ENTRIES
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 )
+# Every cache hit rendered afresh and compared with the stored page; a
+# difference (a model shown on a page that advances no version) raises.
+# On in the test suite (tests/settings.py); costs a render per hit.
+PAGE_CACHE_VERIFY = env.bool("PAGE_CACHE_VERIFY", default=False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -14,8 +14,8 @@ from console import html
 
 register = template.Library()
 
-register.simple_tag(html.time_element, name="time_element")
-register.simple_tag(html.role_badge, name="role_badge")
+for _name, _helper in html.HELPERS.items():
+    register.simple_tag(_helper, name=_name)
 
 
 @register.simple_tag(takes_context=True)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from console.page_cache import tenants_changed
+from console import page_cache
 from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from tenants.activity import activity_record
@@ -119,7 +119,8 @@ def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
         _ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500])
     )
     if failed:
-        tenants_changed([invitation.tenant_id])  # the Invitations tab's "Email failed"
+        # update() sends no post_save: the Invitations tab's "Email failed".
+        page_cache.changed(tenants=[invitation.tenant_id])
         activity_record(
             tenant=invitation.tenant,
             action=InvitationAction.EMAIL_FAILED,

@@ -20,11 +20,10 @@ from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from console import ratelimit
-from console.accounts.models import normalize_email
+from console import page_cache, ratelimit
+from console.accounts.models import User, normalize_email
 from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
-from console.page_cache import invitees_changed, tenants_changed
 from invitations import selectors, tasks, tokens, validators
 from invitations.activity import InvitationAction
 from invitations.exceptions import (
@@ -226,9 +225,14 @@ def invitation_create_bulk(
             )
         )
     created = Invitation.objects.bulk_create(invitations)
-    # bulk_create sends no post_save: the pages that list them are told here.
-    tenants_changed([tenant.pk])
-    invitees_changed(invitation.email for invitation in created)
+    # bulk_create sends no post_save: the pages that list them (the tab, the
+    # invitees' headers) are told here, as the Invitation registration would.
+    page_cache.changed(
+        tenants=[tenant.pk],
+        users=User.objects.filter(email__in=[i.email for i in created]).values_list(
+            "pk", flat=True
+        ),
+    )
     activity_record_bulk(
         entries=[
             activity_entry(

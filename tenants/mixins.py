@@ -37,9 +37,8 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         if request.method in ("GET", "HEAD"):
             # The header lists every membership anyway (one query for both).
             # Not on a POST: its view may change memberships before it renders.
-            self.membership = membership_among(
-                memberships_for_request(request), public_id=kwargs["tenant_id"]
-            )
+            self.memberships = memberships_for_request(request)
+            self.membership = membership_among(self.memberships, public_id=kwargs["tenant_id"])
         else:
             self.membership = membership_for_member(
                 user=request.user, public_id=kwargs["tenant_id"]

@@ -51,9 +51,6 @@ class Tenant(models.Model):
         help_text="Members without two-step verification are sent to set it up first.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Advanced in the same transaction as any change to what the tenant's
-    # pages show (console/page_cache.py): the cached pages' key.
-    page_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

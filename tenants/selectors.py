@@ -4,6 +4,7 @@ reverse relations (``memberships``, ``invitations``) so this app imports neither
 from django.db.models import Q
 from django.http import Http404
 
+from console import page_cache
 from console.accounts.selectors import two_step_enabled
 from tenants import policies
 from tenants.models import ActivityEvent, Tenant
@@ -56,8 +57,11 @@ def seat_usage(tenant: Tenant) -> policies.SeatUsage:
 
 
 def tenants_for_user(user):
-    """The user's tenants for the switcher, with the user's role on each."""
-    return user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")
+    """The user's tenants for the switcher, with the user's role on each, and the
+    page cache's versions of each tenant and of the user (``page_cache.with_versions``)."""
+    return page_cache.with_versions(
+        user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")
+    )
 
 
 def memberships_for_request(request) -> list:

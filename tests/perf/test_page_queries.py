@@ -357,10 +357,12 @@ def test_member_actions_menu(client, world, django_assert_num_queries):
         ("onboarding:get_started", {}),
     ],
 )
+@pytest.mark.usefixtures("cache_hits_unverified")
 def test_cached_pages(client, world, name, query, django_assert_num_queries):
     # Served from the page cache (console/page_cache.py): 2 session + user;
     # 1 the memberships, which check the viewer may see the page and carry
-    # the tenant's page version. Nothing else, however large the tenant.
+    # the tenant's and the viewer's page versions. Nothing else, however
+    # large the tenant.
     url = _url(name, world["tenant"], **query)
     client.force_login(world["admin"])
     client.get(url)
