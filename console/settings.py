@@ -281,6 +281,13 @@ CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
     "schedule": crontab(hour=3, minute=17),
 }
 
+# Verified domains ----------------------------------------------------------
+# Where domain verification looks up its TXT record (tenants.domain_dns):
+# comma-separated `host` or `host:port` (`[v6]:port`); empty: the system's resolvers.
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+# One lookup gives up after this long and says the name servers did not answer.
+DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
+
 # Webhooks ----------------------------------------------------------------
 # Private, loopback and link-local receivers (and plain http to them) are
 # refused unless this is on: development and tests only (console.webhooks.guard).

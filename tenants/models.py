@@ -4,9 +4,12 @@ import string
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from tenants.domain_names import domain_display
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -88,6 +91,76 @@ class Tenant(models.Model):
         return self.type == TenantType.PRODUCTION and self.plan == Plan.PRO
 
 
+def new_verification_token() -> str:
+    """The secret half of a domain's TXT record value (about 190 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class Enrollment(models.TextChoices):
+    """What a verified domain does for people whose confirmed address is at it."""
+
+    ASK = "ask", _("Ask to join")
+    AUTOMATIC = "automatic", _("Join automatically")
+    OFF = "off", _("Off")
+
+
+class Domain(models.Model):
+    """A domain a tenant claims (``example.com``), Unverified until proven, then Verified.
+
+    The name is stored lower-cased in IDNA form (``tenants.domain_names``).
+    A tenant adds a name once; any number of tenants may hold it Unverified,
+    but one tenant at most holds it Verified (the partial unique constraint),
+    and only a Verified domain has any effect (its ``enrollment``). Written
+    only through the domain services in ``tenants.services``.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    verification_token = models.CharField(
+        max_length=64, default=new_verification_token, editable=False
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    enrollment = models.CharField(max_length=10, choices=Enrollment.choices, default=Enrollment.ASK)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="tenants_domain_once_per_tenant"
+            ),
+            # One tenant per verified domain: join-by-domain must never have two answers.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(verified_at__isnull=False),
+                name="tenants_domain_verified_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name=Lower("name")),
+                name="tenants_domain_name_lower_case",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name as people read it (Unicode for an IDNA name)."""
+        return domain_display(self.name)
+
+
 class ActorKind(models.TextChoices):
     """Who made a change: a signed-in member, an operator in the Django admin,
     or a job (expiry, email delivery)."""
@@ -129,6 +202,10 @@ class ActivityAction(models.TextChoices):
     WEBHOOK_CREATED = "webhook.created", _("Webhook created")
     WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
     WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+    DOMAIN_ADDED = "domain.added", _("Domain added")
+    DOMAIN_VERIFIED = "domain.verified", _("Domain verified")
+    DOMAIN_REMOVED = "domain.removed", _("Domain removed")
+    DOMAIN_ENROLLMENT_CHANGED = "domain.enrollment_changed", _("Domain enrollment changed")
 
 
 class ActivityEvent(models.Model):
@@ -278,8 +355,17 @@ def activity_summary(action: str, details: dict) -> str:
             }
         if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
             return f"“{d['name']}”"
+        if action == ActivityAction.DOMAIN_ENROLLMENT_CHANGED:
+            old = str(Enrollment(d["old_enrollment"]).label)
+            new = str(Enrollment(d["new_enrollment"]).label)
+            return f"{domain_display(d['domain'])}: {old} → {new}"
+        if action == ActivityAction.DOMAIN_VERIFIED:
+            how = str(_("by DNS") if d["method"] == "dns" else _("by the admin's own address"))
+            return f"{domain_display(d['domain'])}, {how}"
+        if action in (ActivityAction.DOMAIN_ADDED, ActivityAction.DOMAIN_REMOVED):
+            return domain_display(d["domain"])
         if "role" in d:
             return _("as %(role)s") % {"role": _role_words(d["role"])}
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         pass
     return ""
