@@ -24,6 +24,7 @@ tenant_patterns = [
     path("settings/members/invitations/", include("invitations.tenant_urls")),
     path("settings/webhooks/", include("console.webhooks.urls")),
     path("settings/api-keys/", include("console.api.urls")),
+    path("settings/domains/", include("tenants.domain_urls")),
 ]
 
 urlpatterns = [

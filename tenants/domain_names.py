@@ -4,8 +4,9 @@ A domain is stored lower-cased in its IDNA (punycode) form, the form DNS
 and mail servers use, so ``Bücher.DE``, ``bücher.de`` and
 ``xn--bcher-kva.de`` are one domain. UTS 46 mapping folds width and case
 (``ｅｘａｍｐｌｅ.com`` is ``example.com``); a label that mixes Latin letters
-with Cyrillic or Greek ones (``exаmple.com`` with a Cyrillic ``а``) is
-refused, because it exists only to look like another name.
+with Cyrillic or Greek ones (``exаmple.com`` with a Cyrillic ``а``), or
+written wholly in Cyrillic or Greek letters that look Latin (``аррӏе.com``),
+is refused, because it exists only to look like another name.
 
 Any syntactically valid name of two labels or more is accepted, reserved
 ones such as ``.test`` included (no public-suffix or deliverability
@@ -34,7 +35,7 @@ NOT_A_DOMAIN = _("“%(name)s” is not a domain name (for example: example.com)
 TRAILING_DOT = _("“%(name)s” ends with a dot: leave it out (for example: example.com).")
 MIXED_SCRIPTS = _(
     "“%(name)s” mixes Latin letters with letters of another alphabet that look alike; "
-    "type the domain as it is registered."
+    "type the domain in the alphabet it is registered in."
 )
 FREE_PROVIDER = _(
     "%(name)s is a free or public mail provider: anyone can have an address there, "
@@ -44,6 +45,9 @@ DISPOSABLE = _("%(name)s is a disposable-mail domain and cannot be a tenant's do
 
 # Scripts whose letters pass for Latin ones (а/a, о/o, ο/o, і/i, ...).
 _CONFUSABLE_SCRIPTS = ("CYRILLIC", "GREEK")
+# Cyrillic and Greek letters that look like Latin ones (Unicode's confusables,
+# lower case): a label made only of them (``аррӏе``) reads as a Latin word.
+_LATIN_LOOKALIKES = frozenset("аеорсухіјѕԁһӏԛԝοαικνρτυχ")
 
 
 def _scripts(label: str) -> set[str]:
@@ -57,6 +61,21 @@ def _scripts(label: str) -> set[str]:
         else:
             scripts.update(s for s in _CONFUSABLE_SCRIPTS if name.startswith(s))
     return scripts
+
+
+def _looks_latin(label: str, *, latin_tld: bool) -> bool:
+    """A label mixing Latin with Cyrillic or Greek letters, or, under a Latin
+    top-level domain (``.com``, not ``.рф``), one written wholly in Cyrillic or
+    Greek letters that all look Latin."""
+    scripts = _scripts(label)
+    if len(scripts) > 1:
+        return True
+    letters = [char for char in label if char.isalpha()]
+    return (
+        latin_tld
+        and bool(scripts - {"LATIN"})
+        and all(char in _LATIN_LOOKALIKES for char in letters)
+    )
 
 
 def domain_name_clean(raw: str) -> str:
@@ -87,7 +106,8 @@ def domain_name_clean(raw: str) -> str:
         or labels[-1].isdigit()  # 192.168.0.1 is an address, not a name
     ):
         raise ValidationError(NOT_A_DOMAIN, code="invalid", params={"name": shown})
-    if any(len(_scripts(label)) > 1 for label in unicode_name.split(".")):
+    latin_tld = labels[-1].isascii() and not labels[-1].startswith("xn--")
+    if any(_looks_latin(label, latin_tld=latin_tld) for label in unicode_name.split(".")):
         raise ValidationError(MIXED_SCRIPTS, code="homoglyph", params={"name": shown})
     for parent in _self_and_parents(name):
         # Disposable first: about 500 names are on both lists.

@@ -483,6 +483,18 @@ def _csrf_cases():
         ),
         "hide checklist": lambda w: (tenant_url("onboarding:hide_checklist", w["tenant"]), {}),
         "logout": lambda w: (reverse("accounts:logout"), {}),
+        "add domain": lambda w: (
+            tenant_url("tenant_domains:list", w["tenant"]),
+            {"name": "a.test"},
+        ),
+        "remove domain": lambda w: (
+            tenant_url("tenant_domains:remove", w["tenant"], pk=w["domain"].pk),
+            {},
+        ),
+        "domain enrollment": lambda w: (
+            tenant_url("tenant_domains:enrollment", w["tenant"], pk=w["domain"].pk),
+            {"enrollment": "off"},
+        ),
     }
 
 
@@ -495,6 +507,7 @@ def test_a_post_without_csrf_token_is_403_and_changes_nothing(
         "tenant": tenant,
         "invitation": invitation,
         "member": factories.MembershipFactory(tenant=tenant),
+        "domain": factories.DomainFactory(tenant=tenant, verified=True),
     }
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
@@ -776,3 +789,53 @@ def test_signing_out_other_sessions_without_csrf_token_is_403(user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     assert client.post(reverse("usersessions_list")).status_code == 403
+
+
+# -- Domain names (the Domains tab, issue 21) ---------------------------------------------------
+
+HOSTILE_DOMAINS = [
+    ("example.com.", "ends with a dot"),
+    ("a" * 300 + ".com", "is not a domain name"),
+    ("ex" + "a" * 290 + ".example.com", "is not a domain name"),
+    ("exаmple.com", "mixes Latin letters"),  # Cyrillic а: a homoglyph of example.com
+    ("pаypal.com", "mixes Latin letters"),
+    ("xn--80ak6aa92e.com", "mixes Latin letters"),  # the punycode of a mixed-script label
+    ("GMAIL.COM", "free or public mail provider"),
+    ("gmail.com.", "ends with a dot"),
+    ("10minutemail.com", "disposable-mail domain"),
+    ("exa mple.com", "is not a domain name"),
+    ("<script>alert(1)</script>.com", "is not a domain name"),
+    ("example.com/../../etc", "is not a domain name"),
+    ("1.2.3.4", "is not a domain name"),
+    ("exa\x00mple.com", "Null characters are not allowed"),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), HOSTILE_DOMAINS)
+def test_a_hostile_domain_name_is_refused_with_a_clear_message_and_nothing_saved(
+    admin_client, tenant, name, message
+):
+    before = snapshot()
+    response = admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": name})
+    page = response.content.decode()
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert message in page
+    assert "<script>alert" not in page
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("EXAMPLE.COM", "example.com"), ("Bücher.example", "xn--bcher-kva.example")],
+)
+def test_uppercase_and_idn_domains_are_stored_lower_case_in_idna_form(
+    admin_client, tenant, typed, stored
+):
+    admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": typed})
+    assert list(tenant.domains.values_list("name", flat=True)) == [stored]
+
+
+def test_a_domain_id_past_the_integer_range_is_404(admin_client, tenant):
+    for name in ("tenant_domains:verify", "tenant_domains:remove"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404

@@ -28,7 +28,8 @@ from console.onboarding.models import ChecklistState
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
-from tenants.models import ActivityEvent, Tenant
+from tenants.domain_dns import record_name, record_value
+from tenants.models import ActivityEvent, Domain, Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 
@@ -111,6 +112,7 @@ def snapshot() -> tuple:
         sorted(EmailAddress.objects.values_list("pk", "user_id", "email", "verified", "primary")),
         sorted(Authenticator.objects.values_list("pk", "user_id", "type")),
         sorted(User.objects.values_list("pk", "language", "time_zone")),
+        sorted(Domain.objects.values_list("pk", "tenant_id", "name", "verified_at", "enrollment")),
     )
 
 
@@ -769,6 +771,67 @@ MATRIX.update(
             "post": Case(
                 plain("set_language"), everyone(Expect(302)), lambda w: {"language": "de"}
             ),
+        },
+    }
+)
+
+
+# -- The Domains tab (issue 21) ----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _domain_dns_on_loopback(request):
+    """Domain cases verify against a real DNS server on 127.0.0.1, never the internet."""
+    params = getattr(request.node, "callspec", None)
+    if params and str(params.params.get("name", "")).startswith("tenant_domains:"):
+        request.getfixturevalue("world").dns = request.getfixturevalue("dns_server")
+
+
+def with_domain(*, verified: bool):
+    def prepare(client, w: World) -> None:
+        w.domain = factories.DomainFactory(tenant=w.tenant, name="acme.test", verified=verified)
+        w.dns.records[record_name(w.domain.name)] = [record_value(w.domain.verification_token)]
+
+    return prepare
+
+
+def t_domain(name: str):
+    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, "pk": w.domain.pk})
+
+
+MATRIX.update(
+    {
+        "tenant_domains:list": {
+            "get": Case(
+                t("tenant_domains:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+            ),
+            "post": Case(
+                t("tenant_domains:list"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"name": "acme.test"},
+            ),
+        },
+        "tenant_domains:verify": {
+            "post": Case(
+                t_domain("tenant_domains:verify"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_domain(verified=False),
+            )
+        },
+        "tenant_domains:remove": {
+            "post": Case(
+                t_domain("tenant_domains:remove"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_domain(verified=False),
+            )
+        },
+        "tenant_domains:enrollment": {
+            "post": Case(
+                t_domain("tenant_domains:enrollment"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"enrollment": "automatic"},
+                prepare=with_domain(verified=True),
+            )
         },
     }
 )

@@ -41,6 +41,7 @@ def refusal_code(call) -> str:
         ("xn--bcher-kva.de", "xn--bcher-kva.de"),
         ("ｅｘａｍｐｌｅ.org", "example.org"),  # full-width letters fold to ASCII
         ("пример.рф", "xn--e1afmkfd.xn--p1ai"),  # one script throughout is fine
+        ("сахар.рф", "xn--80aa2cbv.xn--p1ai"),  # lookalike letters under a Cyrillic TLD
         ("corp.example.co.uk", "corp.example.co.uk"),
     ],
 )
@@ -80,6 +81,10 @@ def test_a_trailing_dot_is_refused_with_its_own_message():
 
 def test_a_label_mixing_latin_and_cyrillic_lookalikes_is_refused():
     assert refusal_code(lambda: domain_name_clean("exаmple.com")) == "homoglyph"  # Cyrillic а
+
+
+def test_a_cyrillic_label_of_latin_lookalikes_under_a_latin_tld_is_refused():
+    assert refusal_code(lambda: domain_name_clean("аррӏе.com")) == "homoglyph"
 
 
 @pytest.mark.parametrize("name", ["gmail.com", "Outlook.com", "yahoo.com", "mail.gmail.com"])
