@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from invitations.access_requests import join_offers
 from invitations.selectors import pending_invitations_for_user
 from tenants.policies import plan_terms
 from tenants.selectors import memberships_for_request
 
 
 def console(request):
-    """Header data (the tenant switcher, the user's pending invitations) and the
+    """Header data (the tenant switcher, the user's pending invitations and join
+    offers) and the
     plan's figures (``PLAN``: price, included seats, invitation lifetime).
 
     Lazy, so a page that does not render the header runs no query for it.
@@ -22,4 +24,6 @@ def console(request):
         "my_pending_invitations": SimpleLazyObject(
             lambda: list(pending_invitations_for_user(user))
         ),
+        # Tenants whose verified domain offers this confirmed address **Request to join**.
+        "my_join_offers": SimpleLazyObject(lambda: join_offers(user=user)),
     }

@@ -11,7 +11,8 @@ key, and the old entries age out.
 Who advances the counters:
 
 * saving or deleting a membership, invitation, tenant, account, email
-  address, two-step authenticator or checklist state, from anywhere (the
+  address, two-step authenticator, checklist state, verified domain or
+  join/invite request, from anywhere (the
   services, allauth, the Django admin, cascades), through the receivers below;
 * the few writes that send no signal, by calling ``tenants_changed`` /
   ``users_changed`` / ``invitees_changed`` themselves: the bulk invite's
@@ -126,6 +127,21 @@ def _on_checklist_state(instance, **kwargs) -> None:
     users_changed([instance.user_id])
 
 
+def _on_domain(instance, **kwargs) -> None:
+    """A domain verified, switched or removed: who is offered **Request to join**
+    (the header of everyone with an address at it) and the tenant's pages."""
+    tenants_changed([instance.tenant_id])
+    get_user_model().objects.filter(email__iendswith="@" + instance.name).update(
+        page_version=F("page_version") + 1
+    )
+
+
+def _on_access_request(instance, **kwargs) -> None:
+    """A join or invite request: the Members tab's Requests section, the requester's header."""
+    tenants_changed([instance.tenant_id])
+    users_changed([instance.requester_id])
+
+
 def connect_receivers() -> None:
     """Called from an AppConfig.ready(); the senders are named, so this module imports no app."""
     for sender, receiver in (
@@ -136,6 +152,8 @@ def connect_receivers() -> None:
         ("account.EmailAddress", _on_user_part),
         ("mfa.Authenticator", _on_user_part),
         ("onboarding.ChecklistState", _on_checklist_state),
+        ("tenants.Domain", _on_domain),
+        ("invitations.AccessRequest", _on_access_request),
     ):
         for signal in (post_save, post_delete):
             signal.connect(receiver, sender=sender, dispatch_uid=f"page-cache-{sender}")

@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
+# Join and invite requests one person may make per 24 hours (all tenants).
+ACCESS_REQUESTS_PER_PERSON_PER_DAY = env.int("ACCESS_REQUESTS_PER_PERSON_PER_DAY", default=10)
 
 # Activity log ------------------------------------------------------------
 # Activity entries and accounts' security events older than this many days
@@ -279,6 +281,12 @@ USERSESSIONS_ADAPTER = "console.accounts.sessions.SecurityEventsUserSessionsAdap
 CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
     "task": "tenants.tasks.purge_old_activity",
     "schedule": crontab(hour=3, minute=17),
+}
+# Daily at 03:29: delete join and invite requests decided longer ago than the
+# activity retention (invitations.request_history.access_requests_purge_decided).
+CELERY_BEAT_SCHEDULE["purge-decided-requests"] = {
+    "task": "invitations.tasks.purge_decided_requests",
+    "schedule": crontab(hour=3, minute=29),
 }
 
 # Verified domains ----------------------------------------------------------

@@ -206,6 +206,12 @@ class ActivityAction(models.TextChoices):
     DOMAIN_VERIFIED = "domain.verified", _("Domain verified")
     DOMAIN_REMOVED = "domain.removed", _("Domain removed")
     DOMAIN_ENROLLMENT_CHANGED = "domain.enrollment_changed", _("Domain enrollment changed")
+    JOIN_REQUESTED = "join.requested", _("Join requested")
+    JOIN_APPROVED = "join.approved", _("Join approved")
+    JOIN_DECLINED = "join.declined", _("Join declined")
+    INVITATION_REQUESTED = "invitation.requested", _("Invitation requested")
+    INVITATION_REQUEST_APPROVED = "invitation.request_approved", _("Invitation request approved")
+    INVITATION_REQUEST_DECLINED = "invitation.request_declined", _("Invitation request declined")
 
 
 class ActivityEvent(models.Model):

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from console.accounts.models import User
 from invitations import tasks
 from invitations.emails import invitation_email_message
-from invitations.models import EmailStatus, Invitation, InvitationStatus
+from invitations.models import AccessRequest, EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
 from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
@@ -491,6 +491,22 @@ def _csrf_cases():
             tenant_url("tenant_domains:remove", w["tenant"], pk=w["domain"].pk),
             {},
         ),
+        "request invitations": lambda w: (
+            tenant_url("requests:invite", w["tenant"]),
+            {"emails": "x@example.com"},
+        ),
+        "approve request": lambda w: (
+            tenant_url("requests:approve", w["tenant"], pk=w["request"].pk),
+            {"role": "admin"},
+        ),
+        "decline request": lambda w: (
+            tenant_url("requests:decline", w["tenant"], pk=w["request"].pk),
+            {},
+        ),
+        "request to join": lambda w: (
+            reverse("invitations:request_to_join", kwargs={"tenant_id": w["tenant"].public_id}),
+            {},
+        ),
         "domain enrollment": lambda w: (
             tenant_url("tenant_domains:enrollment", w["tenant"], pk=w["domain"].pk),
             {"enrollment": "off"},
@@ -508,6 +524,9 @@ def test_a_post_without_csrf_token_is_403_and_changes_nothing(
         "invitation": invitation,
         "member": factories.MembershipFactory(tenant=tenant),
         "domain": factories.DomainFactory(tenant=tenant, verified=True),
+        "request": AccessRequest.objects.create(
+            tenant=tenant, requester=factories.UserFactory(), kind="join"
+        ),
     }
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
@@ -839,3 +858,37 @@ def test_uppercase_and_idn_domains_are_stored_lower_case_in_idna_form(
 def test_a_domain_id_past_the_integer_range_is_404(admin_client, tenant):
     for name in ("tenant_domains:verify", "tenant_domains:remove"):
         assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+# -- Invite requests (issue 21): the invite form's address rules --------------------------------
+
+
+@pytest.mark.parametrize(
+    "emails",
+    [
+        "<script>alert(1)</script>@example.com",
+        "a@b@example.com",
+        "x@example.com\r\nBcc: victim@example.com",
+        ",".join(f"p{i}@example.com" for i in range(1001)),
+    ],
+)
+def test_a_hostile_invite_request_is_refused_and_nothing_saved(client, tenant, emails):
+    collaborator = factories.MembershipFactory(tenant=tenant).user
+    client.force_login(collaborator)
+    before = snapshot()
+    response = client.post(tenant_url("requests:invite", tenant), {"emails": emails}, follow=True)
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_request_ids_past_the_integer_range_are_404(admin_client, tenant):
+    for name in ("requests:approve", "requests:decline"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
+    client.force_login(user)
+    for tenant_id in ("nope", "x" * 300, "%00"):
+        url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
+        assert client.post(url).status_code == 404

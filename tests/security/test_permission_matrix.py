@@ -26,7 +26,7 @@ from console.accounts.models import User
 from console.api.models import ApiKey
 from console.onboarding.models import ChecklistState
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.domain_dns import record_name, record_value
 from tenants.models import ActivityEvent, Domain, Tenant
@@ -113,6 +113,7 @@ def snapshot() -> tuple:
         sorted(Authenticator.objects.values_list("pk", "user_id", "type")),
         sorted(User.objects.values_list("pk", "language", "time_zone")),
         sorted(Domain.objects.values_list("pk", "tenant_id", "name", "verified_at", "enrollment")),
+        sorted(AccessRequest.objects.values_list("pk", "tenant_id", "requester_id", "status")),
     )
 
 
@@ -831,6 +832,73 @@ MATRIX.update(
                 tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
                 lambda w: {"enrollment": "automatic"},
                 prepare=with_domain(verified=True),
+            )
+        },
+    }
+)
+
+
+# -- Join requests and invite requests (issue 21) ---------------------------------------------
+
+
+def with_join_request(client, w: World) -> None:
+    """The invitee asked to join (through a verified domain, since removed)."""
+    w.join_request = AccessRequest.objects.create(
+        tenant=w.tenant, requester=w.invitee, kind="join", emails=[w.invitee.email]
+    )
+
+
+def t_request(name: str):
+    return lambda w: reverse(
+        name, kwargs={"tenant_id": w.tenant.public_id, "pk": w.join_request.pk}
+    )
+
+
+def offered_by_domain(client, w: World) -> None:
+    """The tenant verified example.com: everyone here has an address at it."""
+    factories.DomainFactory(tenant=w.tenant, name="example.com", verified=True)
+
+
+MATRIX.update(
+    {
+        "invitations:request_to_join": {
+            # Offered to confirmed addresses at the domain who are not members:
+            # the outsider and the invitee ask; members are told they already are.
+            "post": Case(
+                lambda w: reverse(
+                    "invitations:request_to_join", kwargs={"tenant_id": w.tenant.public_id}
+                ),
+                {
+                    "anonymous": LOGIN,
+                    "outsider": Expect(302, writes=True),
+                    "invitee": Expect(302, writes=True),
+                    "collaborator": Expect(302),
+                    "admin": Expect(302),
+                },
+                prepare=offered_by_domain,
+            )
+        },
+        "requests:invite": {
+            # Collaborators ask; an admin is told to invite directly (nothing written).
+            "post": Case(
+                t("requests:invite"),
+                tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302)),
+                lambda w: {"emails": "new-person@example.com"},
+            )
+        },
+        "requests:approve": {
+            "post": Case(
+                t_request("requests:approve"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"role": "collaborator"},
+                prepare=with_join_request,
+            )
+        },
+        "requests:decline": {
+            "post": Case(
+                t_request("requests:decline"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_join_request,
             )
         },
     }
