@@ -353,3 +353,6 @@ def list_activity(
     if action:
         events = events.filter(action=action)
     return cursors.page(events, cursor=cursor, limit=limit, newest_first=True)
+
+
+api.add_router("/requests", "console.api.requests.router")  # issue 21: join and invite requests

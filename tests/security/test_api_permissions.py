@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from console.api.models import ApiKey, ApiScope
 from console.api.services import api_key_create
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership
 from tenants.models import ActivityEvent, Tenant
 from tests import factories
@@ -38,6 +38,14 @@ class World:
     other_pending: Invitation
     other_revoked: Invitation
     keys: dict
+    join_request: AccessRequest | None = None
+    other_join_request: AccessRequest | None = None
+
+
+def _join_request(tenant: Tenant) -> AccessRequest:
+    return AccessRequest.objects.create(
+        tenant=tenant, requester=factories.UserFactory(), kind="join"
+    )
 
 
 def _key(membership, scope=ApiScope.READ_WRITE) -> tuple[ApiKey, str]:
@@ -62,7 +70,7 @@ def world(db):
     expired, keys["expired"] = _key(admin)
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     keys["other_tenant"] = _key(other)[1]
-    return World(
+    world = World(
         tenant=admin.tenant,
         admin=admin,
         target=factories.MembershipFactory(tenant=admin.tenant),
@@ -78,6 +86,9 @@ def world(db):
         ),
         keys=keys,
     )
+    world.join_request = _join_request(admin.tenant)
+    world.other_join_request = _join_request(other.tenant)
+    return world
 
 
 def snapshot(tenant: Tenant) -> tuple:
@@ -86,6 +97,7 @@ def snapshot(tenant: Tenant) -> tuple:
         sorted(Membership.objects.filter(tenant=tenant).values_list("pk", "role")),
         sorted(Invitation.objects.filter(tenant=tenant).values_list("pk", "status", "token_hash")),
         sorted(ActivityEvent.objects.filter(tenant=tenant).values_list("pk", flat=True)),
+        sorted(AccessRequest.objects.filter(tenant=tenant).values_list("pk", "status")),
     )
 
 
@@ -130,6 +142,18 @@ ENDPOINTS = {
         "delete", lambda w: f"/invitations/{w.revoked.pk}", 204, True, ids=("revoked",)
     ),
     "list activity": Endpoint("get", lambda w: "/activity", 200, False),
+    "list requests": Endpoint("get", lambda w: "/requests", 200, False),
+    "approve request": Endpoint(
+        "post",
+        lambda w: f"/requests/{w.join_request.pk}/approve",
+        200,
+        True,
+        lambda w: {"role": "collaborator"},
+        ("join_request",),
+    ),
+    "decline request": Endpoint(
+        "post", lambda w: f"/requests/{w.join_request.pk}/decline", 200, True, ids=("join_request",)
+    ),
 }
 
 
@@ -196,6 +220,7 @@ def test_another_tenants_ids_are_404_and_change_nothing(client, world, name, mai
             "target": world.other_target,
             "pending": world.other_pending,
             "revoked": world.other_revoked,
+            "join_request": world.other_join_request,
         }
     )
     before = (snapshot(world.tenant), snapshot(world.other.tenant))

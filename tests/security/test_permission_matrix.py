@@ -741,6 +741,23 @@ MATRIX.update(
             "get": Case(api("activity"), everyone(UNAUTHORIZED)),
             "post": Case(api("activity"), everyone(NOT_ALLOWED)),
         },
+        "api:requests": {
+            "get": Case(api("requests"), everyone(UNAUTHORIZED)),
+            "post": Case(api("requests"), everyone(NOT_ALLOWED)),
+        },
+        **{
+            f"api:{name}": {
+                "get": Case(
+                    lambda w, name=name: reverse(f"api:{name}", kwargs={"request_id": 1}),
+                    everyone(NOT_ALLOWED),
+                ),
+                "post": Case(
+                    lambda w, name=name: reverse(f"api:{name}", kwargs={"request_id": 1}),
+                    everyone(UNAUTHORIZED),
+                ),
+            }
+            for name in ("request_approve", "request_decline")
+        },
     }
 )
 
