@@ -39,7 +39,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.cache import caches
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -131,9 +131,12 @@ def _on_domain(instance, **kwargs) -> None:
     """A domain verified, switched or removed: who is offered **Request to join**
     (the header of everyone with an address at it) and the tenant's pages."""
     tenants_changed([instance.tenant_id])
-    get_user_model().objects.filter(email__iendswith="@" + instance.name).update(
-        page_version=F("page_version") + 1
-    )
+    # Addresses are stored as typed: an IDN domain may be in either form.
+    forms = {instance.name, getattr(instance, "display_name", instance.name)}
+    at_domain = Q()
+    for form in forms:
+        at_domain |= Q(email__iendswith="@" + form)
+    get_user_model().objects.filter(at_domain).update(page_version=F("page_version") + 1)
 
 
 def _on_access_request(instance, **kwargs) -> None:

