@@ -257,7 +257,12 @@ def send_request_notice_to_admins(tenant_id: int) -> int:
     told = 0
     for user_id, message in request_emails.admin_notices(tenant_id=tenant_id):
         key = f"request-notice:{tenant_id}:{user_id}"
-        if not cache.add(key, 1, REQUEST_NOTICE_SECONDS):
+        try:
+            first_this_hour = cache.add(key, 1, REQUEST_NOTICE_SECONDS)
+        except Exception:  # the cache (Redis) is down: tell them rather than stay silent
+            logger.warning("request notice: cache unavailable, sending", exc_info=True)
+            first_this_hour = True
+        if not first_this_hour:
             continue
         try:
             send_reusing_connection(message)

@@ -370,6 +370,14 @@ def activity_summary(action: str, details: dict) -> str:
             return f"{domain_display(d['domain'])}, {how}"
         if action in (ActivityAction.DOMAIN_ADDED, ActivityAction.DOMAIN_REMOVED):
             return domain_display(d["domain"])
+        if action in (
+            ActivityAction.INVITATION_REQUESTED,
+            ActivityAction.INVITATION_REQUEST_APPROVED,
+            ActivityAction.INVITATION_REQUEST_DECLINED,
+        ):
+            return ", ".join(d["emails"])
+        if action == ActivityAction.MEMBER_JOINED and d.get("via") == "domain":
+            return _("as %(role)s, through a verified domain") % {"role": _role_words(d["role"])}
         if "role" in d:
             return _("as %(role)s") % {"role": _role_words(d["role"])}
     except (KeyError, TypeError, AttributeError, ValueError):

@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from tenants import services
 from tenants.domain_dns import record_name, record_value
 from tenants.domain_names import domain_name_clean
-from tenants.models import ActivityAction, ActivityEvent, Domain, Enrollment
+from tenants.models import ActivityAction, ActivityEvent, Domain, Enrollment, activity_summary
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -266,4 +266,29 @@ def test_an_unverified_domain_has_no_enrollment_to_change(tenant, admin, domain)
             )
         )
         == "unverified"
+    )
+
+
+# -- The activity log's words ------------------------------------------------------------------
+
+
+def test_domain_and_request_entries_read_in_words():
+    assert activity_summary("domain.added", {"domain": "xn--bcher-kva.de"}) == "bücher.de"
+    assert (
+        activity_summary("domain.verified", {"domain": "acme.test", "method": "dns"})
+        == "acme.test, by DNS"
+    )
+    assert (
+        activity_summary(
+            "domain.enrollment_changed",
+            {"domain": "acme.test", "old_enrollment": "ask", "new_enrollment": "automatic"},
+        )
+        == "acme.test: Ask to join → Join automatically"
+    )
+    assert activity_summary("invitation.requested", {"emails": ["a@x.test", "b@x.test"]}) == (
+        "a@x.test, b@x.test"
+    )
+    assert (
+        activity_summary("member.joined", {"role": "collaborator", "via": "domain"})
+        == "as Collaborator, through a verified domain"
     )
