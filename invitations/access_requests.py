@@ -75,11 +75,11 @@ def requests_per_day() -> Limit:
 def domain_for_user(*, tenant_id: int | None = None, user, enrollment: str | None = None):
     """Verified domains at ``user``'s confirmed address (one at most per tenant), or none
     when the address is not confirmed: a typed address never counts."""
-    if not email_confirmed(user=user):
+    name = domain_of_address(user.email)
+    # A mail provider is never a tenant's domain: nothing to look up (no query).
+    if not name or is_mail_provider(name) or not email_confirmed(user=user):
         return Domain.objects.none()
-    domains = Domain.objects.filter(
-        name=domain_of_address(user.email), verified_at__isnull=False
-    ).select_related("tenant")
+    domains = Domain.objects.filter(name=name, verified_at__isnull=False).select_related("tenant")
     if tenant_id is not None:
         domains = domains.filter(tenant_id=tenant_id)
     if enrollment is not None:

@@ -215,3 +215,9 @@ def test_an_address_at_a_free_mail_provider_costs_no_query(db, django_assert_num
     person = factories.UserFactory(email="ana@gmail.com")
     with django_assert_num_queries(0):
         assert join_offers(user=person) == []
+
+
+def test_signing_in_at_a_free_mail_provider_looks_nothing_up(db, django_assert_num_queries):
+    person = factories.UserFactory(email="ana@gmail.com")
+    with django_assert_num_queries(0):
+        assert domain_enroll(user=person) == []
