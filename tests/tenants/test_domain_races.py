@@ -29,7 +29,10 @@ def test_two_tenants_verifying_one_domain_at_once_one_wins(postgres, dns_server)
         ]
 
         results = run_together(
-            2, lambda i: services.domain_verify(domain=domains[i][0], actor=domains[i][1])
+            2,
+            lambda i, domains=domains: services.domain_verify(
+                domain=domains[i][0], actor=domains[i][1]
+            ),
         )
 
         assert sum(isinstance(r, ValidationError) for r in results) == 1, results
@@ -46,7 +49,10 @@ def test_two_tabs_asking_to_join_at_once_make_one_request(postgres):
         person = factories.UserFactory(email=f"ana@ask{round_}.test")
 
         results = run_together(
-            2, lambda i: access_requests.join_request_create(tenant=domain.tenant, user=person)
+            2,
+            lambda i, domain=domain, person=person: access_requests.join_request_create(
+                tenant=domain.tenant, user=person
+            ),
         )
 
         assert sum(isinstance(r, ValidationError) for r in results) == 1, results
