@@ -315,6 +315,8 @@ LOCAL_BEAT = env.bool("LOCAL_BEAT", default=not REDIS_URL)
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
+# Join and invite requests one person may make per 24 hours (all tenants).
+ACCESS_REQUESTS_PER_PERSON_PER_DAY = env.int("ACCESS_REQUESTS_PER_PERSON_PER_DAY", default=10)
 
 # Activity log ------------------------------------------------------------
 # Activity entries and accounts' security events older than this many days
@@ -329,6 +331,19 @@ CELERY_BEAT_SCHEDULE["purge-old-activity"] = {
     "task": "tenants.tasks.purge_old_activity",
     "schedule": crontab(hour=3, minute=17),
 }
+# Daily at 03:29: delete join and invite requests decided longer ago than the
+# activity retention (invitations.request_history.access_requests_purge_decided).
+CELERY_BEAT_SCHEDULE["purge-decided-requests"] = {
+    "task": "invitations.tasks.purge_decided_requests",
+    "schedule": crontab(hour=3, minute=29),
+}
+
+# Verified domains ----------------------------------------------------------
+# Where domain verification looks up its TXT record (tenants.domain_dns):
+# comma-separated `host` or `host:port` (`[v6]:port`); empty: the system's resolvers.
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+# One lookup gives up after this long and says the name servers did not answer.
+DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 
 # Webhooks ----------------------------------------------------------------
 # Private, loopback and link-local receivers (and plain http to them) are

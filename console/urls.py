@@ -22,8 +22,10 @@ tenant_patterns = [
     path("settings/", include("tenants.tenant_urls")),
     path("settings/members/", include("members.urls")),
     path("settings/members/invitations/", include("invitations.tenant_urls")),
+    path("settings/members/requests/", include("invitations.request_urls")),
     path("settings/webhooks/", include("console.webhooks.urls")),
     path("settings/api-keys/", include("console.api.urls")),
+    path("settings/domains/", include("tenants.domain_urls")),
 ]
 
 urlpatterns = [

@@ -17,6 +17,13 @@ class InvitationAction(models.TextChoices):
     ACCEPTED = "invitation.accepted", _("Invitation accepted")
     EXPIRED = "invitation.expired", _("Invitation expired")
     EMAIL_FAILED = "invitation.email_failed", _("Invitation email failed")
+    # Requests (join and invite requests are ways in, like invitations).
+    JOIN_REQUESTED = "join.requested", _("Join requested")
+    JOIN_APPROVED = "join.approved", _("Join approved")
+    JOIN_DECLINED = "join.declined", _("Join declined")
+    REQUESTED = "invitation.requested", _("Invitation requested")
+    REQUEST_APPROVED = "invitation.request_approved", _("Invitation request approved")
+    REQUEST_DECLINED = "invitation.request_declined", _("Invitation request declined")
 
 
 # An invitation's status inside a sentence ("as Admin, was revoked").
@@ -39,6 +46,10 @@ def _email_failed(details: dict) -> str:
     return details["error"]
 
 
+def _addresses(details: dict) -> str:
+    return ", ".join(details["emails"])
+
+
 SUMMARIES = {
     InvitationAction.SENT: as_role,
     InvitationAction.RESENT: as_role,
@@ -47,4 +58,8 @@ SUMMARIES = {
     InvitationAction.ACCEPTED: as_role,
     InvitationAction.EXPIRED: as_role,
     InvitationAction.EMAIL_FAILED: _email_failed,
+    InvitationAction.JOIN_APPROVED: as_role,
+    InvitationAction.REQUESTED: _addresses,
+    InvitationAction.REQUEST_APPROVED: _addresses,
+    InvitationAction.REQUEST_DECLINED: _addresses,
 }

@@ -4,8 +4,9 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from console.client_ip import client_ip
+from console.readonly_admin import ReadOnlyModelAdmin
 from invitations import services
-from invitations.models import Invitation, InvitationStatus, SupersededLink
+from invitations.models import AccessRequest, Invitation, InvitationStatus, SupersededLink
 from tenants.actors import Actor
 
 
@@ -143,3 +144,23 @@ def done_message(verb: str, count: int) -> str:
 
 class _Refused(Exception):
     """Rolls back an all-or-nothing admin action."""
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyModelAdmin):
+    """Join and invite requests and their history, read-only: they are decided
+    on the Members tab or through the API, where each decision is recorded."""
+
+    list_display = [
+        "created_at",
+        "tenant",
+        "kind",
+        "requester",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["kind", "status", "created_at"]
+    search_fields = ["requester__email", "tenant__name", "tenant__public_id"]
+    list_select_related = ["tenant", "requester", "decided_by"]
+    date_hierarchy = "created_at"

@@ -51,3 +51,14 @@ class InvitationsConfig(AppConfig):
         )
         # Which invitations a person may join (a confirmed address) shows in their header.
         page_cache.register(EmailAddress, users=lambda address: [address.user_id])
+        # A join or invite request: the Members tab's Requests section, the requester's header.
+        from invitations.models import AccessRequest
+
+        page_cache.register(
+            AccessRequest,
+            tenants=lambda request: [request.tenant_id],
+            users=lambda request: [request.requester_id],
+        )
+        from invitations import domain_receivers
+
+        domain_receivers.connect_receivers()

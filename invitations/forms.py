@@ -84,3 +84,25 @@ class InviteForm(forms.Form):
                 _("Confirm that the people you invite should be admins, or choose Collaborator."),
             )
         return cleaned
+
+
+class InviteRequestForm(forms.Form):
+    """**Request invitations** (collaborators): addresses only; the role is Collaborator."""
+
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": NO_ADDRESS_MESSAGE},
+        help_text=_("Separate addresses with commas, spaces or new lines. An admin approves."),
+    )
+
+    def clean_emails(self):
+        addresses = split_addresses(self.cleaned_data["emails"])
+        validate_submission_size(addresses)
+        return addresses
+
+
+class RequestApproveForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Role.choices, initial=Role.COLLABORATOR, required=False
+    )

@@ -176,3 +176,81 @@ class SupersededLink(models.Model):
 
     def __str__(self):
         return f"Superseded link of invitation {self.invitation_id}"
+
+
+class RequestKind(models.TextChoices):
+    JOIN = "join", _("Join request")
+    INVITE = "invite", _("Invite request")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class AccessRequest(models.Model):
+    """A way in that waits for an admin: a person's **Request to join** (through a
+    verified domain) or a collaborator's **Request invitations** for addresses.
+
+    One open request per person and tenant (the partial unique constraint);
+    decided requests stay, for the 30-day wait after a decline and the
+    history in the Django admin, until the activity retention purges them.
+    Written only through ``invitations.access_requests``.
+    """
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="access_requests", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=RequestKind.choices)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    # The requester's address when they asked (a join), or the addresses to invite.
+    emails = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The role an approved join request gave.
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "requester"],
+                condition=models.Q(status="open"),
+                name="invitations_request_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False)),
+                name="invitations_request_decided_when_closed",
+            ),
+        ]
+        indexes = [
+            # The Members tab's Requests section and the API list.
+            models.Index(fields=["tenant", "status", "created_at"], name="inv_request_tab_idx"),
+            # The purge of decided requests.
+            models.Index(
+                fields=["decided_at"],
+                condition=~models.Q(status="open"),
+                name="inv_request_decided_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.requester_id} in {self.tenant_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.OPEN

@@ -6,11 +6,13 @@ the services, so neither imports the other back.
 """
 
 import logging
+import smtplib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from celery import shared_task
+from django.core.cache import cache
 from kombu.exceptions import OperationalError
 
 from console.email_retry import (
@@ -21,9 +23,10 @@ from console.email_retry import (
     retry_countdown,
 )
 from console.mail import send_reusing_connection
-from invitations import outbox
+from invitations import outbox, request_emails
 from invitations.emails import invitation_email_message
 from invitations.expiry import invitations_expire_stale, superseded_links_purge
+from invitations.request_history import access_requests_purge_decided
 
 logger = logging.getLogger(__name__)
 
@@ -232,4 +235,63 @@ def purge_superseded_links() -> int:
     count = superseded_links_purge()
     if count:
         logger.info("Purged %d superseded link record(s)", count)
+    return count
+
+
+# -- Join and invite requests ---------------------------------------------------------------------
+
+# An admin hears about new requests at most once an hour per tenant.
+REQUEST_NOTICE_SECONDS = 60 * 60
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError),
+    retry_backoff=10,
+    max_retries=5,
+)
+def send_request_notice_to_admins(tenant_id: int) -> int:
+    """Tell each admin what is waiting, unless they were told in the last hour
+    (``cache.add`` claims the hour, atomically in Redis); returns how many were told."""
+    told = 0
+    for user_id, message in request_emails.admin_notices(tenant_id=tenant_id):
+        key = f"request-notice:{tenant_id}:{user_id}"
+        try:
+            first_this_hour = cache.add(key, 1, REQUEST_NOTICE_SECONDS)
+        except Exception:  # the cache (Redis) is down: tell them rather than stay silent
+            logger.warning("request notice: cache unavailable, sending", exc_info=True)
+            first_this_hour = True
+        if not first_this_hour:
+            continue
+        try:
+            send_reusing_connection(message)
+        except Exception:
+            cache.delete(key)  # not told: the retry may tell them
+            raise
+        told += 1
+    return told
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError),
+    retry_backoff=10,
+    max_retries=5,
+)
+def send_request_outcome(request_id: int) -> int:
+    """Tell the requester whether their request was approved or declined."""
+    message = request_emails.outcome_message(request_id=request_id)
+    if message is None:
+        return 0
+    return send_reusing_connection(message)
+
+
+@shared_task(ignore_result=True)
+def purge_decided_requests() -> int:
+    """Beat: delete join and invite requests decided longer ago than the activity retention."""
+    count = access_requests_purge_decided()
+    if count:
+        logger.info("Purged %d decided join/invite requests", count)
     return count

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from invitations import tokens, views
+from invitations import request_views, tokens, views
 
 app_name = "invitations"
 
@@ -13,5 +13,10 @@ urlpatterns = [
         f"{tokens.SESSION_TOKEN}/sign-out/", views.InvitationSignOutView.as_view(), name="sign_out"
     ),
     path("join/<int:pk>/", views.InvitationJoinView.as_view(), name="join"),
+    path(
+        "request-to-join/<str:tenant_id>/",
+        request_views.RequestToJoinView.as_view(),
+        name="request_to_join",
+    ),
     path("<str:token>/", views.InvitationOpenView.as_view(), name="open"),
 ]

@@ -26,6 +26,12 @@ def as_role(details: dict) -> str:
     return _("as %(role)s") % {"role": role_words(details["role"])}
 
 
+def _joined(details: dict) -> str:
+    if details.get("via") == "domain":
+        return _("as %(role)s, through a verified domain") % {"role": role_words(details["role"])}
+    return as_role(details)
+
+
 def _role_change(details: dict) -> str:
     return f"{role_words(details['old_role'])} → {role_words(details['new_role'])}"
 
@@ -39,7 +45,7 @@ def _transfer(details: dict) -> str:
 
 
 SUMMARIES = {
-    MemberAction.JOINED: as_role,
+    MemberAction.JOINED: _joined,
     MemberAction.ROLE_CHANGED: _role_change,
     MemberAction.REMOVED: as_role,
     MemberAction.LEFT: as_role,

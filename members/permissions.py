@@ -29,6 +29,7 @@ MANAGE_INVITATIONS = "manage_invitations"
 VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
 MANAGE_WEBHOOKS = "manage_webhooks"  # the Webhooks tab: endpoints, secrets, test events
 MANAGE_API_KEYS = "manage_api_keys"  # the API keys tab
+MANAGE_DOMAINS = "manage_domains"  # the Domains tab: add, verify, remove, enrollment
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -44,6 +45,7 @@ ALL_PERMISSIONS = frozenset(
         VIEW_ACTIVITY,
         MANAGE_WEBHOOKS,
         MANAGE_API_KEYS,
+        MANAGE_DOMAINS,
     }
 )
 

@@ -58,9 +58,11 @@ def membership_add(
     role: str = Role.COLLABORATOR,
     actor: Actor | None = None,
     ip: str | None = None,
+    via: str = "",
 ) -> Membership:
     """Make ``user`` a member of ``tenant`` with ``role``, recording "member joined"
-    (by the person themselves, or by ``actor``: an operator in the Django admin).
+    (by the person themselves, or by ``actor``: an operator in the Django admin);
+    ``via`` says how when it is not an invitation (``"domain"``: Join automatically).
 
     Callers that must respect the member limit (invitation acceptance) lock
     the tenant and check seats before calling this.
@@ -70,7 +72,7 @@ def membership_add(
         tenant=tenant,
         action=MemberAction.JOINED,
         target_user=user,
-        details={"role": role},
+        details={"role": role, **({"via": via} if via else {})},
         ip=ip,
         **(actor or Actor.member(user)).recorded_as,
     )

@@ -9,7 +9,7 @@ from console.client_ip import client_ip
 from console.readonly_admin import ReadOnlyModelAdmin
 from tenants import policies, services
 from tenants.actors import Actor
-from tenants.models import ActivityEvent, ActorKind, Tenant
+from tenants.models import ActivityEvent, ActorKind, Domain, Tenant
 
 
 @admin.register(Tenant)
@@ -106,3 +106,20 @@ class ActivityEventAdmin(ReadOnlyModelAdmin):
         if event.actor_kind == ActorKind.OPERATOR and event.actor_email:
             return gettext("Operator (%(email)s)") % {"email": event.actor_email}
         return event.actor_label
+
+
+@admin.register(Domain)
+class DomainAdmin(ReadOnlyModelAdmin):
+    """Tenants' domains, to find which tenant holds a name. Read-only: a domain is
+    added, verified and removed by the tenant's admins on the Domains tab, where
+    each change is recorded."""
+
+    list_display = ["name", "tenant", "is_verified", "enrollment", "verified_at", "created_at"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "enrollment"]
+    search_fields = ["name", "tenant__name", "tenant__public_id"]
+    list_select_related = ["tenant"]
+    exclude = ["verification_token"]
+
+    @admin.display(description=_("Verified"), boolean=True)
+    def is_verified(self, domain):
+        return domain.is_verified

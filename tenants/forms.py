@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.activity_actions import activity_actions
-from tenants.models import Plan, Tenant, TenantType
+from tenants.models import Enrollment, Plan, Tenant, TenantType
 from tenants.policies import plan_terms
 
 
@@ -129,3 +129,24 @@ class TwoStepPolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class DomainAddForm(forms.Form):
+    """**Add domain**: the name is checked by the service (``tenants.domain_names``)."""
+
+    name = forms.CharField(
+        label=_("Domain"),
+        max_length=1000,
+        help_text=_("Like example.com: the part of your team's addresses after the @."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Add domain")))
+
+
+class DomainEnrollmentForm(forms.Form):
+    enrollment = forms.ChoiceField(label=_("Enrollment"), choices=Enrollment.choices)

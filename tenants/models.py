@@ -4,10 +4,12 @@ import string
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.activity_actions import activity_action_choices, activity_actions
+from tenants.domain_names import domain_display
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
 PUBLIC_ID_LENGTH = 12
@@ -86,6 +88,76 @@ class Tenant(models.Model):
         return self.type == TenantType.PRODUCTION and self.plan == Plan.PRO
 
 
+def new_verification_token() -> str:
+    """The secret half of a domain's TXT record value (about 190 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class Enrollment(models.TextChoices):
+    """What a verified domain does for people whose confirmed address is at it."""
+
+    ASK = "ask", _("Ask to join")
+    AUTOMATIC = "automatic", _("Join automatically")
+    OFF = "off", _("Off")
+
+
+class Domain(models.Model):
+    """A domain a tenant claims (``example.com``), Unverified until proven, then Verified.
+
+    The name is stored lower-cased in IDNA form (``tenants.domain_names``).
+    A tenant adds a name once; any number of tenants may hold it Unverified,
+    but one tenant at most holds it Verified (the partial unique constraint),
+    and only a Verified domain has any effect (its ``enrollment``). Written
+    only through the domain services in ``tenants.services``.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    verification_token = models.CharField(
+        max_length=64, default=new_verification_token, editable=False
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    enrollment = models.CharField(max_length=10, choices=Enrollment.choices, default=Enrollment.ASK)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="tenants_domain_once_per_tenant"
+            ),
+            # One tenant per verified domain: join-by-domain must never have two answers.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(verified_at__isnull=False),
+                name="tenants_domain_verified_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name=Lower("name")),
+                name="tenants_domain_name_lower_case",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name as people read it (Unicode for an IDNA name)."""
+        return domain_display(self.name)
+
+
 class ActorKind(models.TextChoices):
     """Who made a change: a signed-in member, an operator in the Django admin,
     or a job (expiry, email delivery)."""
@@ -108,6 +180,10 @@ class TenantAction(models.TextChoices):
         "tenant.two_step_requirement_changed",
         _("Two-step requirement changed"),
     )
+    DOMAIN_ADDED = "domain.added", _("Domain added")
+    DOMAIN_VERIFIED = "domain.verified", _("Domain verified")
+    DOMAIN_REMOVED = "domain.removed", _("Domain removed")
+    DOMAIN_ENROLLMENT_CHANGED = "domain.enrollment_changed", _("Domain enrollment changed")
 
 
 class ActivityEvent(models.Model):
@@ -215,6 +291,17 @@ def _plan_change(d: dict) -> str:
     return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
 
 
+def _domain_verified(d: dict) -> str:
+    how = str(_("by DNS") if d["method"] == "dns" else _("by the admin's own address"))
+    return f"{domain_display(d['domain'])}, {how}"
+
+
+def _enrollment_change(d: dict) -> str:
+    old = str(Enrollment(d["old_enrollment"]).label)
+    new = str(Enrollment(d["new_enrollment"]).label)
+    return f"{domain_display(d['domain'])}: {old} → {new}"
+
+
 SUMMARIES = {
     TenantAction.CREATED: lambda d: f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}",
     TenantAction.RENAMED: lambda d: f"“{d['old_name']}” → “{d['new_name']}”",
@@ -222,4 +309,8 @@ SUMMARIES = {
     TenantAction.MEMBER_LIMIT_CHANGED: (
         lambda d: f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
     ),
+    TenantAction.DOMAIN_ADDED: lambda d: domain_display(d["domain"]),
+    TenantAction.DOMAIN_REMOVED: lambda d: domain_display(d["domain"]),
+    TenantAction.DOMAIN_VERIFIED: _domain_verified,
+    TenantAction.DOMAIN_ENROLLMENT_CHANGED: _enrollment_change,
 }

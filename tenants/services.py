@@ -4,20 +4,31 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from console.accounts.models import SecurityEvent
-from console.accounts.selectors import two_step_enabled
+from console.accounts.selectors import confirmed_addresses, two_step_enabled
 from tenants.activity import activity_record
 from tenants.actors import Actor, actor_require
-from tenants.models import ActivityEvent, Plan, Tenant, TenantAction, TenantType
+from tenants.domain_dns import txt_record_check
+from tenants.domain_names import domain_name_clean, domain_of_address
+from tenants.models import (
+    ActivityEvent,
+    Domain,
+    Enrollment,
+    Plan,
+    Tenant,
+    TenantAction,
+    TenantType,
+)
 
 # The permission the tenant's settings need (members.permissions.RENAME_TENANT,
 # DELETE_TENANT; members depends on tenants, so the names are written here).
 RENAME_TENANT = "rename_tenant"
 DELETE_TENANT = "delete_tenant"
+MANAGE_DOMAINS = "manage_domains"
 
 
 @transaction.atomic
@@ -218,3 +229,144 @@ def tenant_set_two_step_required(
         )
     tenant.require_two_step = required
     return tenant
+
+
+# --- Domains ------------------------------------------------------------------
+# Each write locks the tenant row first, like every other tenant service, so
+# two admins adding, verifying and removing at once see each other's work.
+
+DOMAIN_TAKEN = gettext_lazy(
+    "%(name)s is already verified by another tenant. Ask its admins to remove it first."
+)
+DOMAIN_ALREADY_ADDED = gettext_lazy("%(name)s is already on this tenant's list of domains.")
+DOMAIN_NOT_VERIFIED = gettext_lazy("Verify %(name)s first: only a verified domain has enrollment.")
+MAX_DOMAINS_PER_TENANT = 50
+TOO_MANY_DOMAINS = gettext_lazy("A tenant can have at most %(max)d domains.")
+
+
+def _domain_taken_elsewhere(*, tenant: Tenant, name: str) -> bool:
+    return (
+        Domain.objects.filter(name=name, verified_at__isnull=False).exclude(tenant=tenant).exists()
+    )
+
+
+def _address_at(*, user, name: str) -> bool:
+    """Whether ``user``'s own confirmed address is at the domain ``name``."""
+    return any(
+        domain_of_address(email) == name
+        for email in confirmed_addresses(user=user).values_list("email", flat=True)
+    )
+
+
+def _mark_verified(*, domain: Domain, actor: Actor, method: str, ip: str | None) -> None:
+    """Verify ``domain`` (its tenant locked by the caller), or refuse when another
+    tenant holds the name verified; the partial unique index backs the check."""
+    if _domain_taken_elsewhere(tenant=domain.tenant, name=domain.name):
+        raise ValidationError(DOMAIN_TAKEN, code="taken", params={"name": domain.name})
+    domain.verified_at = timezone.now()
+    try:
+        with transaction.atomic():
+            domain.save(update_fields=["verified_at"])
+    except IntegrityError:  # another tenant verified it in between
+        domain.verified_at = None
+        raise ValidationError(DOMAIN_TAKEN, code="taken", params={"name": domain.name}) from None
+    activity_record(
+        tenant=domain.tenant,
+        action=TenantAction.DOMAIN_VERIFIED,
+        details={"domain": domain.name, "method": method},
+        ip=ip,
+        **actor.recorded_as,
+    )
+
+
+@transaction.atomic
+def domain_add(*, tenant: Tenant, actor: Actor, name: str, ip: str | None = None) -> Domain:
+    """Add a domain to ``tenant``, Unverified, or Verified at once when the adding
+    admin's own confirmed address is at it ("domain added", then "domain verified").
+
+    Refused (``ValidationError``, nothing saved): not a domain name, a free or
+    disposable mail provider (``tenants.domain_names``), a name already on this
+    tenant's list or verified by another tenant. ``actor`` must be an admin
+    of ``tenant`` (re-checked under the lock).
+    """
+    clean = domain_name_clean(name)
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=MANAGE_DOMAINS)
+    params = {"name": clean}
+    if locked.domains.filter(name=clean).exists():
+        raise ValidationError(DOMAIN_ALREADY_ADDED, code="duplicate", params=params)
+    if locked.domains.count() >= MAX_DOMAINS_PER_TENANT:
+        raise ValidationError(
+            TOO_MANY_DOMAINS, code="too_many", params={"max": MAX_DOMAINS_PER_TENANT}
+        )
+    if _domain_taken_elsewhere(tenant=locked, name=clean):
+        raise ValidationError(DOMAIN_TAKEN, code="taken", params=params)
+    domain = Domain.objects.create(tenant=locked, name=clean, added_by=actor.user)
+    activity_record(
+        tenant=locked,
+        action=TenantAction.DOMAIN_ADDED,
+        details={"domain": clean},
+        ip=ip,
+        **actor.recorded_as,
+    )
+    if actor.user is not None and _address_at(user=actor.user, name=clean):
+        _mark_verified(domain=domain, actor=actor, method="address", ip=ip)
+    return domain
+
+
+def domain_verify(*, domain: Domain, actor: Actor, ip: str | None = None) -> Domain:
+    """Verify ``domain`` by its DNS TXT record (``tenants.domain_dns``).
+
+    The look-up runs before any lock is taken (it may wait for the network);
+    then, under the tenant lock, the domain is re-read and marked Verified
+    unless it is gone, already verified, or verified by another tenant
+    meanwhile. Each failure is a ``ValidationError`` saying what went wrong.
+    """
+    if domain.is_verified:
+        return domain
+    txt_record_check(domain=domain.name, token=domain.verification_token)
+    with transaction.atomic():
+        actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
+        locked = Domain.objects.select_related("tenant").get(pk=domain.pk)
+        if not locked.is_verified:
+            _mark_verified(domain=locked, actor=actor, method="dns", ip=ip)
+    return locked
+
+
+@transaction.atomic
+def domain_remove(*, domain: Domain, actor: Actor, ip: str | None = None) -> None:
+    """Remove ``domain`` (always allowed); from the commit on it lets nobody join."""
+    actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
+    deleted, _ = Domain.objects.filter(pk=domain.pk).delete()
+    if deleted:
+        activity_record(
+            tenant=domain.tenant,
+            action=TenantAction.DOMAIN_REMOVED,
+            details={"domain": domain.name},
+            ip=ip,
+            **actor.recorded_as,
+        )
+
+
+@transaction.atomic
+def domain_set_enrollment(
+    *, domain: Domain, actor: Actor, enrollment: str, ip: str | None = None
+) -> Domain:
+    """Set a verified domain's **Enrollment** (Ask to join, Join automatically, Off)."""
+    if enrollment not in Enrollment.values:
+        raise ValidationError(gettext_lazy("Choose an enrollment."), code="invalid")
+    actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
+    locked = Domain.objects.select_related("tenant").get(pk=domain.pk)
+    if not locked.is_verified:
+        raise ValidationError(DOMAIN_NOT_VERIFIED, code="unverified", params={"name": locked.name})
+    if locked.enrollment != enrollment:
+        old = locked.enrollment
+        locked.enrollment = enrollment
+        locked.save(update_fields=["enrollment"])
+        activity_record(
+            tenant=locked.tenant,
+            action=TenantAction.DOMAIN_ENROLLMENT_CHANGED,
+            details={"domain": locked.name, "old_enrollment": old, "new_enrollment": enrollment},
+            ip=ip,
+            **actor.recorded_as,
+        )
+    return locked

@@ -262,3 +262,16 @@ def pytest_collection_modifyitems(config, items):
     loop runs in the main thread, which Django's async-safety check would
     otherwise see during every later test."""
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture
+def dns_server(settings):
+    """A real DNS server on 127.0.0.1, a free port; the console asks it and nothing else."""
+    from tests.dns_server import FakeDNS
+
+    server = FakeDNS()
+    server.start()
+    settings.DNS_NAMESERVERS = [server.nameserver]
+    settings.DNS_TIMEOUT_SECONDS = 0.5
+    yield server
+    server.stop()

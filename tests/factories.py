@@ -5,7 +5,7 @@ from console.accounts.models import User
 from invitations import tokens
 from invitations.models import Invitation, InvitationStatus
 from members.models import Membership, Role
-from tenants.models import Plan, Tenant, TenantType
+from tenants.models import Domain, Plan, Tenant, TenantType
 from tenants.policies import invitation_lifetime
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -97,3 +97,16 @@ def give_two_step(user, secret: str = "JBSWY3DPEHPK3PXP"):
     TOTP.activate(user, secret)
     RecoveryCodes.activate(user)
     return secret
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    """An Unverified domain of a tenant; ``verified=True`` makes it Verified."""
+
+    class Meta:
+        model = Domain
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"company{n}.test")
+
+    class Params:
+        verified = factory.Trait(verified_at=factory.LazyFunction(timezone.now))

@@ -23,7 +23,7 @@ from ninja.security import HttpBearer
 from console import ratelimit
 from console.api import problems, selectors, services
 from console.api.problems import Problem
-from console.api.routers import activity, invitations, members
+from console.api.routers import activity, invitations, members, requests
 from tenants.selectors import two_step_missing
 
 
@@ -100,7 +100,7 @@ api = ConsoleAPI(
 )
 problems.install(api)
 
-for resource in (members, invitations, activity):
+for resource in (members, invitations, activity, requests):
     api.add_router("/", resource.router)
 
 

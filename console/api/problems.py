@@ -22,7 +22,11 @@ from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from console import ratelimit
-from invitations.exceptions import InvitationActionNotAllowed, InvitationsRefused
+from invitations.exceptions import (
+    InvitationActionNotAllowed,
+    InvitationsRefused,
+    MemberLimitReached,
+)
 from invitations.validators import MAX_ADDRESSES_PER_SUBMISSION
 from members.services import LastAdminError, MemberGoneError
 from tenants.actors import TenantGone
@@ -150,6 +154,10 @@ def refusal_problem(request, refusal: Refusal) -> Problem:
         return Problem(429, detail, code="rate-limited", headers={"Retry-After": str(retry_after)})
     if isinstance(refusal, InvitationsRefused):
         return _invitations_refused(request, refusal)
+    if isinstance(refusal, MemberLimitReached):
+        return Problem(409, detail, code="member-limit")
+    if refusal.code == "decided":  # a join or invite request approved or declined already
+        return Problem(409, detail, code="already-decided")
     if isinstance(refusal, LastAdminError):
         return Problem(409, detail, code="last-admin")
     if isinstance(refusal, (MemberGoneError, TenantGone)) or refusal.code == "tenant_gone":

@@ -20,6 +20,9 @@ def test_openapi_lists_exactly_the_specs_endpoints(client):
         ("POST", "/api/v1/invitations/{invitation_id}/revoke"),
         ("DELETE", "/api/v1/invitations/{invitation_id}"),
         ("GET", "/api/v1/activity"),
+        ("GET", "/api/v1/requests"),
+        ("POST", "/api/v1/requests/{request_id}/approve"),
+        ("POST", "/api/v1/requests/{request_id}/decline"),
     }
     [scheme] = schema["components"]["securitySchemes"].values()
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")

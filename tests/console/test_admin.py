@@ -4,6 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from invitations.models import AccessRequest
+from tenants.models import Domain
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +86,15 @@ def test_non_staff_cannot_open_the_admin(client, user):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_domains_and_requests_are_listed_read_only(operator_client, db):
+    domain = factories.DomainFactory(name="acme.test", verified=True)
+    AccessRequest.objects.create(
+        tenant=domain.tenant, requester=factories.UserFactory(), kind="join"
+    )
+    for model in (Domain, AccessRequest):
+        response = operator_client.get(_changelist(model))
+        assert response.status_code == 200
+        assert admin.site._registry[model].has_change_permission(response.wsgi_request) is False
+    assert "acme.test" in operator_client.get(_changelist(Domain)).content.decode()

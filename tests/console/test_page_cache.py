@@ -232,7 +232,9 @@ def test_the_send_progress_after_a_bulk_invite_is_never_cached(admin, tenant):
     url = invitations_url(tenant) + "?batch=00000000-0000-0000-0000-000000000000"
     client = signed_in(admin)
     page(client, url)
-    assert not any(True for _ in caches["pages"]._cache)  # type: ignore[attr-defined]
+    # (The header's join offers are kept there too, under their own keys.)
+    stored = caches["pages"]._cache  # type: ignore[attr-defined]
+    assert not any(":page:" in key for key in stored)
 
 
 @pytest.mark.parametrize(

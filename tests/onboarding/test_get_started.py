@@ -310,8 +310,8 @@ def test_queries_do_not_grow_with_members_or_invitations(client, django_assert_m
     # Breakdown: session + user (2), the user's memberships with their tenants, which
     # hold this tenant's and answer "in a production tenant" and fill the switcher (1),
     # the facts: member and admin counts, any invitation, checklist state (3), the
-    # header's pending invitations (1), the session saving the current tenant
-    # (savepoint, update, release: 3).
-    with django_assert_max_num_queries(10):
+    # header's pending invitations (1), the header's tenants of the viewer's domain
+    # (1), the session saving the current tenant (savepoint, update, release: 3).
+    with django_assert_max_num_queries(11):
         large_count = _queries_for_page(client, large)
     assert large_count == small_count

@@ -41,6 +41,11 @@ STATUSES = [
 
 # Every signed-in page starts with these two, as the bench's baseline does.
 SESSION_AND_USER = 2
+# A rendered header asks once which tenants of the viewer's domain offer "Request
+# to join" (issue 21; kept in the page cache under the account's version after that).
+JOIN_OFFERS = 1
+# The Members tab's Requests section (admins): the tenant's open requests.
+OPEN_REQUESTS = 1
 
 
 def _invitation(
@@ -135,7 +140,7 @@ def test_members_tab(client, world, django_assert_num_queries):
         world["admin"],
         _url("members:list", world["tenant"]),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 2 + 1 + 1,
+        SESSION_AND_USER + 1 + 2 + 1 + 1 + JOIN_OFFERS + OPEN_REQUESTS,
     )
     assert len(response.context["members"]) == min(world["scale"], 25)
 
@@ -150,7 +155,11 @@ def test_invitations_tab(client, world, page, django_assert_num_queries):
         "tenant_invitations:list", world["tenant"], **({"page": last} if page == "last" else {})
     )
     response = _second_visit(
-        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+        client,
+        world["admin"],
+        url,
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 1 + 1 + 1 + JOIN_OFFERS,
     )
     assert len(response.context["invitations"]) == 25
 
@@ -160,7 +169,11 @@ def test_invitations_tab_filtered_by_status(client, world, status, django_assert
     # As unfiltered: the filter changes the rows' WHERE, not the number of queries.
     url = _url("tenant_invitations:list", world["tenant"], status=status)
     response = _second_visit(
-        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+        client,
+        world["admin"],
+        url,
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 1 + 1 + 1 + JOIN_OFFERS,
     )
     # A quarter of the invitations have each status; none of the Pending ones is past expiry.
     assert response.context["page_obj"].paginator.count == 10 * world["scale"] // 4
@@ -175,7 +188,7 @@ def test_get_started(client, world, django_assert_num_queries):
         world["admin"],
         _url("onboarding:get_started", world["tenant"]),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 3 + 1,
+        SESSION_AND_USER + 1 + 3 + 1 + JOIN_OFFERS,
     )
     assert response.context["checklist"].total
 
@@ -188,7 +201,7 @@ def test_billing(client, world, django_assert_num_queries):
         world["admin"],
         _url("tenant_settings:billing", world["tenant"]),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 2 + 1,
+        SESSION_AND_USER + 1 + 2 + 1 + JOIN_OFFERS,
     )
 
 
@@ -200,7 +213,7 @@ def test_tenant_settings(client, world, django_assert_num_queries):
         world["admin"],
         _url("tenant_settings:settings", world["tenant"]),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 1 + 1,
+        SESSION_AND_USER + 1 + 1 + 1 + JOIN_OFFERS,
     )
 
 
@@ -208,7 +221,7 @@ def test_landing_page_of_a_user_in_no_tenant(client, world, django_assert_num_qu
     # 2 session + user; 1 memberships (none: no redirect, and the switcher
     # says so); 1 the pending invitations the page and the header list.
     client.force_login(world["newcomer"])
-    with django_assert_num_queries(SESSION_AND_USER + 1 + 1):
+    with django_assert_num_queries(SESSION_AND_USER + 1 + 1 + JOIN_OFFERS):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["my_pending_invitations"]) == world["scale"] // 10
@@ -263,7 +276,7 @@ def test_activity_tab(client, activity_world, query, django_assert_num_queries):
         w["admin"],
         _url("tenant_settings:activity", w["tenant"], **query),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 1 + 1 + 1,
+        SESSION_AND_USER + 1 + 1 + 1 + 1 + JOIN_OFFERS,
     )
     assert response.context["events"]
 
@@ -288,7 +301,7 @@ def test_members_search(client, world, django_assert_num_queries):
         world["admin"],
         _url("members:list", world["tenant"], q="member1"),
         django_assert_num_queries,
-        SESSION_AND_USER + 1 + 2 + 1 + 1 + 1,
+        SESSION_AND_USER + 1 + 2 + 1 + 1 + 1 + JOIN_OFFERS + OPEN_REQUESTS,
     )
     assert response.context["page_obj"].paginator.count == (11 if world["scale"] == 100 else 1)
 
@@ -309,7 +322,11 @@ def test_invitations_search(client, world, django_assert_num_queries):
     # current filter's is the paginator's); the rows are the page's matches.
     url = _url("tenant_invitations:list", world["tenant"], q="invitee1", status="pending")
     response = _second_visit(
-        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1
+        client,
+        world["admin"],
+        url,
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 1 + 1 + 1 + JOIN_OFFERS,
     )
     assert all("invitee1" in i.email for i in response.context["invitations"])
 
@@ -321,7 +338,11 @@ def test_invitations_tab_with_a_batchs_progress(client, world, django_assert_num
     Invitation.objects.filter(tenant=world["tenant"]).update(batch_id=batch_id)
     url = _url("tenant_invitations:list", world["tenant"], batch=batch_id)
     response = _second_visit(
-        client, world["admin"], url, django_assert_num_queries, SESSION_AND_USER + 1 + 1 + 1 + 1 + 1
+        client,
+        world["admin"],
+        url,
+        django_assert_num_queries,
+        SESSION_AND_USER + 1 + 1 + 1 + 1 + 1 + JOIN_OFFERS,
     )
     assert response.context["progress"].total == 10 * world["scale"]
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from console.api.models import ApiKey, ApiScope
 from console.api.services import api_key_create
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership
 from tenants.actors import Actor
 from tenants.models import ActivityEvent, Tenant
@@ -63,6 +63,14 @@ class World:
     other_pending: Invitation
     other_revoked: Invitation
     keys: dict
+    join_request: AccessRequest | None = None
+    other_join_request: AccessRequest | None = None
+
+
+def _join_request(tenant: Tenant) -> AccessRequest:
+    return AccessRequest.objects.create(
+        tenant=tenant, requester=factories.UserFactory(), kind="join"
+    )
 
 
 def _key(membership, scope=ApiScope.READ_WRITE) -> tuple[ApiKey, str]:
@@ -94,7 +102,7 @@ def world(db):
     deactivated.user.save()
     # The admin's own read-and-write key; the tenant requires two-step in the test.
     keys["no_two_step_under_policy"] = keys["two_step_under_policy"] = keys["read_write"]
-    return World(
+    world = World(
         tenant=admin.tenant,
         admin=admin,
         target=factories.MembershipFactory(tenant=admin.tenant),
@@ -110,6 +118,9 @@ def world(db):
         ),
         keys=keys,
     )
+    world.join_request = _join_request(admin.tenant)
+    world.other_join_request = _join_request(other.tenant)
+    return world
 
 
 def snapshot(tenant: Tenant) -> tuple:
@@ -118,6 +129,7 @@ def snapshot(tenant: Tenant) -> tuple:
         sorted(Membership.objects.filter(tenant=tenant).values_list("pk", "role")),
         sorted(Invitation.objects.filter(tenant=tenant).values_list("pk", "status", "token_hash")),
         sorted(ActivityEvent.objects.filter(tenant=tenant).values_list("pk", flat=True)),
+        sorted(AccessRequest.objects.filter(tenant=tenant).values_list("pk", "status")),
     )
 
 
@@ -162,6 +174,18 @@ ENDPOINTS = {
         "delete", lambda w: f"/invitations/{w.revoked.pk}", 204, True, ids=("revoked",)
     ),
     "list activity": Endpoint("get", lambda w: "/activity", 200, False),
+    "list requests": Endpoint("get", lambda w: "/requests", 200, False),
+    "approve request": Endpoint(
+        "post",
+        lambda w: f"/requests/{w.join_request.pk}/approve",
+        200,
+        True,
+        lambda w: {"role": "collaborator"},
+        ("join_request",),
+    ),
+    "decline request": Endpoint(
+        "post", lambda w: f"/requests/{w.join_request.pk}/decline", 200, True, ids=("join_request",)
+    ),
 }
 
 
@@ -239,6 +263,7 @@ def test_another_tenants_ids_are_404_and_change_nothing(client, world, name, mai
             "target": world.other_target,
             "pending": world.other_pending,
             "revoked": world.other_revoked,
+            "join_request": world.other_join_request,
         }
     )
     before = (snapshot(world.tenant), snapshot(world.other.tenant))

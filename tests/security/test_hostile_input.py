@@ -36,7 +36,7 @@ from console.accounts.models import User
 from console.api.services import api_key_create
 from invitations import tasks
 from invitations.emails import invitation_email_message
-from invitations.models import EmailStatus, Invitation, InvitationStatus
+from invitations.models import AccessRequest, EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
 from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
@@ -496,6 +496,34 @@ def _csrf_cases():
         ),
         "hide checklist": lambda w: (tenant_url("onboarding:hide_checklist", w["tenant"]), {}),
         "logout": lambda w: (reverse("accounts:logout"), {}),
+        "add domain": lambda w: (
+            tenant_url("tenant_domains:list", w["tenant"]),
+            {"name": "a.test"},
+        ),
+        "remove domain": lambda w: (
+            tenant_url("tenant_domains:remove", w["tenant"], pk=w["domain"].pk),
+            {},
+        ),
+        "request invitations": lambda w: (
+            tenant_url("requests:invite", w["tenant"]),
+            {"emails": "x@example.com"},
+        ),
+        "approve request": lambda w: (
+            tenant_url("requests:approve", w["tenant"], pk=w["request"].pk),
+            {"role": "admin"},
+        ),
+        "decline request": lambda w: (
+            tenant_url("requests:decline", w["tenant"], pk=w["request"].pk),
+            {},
+        ),
+        "request to join": lambda w: (
+            reverse("invitations:request_to_join", kwargs={"tenant_id": w["tenant"].public_id}),
+            {},
+        ),
+        "domain enrollment": lambda w: (
+            tenant_url("tenant_domains:enrollment", w["tenant"], pk=w["domain"].pk),
+            {"enrollment": "off"},
+        ),
     }
 
 
@@ -508,6 +536,10 @@ def test_a_post_without_csrf_token_is_403_and_changes_nothing(
         "tenant": tenant,
         "invitation": invitation,
         "member": factories.MembershipFactory(tenant=tenant),
+        "domain": factories.DomainFactory(tenant=tenant, verified=True),
+        "request": AccessRequest.objects.create(
+            tenant=tenant, requester=factories.UserFactory(), kind="join"
+        ),
     }
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
@@ -915,3 +947,87 @@ def test_odd_methods_on_the_api_are_405_problems_and_change_nothing(client, tena
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
     assert method not in response["Allow"]
     assert snapshot() == before
+
+
+# -- Domain names (the Domains tab, issue 21) ---------------------------------------------------
+
+HOSTILE_DOMAINS = [
+    ("example.com.", "ends with a dot"),
+    ("a" * 300 + ".com", "is not a domain name"),
+    ("ex" + "a" * 290 + ".example.com", "is not a domain name"),
+    ("exаmple.com", "mixes Latin letters"),  # Cyrillic а: a homoglyph of example.com
+    ("pаypal.com", "mixes Latin letters"),
+    ("xn--80ak6aa92e.com", "mixes Latin letters"),  # the punycode of a mixed-script label
+    ("GMAIL.COM", "free or public mail provider"),
+    ("gmail.com.", "ends with a dot"),
+    ("10minutemail.com", "disposable-mail domain"),
+    ("exa mple.com", "is not a domain name"),
+    ("<script>alert(1)</script>.com", "is not a domain name"),
+    ("example.com/../../etc", "is not a domain name"),
+    ("1.2.3.4", "is not a domain name"),
+    ("exa\x00mple.com", "Null characters are not allowed"),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), HOSTILE_DOMAINS)
+def test_a_hostile_domain_name_is_refused_with_a_clear_message_and_nothing_saved(
+    admin_client, tenant, name, message
+):
+    before = snapshot()
+    response = admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": name})
+    page = response.content.decode()
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert message in page
+    assert "<script>alert" not in page
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("EXAMPLE.COM", "example.com"), ("Bücher.example", "xn--bcher-kva.example")],
+)
+def test_uppercase_and_idn_domains_are_stored_lower_case_in_idna_form(
+    admin_client, tenant, typed, stored
+):
+    admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": typed})
+    assert list(tenant.domains.values_list("name", flat=True)) == [stored]
+
+
+def test_a_domain_id_past_the_integer_range_is_404(admin_client, tenant):
+    for name in ("tenant_domains:verify", "tenant_domains:remove"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+# -- Invite requests (issue 21): the invite form's address rules --------------------------------
+
+
+@pytest.mark.parametrize(
+    "emails",
+    [
+        "<script>alert(1)</script>@example.com",
+        "a@b@example.com",
+        "x@example.com\r\nBcc: victim@example.com",
+        ",".join(f"p{i}@example.com" for i in range(1001)),
+    ],
+)
+def test_a_hostile_invite_request_is_refused_and_nothing_saved(client, tenant, emails):
+    collaborator = factories.MembershipFactory(tenant=tenant).user
+    client.force_login(collaborator)
+    before = snapshot()
+    response = client.post(tenant_url("requests:invite", tenant), {"emails": emails}, follow=True)
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_request_ids_past_the_integer_range_are_404(admin_client, tenant):
+    for name in ("requests:approve", "requests:decline"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
+    client.force_login(user)
+    for tenant_id in ("nope", "x" * 300, "%00"):
+        url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
+        assert client.post(url).status_code == 404

@@ -30,10 +30,11 @@ from console.accounts.models import User
 from console.api.models import ApiKey
 from console.onboarding.models import ChecklistState
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership, Role
 from tenants.actors import Actor
-from tenants.models import ActivityEvent, Tenant
+from tenants.domain_dns import record_name, record_value
+from tenants.models import ActivityEvent, Domain, Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 
@@ -119,6 +120,8 @@ def snapshot() -> tuple:
         sorted(EmailAddress.objects.values_list("pk", "user_id", "email", "verified", "primary")),
         sorted(Authenticator.objects.values_list("pk", "user_id", "type")),
         sorted(User.objects.values_list("pk", "language", "time_zone")),
+        sorted(Domain.objects.values_list("pk", "tenant_id", "name", "verified_at", "enrollment")),
+        sorted(AccessRequest.objects.values_list("pk", "tenant_id", "requester_id", "status")),
     )
 
 
@@ -747,6 +750,23 @@ MATRIX.update(
             "get": Case(api("activity"), everyone(UNAUTHORIZED)),
             "post": Case(api("activity"), everyone(NOT_ALLOWED)),
         },
+        "api:requests": {
+            "get": Case(api("requests"), everyone(UNAUTHORIZED)),
+            "post": Case(api("requests"), everyone(NOT_ALLOWED)),
+        },
+        **{
+            f"api:{name}": {
+                "get": Case(
+                    lambda w, name=name: reverse(f"api:{name}", kwargs={"request_id": 1}),
+                    everyone(NOT_ALLOWED),
+                ),
+                "post": Case(
+                    lambda w, name=name: reverse(f"api:{name}", kwargs={"request_id": 1}),
+                    everyone(UNAUTHORIZED),
+                ),
+            }
+            for name in ("request_approve", "request_decline")
+        },
     }
 )
 
@@ -778,6 +798,134 @@ MATRIX.update(
             "post": Case(
                 plain("set_language"), everyone(Expect(302)), lambda w: {"language": "de"}
             ),
+        },
+    }
+)
+
+
+# -- The Domains tab (issue 21) ----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _domain_dns_on_loopback(request):
+    """Domain cases verify against a real DNS server on 127.0.0.1, never the internet."""
+    params = getattr(request.node, "callspec", None)
+    if params and str(params.params.get("name", "")).startswith("tenant_domains:"):
+        request.getfixturevalue("world").dns = request.getfixturevalue("dns_server")
+
+
+def with_domain(*, verified: bool):
+    def prepare(client, w: World) -> None:
+        w.domain = factories.DomainFactory(tenant=w.tenant, name="acme.test", verified=verified)
+        w.dns.records[record_name(w.domain.name)] = [record_value(w.domain.verification_token)]
+
+    return prepare
+
+
+def t_domain(name: str):
+    return lambda w: reverse(name, kwargs={"tenant_id": w.tenant.public_id, "pk": w.domain.pk})
+
+
+MATRIX.update(
+    {
+        "tenant_domains:list": {
+            "get": Case(
+                t("tenant_domains:list"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+            ),
+            "post": Case(
+                t("tenant_domains:list"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"name": "acme.test"},
+            ),
+        },
+        "tenant_domains:verify": {
+            "post": Case(
+                t_domain("tenant_domains:verify"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_domain(verified=False),
+            )
+        },
+        "tenant_domains:remove": {
+            "post": Case(
+                t_domain("tenant_domains:remove"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_domain(verified=False),
+            )
+        },
+        "tenant_domains:enrollment": {
+            "post": Case(
+                t_domain("tenant_domains:enrollment"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"enrollment": "automatic"},
+                prepare=with_domain(verified=True),
+            )
+        },
+    }
+)
+
+
+# -- Join requests and invite requests (issue 21) ---------------------------------------------
+
+
+def with_join_request(client, w: World) -> None:
+    """The invitee asked to join (through a verified domain, since removed)."""
+    w.join_request = AccessRequest.objects.create(
+        tenant=w.tenant, requester=w.invitee, kind="join", emails=[w.invitee.email]
+    )
+
+
+def t_request(name: str):
+    return lambda w: reverse(
+        name, kwargs={"tenant_id": w.tenant.public_id, "pk": w.join_request.pk}
+    )
+
+
+def offered_by_domain(client, w: World) -> None:
+    """The tenant verified example.com: everyone here has an address at it."""
+    factories.DomainFactory(tenant=w.tenant, name="example.com", verified=True)
+
+
+MATRIX.update(
+    {
+        "invitations:request_to_join": {
+            # Offered to confirmed addresses at the domain who are not members:
+            # the outsider and the invitee ask; members are told they already are.
+            "post": Case(
+                lambda w: reverse(
+                    "invitations:request_to_join", kwargs={"tenant_id": w.tenant.public_id}
+                ),
+                {
+                    "anonymous": LOGIN,
+                    "outsider": Expect(302, writes=True),
+                    "invitee": Expect(302, writes=True),
+                    "collaborator": Expect(302),
+                    "admin": Expect(302),
+                },
+                prepare=offered_by_domain,
+            )
+        },
+        "requests:invite": {
+            # Collaborators ask; an admin is told to invite directly (nothing written).
+            "post": Case(
+                t("requests:invite"),
+                tenant_page(collaborator=Expect(302, writes=True), admin=Expect(302)),
+                lambda w: {"emails": "new-person@example.com"},
+            )
+        },
+        "requests:approve": {
+            "post": Case(
+                t_request("requests:approve"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                lambda w: {"role": "collaborator"},
+                prepare=with_join_request,
+            )
+        },
+        "requests:decline": {
+            "post": Case(
+                t_request("requests:decline"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(302, writes=True)),
+                prepare=with_join_request,
+            )
         },
     }
 )
