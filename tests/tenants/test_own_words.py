@@ -95,6 +95,16 @@ def test_stored_action_values_are_unchanged():
             "webhook.created",
             "webhook.changed",
             "webhook.deleted",
+            "domain.added",
+            "domain.verified",
+            "domain.removed",
+            "domain.enrollment_changed",
+            "join.requested",
+            "join.approved",
+            "join.declined",
+            "invitation.requested",
+            "invitation.request_approved",
+            "invitation.request_declined",
         ]
     )
 
