@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "console.webhooks",
     "ninja",  # the API docs page's templates and assets, served from the package
     "console.api",
+    "console.scim",
 ]
 
 MIDDLEWARE = [

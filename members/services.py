@@ -12,16 +12,22 @@ functions cannot deadlock with each other or with ``tenant_delete``.
 
 from typing import Literal
 
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from console.accounts.models import User, normalize_email
+from console.accounts.services import email_address_confirm
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
 from members.selectors import is_last_admin
+from tenants import policies
 from tenants.activity import activity_record
+from tenants.domain_names import domain_of_address
 from tenants.models import ActivityAction, ActorKind, Tenant
+from tenants.selectors import seat_usage
 
 ADMINS_ONLY = _("Only tenant admins can do this.")
 LAST_ADMIN_MESSAGE = _("A tenant needs at least one admin. Make another member an admin first.")
@@ -40,6 +46,10 @@ class LastAdminError(MembershipError):
     def __init__(self, message: str | None = None):
         # The default is lazy, so it is said in the language of the request.
         super().__init__(message or LAST_ADMIN_MESSAGE, code="last_admin")
+
+
+class MemberLimitError(MembershipError):
+    """The tenant is full: one more member would pass its member limit."""
 
 
 class MemberGoneError(MembershipError):
@@ -79,9 +89,14 @@ def membership_add(
     return membership
 
 
-def _actor(actor_membership: Membership | None, operator, default_user=None) -> dict:
-    """The activity entry's actor: the acting member, else the Django admin's
-    operator, else ``default_user`` (a person acting on themselves), else System."""
+def _actor(
+    actor_membership: Membership | None, operator, default_user=None, *, scim: bool = False
+) -> dict:
+    """The activity entry's actor: SCIM (an identity provider, through a SCIM key),
+    else the acting member, else the Django admin's operator, else
+    ``default_user`` (a person acting on themselves), else System."""
+    if scim:
+        return {"actor": None, "actor_kind": ActorKind.SCIM}
     if actor_membership is not None:
         return {"actor": actor_membership.user, "actor_kind": ActorKind.MEMBER}
     if operator is not None:
@@ -149,8 +164,12 @@ def membership_change_role(
     actor_membership: Membership | None = None,
     operator=None,
     ip: str | None = None,
+    scim: bool = False,
 ) -> Membership:
-    """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin."""
+    """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin.
+
+    ``scim``: an identity provider asked (its key's creator must still manage
+    members); the entry's actor is SCIM."""
     if role not in Role.values:
         raise MembershipError(_("Choose Admin or Collaborator."), code="invalid_role")
     tenant = _lock_tenant(membership.tenant_id)
@@ -169,7 +188,7 @@ def membership_change_role(
         target_user=current.user,
         details={"old_role": old_role, "new_role": role},
         ip=ip,
-        **_actor(actor_membership, operator),
+        **_actor(actor_membership, operator, scim=scim),
     )
     return current
 
@@ -181,8 +200,13 @@ def membership_remove(
     actor_membership: Membership | None = None,
     operator=None,
     ip: str | None = None,
+    scim: bool = False,
 ) -> None:
-    """An admin removes a member. Refuses to remove the tenant's last admin."""
+    """An admin removes a member. Refuses to remove the tenant's last admin.
+
+    ``scim``: an identity provider deprovisioned the person (``active: false``
+    or delete); the entry's actor is SCIM, and when the person now belongs to
+    no tenant at all their sessions end (they left the company)."""
     tenant = _lock_tenant(membership.tenant_id)
     _require_manager(actor_membership, tenant)
     current = _reread(membership, tenant)
@@ -193,10 +217,66 @@ def membership_remove(
         tenant=tenant,
         action=ActivityAction.MEMBER_REMOVED,
         target_user=current.user,
-        details={"role": current.role},
+        details={"role": current.role, **({"via": "scim"} if scim else {})},
         ip=ip,
-        **_actor(actor_membership, operator),
+        **_actor(actor_membership, operator, scim=scim),
     )
+    if scim and not Membership.objects.filter(user_id=current.user_id).exists():
+        for session in UserSession.objects.filter(user_id=current.user_id):
+            session.end()
+
+
+@transaction.atomic
+def membership_provision(
+    *,
+    tenant: Tenant,
+    email: str,
+    name: str = "",
+    actor_membership: Membership,
+    ip: str | None = None,
+) -> Membership:
+    """An identity provider (SCIM) adds the person with ``email`` as a Collaborator.
+
+    The address must be at one of the tenant's verified domains. An existing
+    account gets the membership; otherwise the account is created with that
+    address confirmed and no password (they sign in with single sign-on or set
+    a password by reset). The member limit counts as at acceptance (members
+    only) and is checked under the tenant lock; all or nothing, one "member
+    joined" entry with actor SCIM.
+    """
+    locked = _lock_tenant(tenant.pk)
+    _require_manager(actor_membership, locked)
+    email = normalize_email(email)
+    domain = domain_of_address(email)
+    if not domain or not locked.domains.filter(name=domain, verified_at__isnull=False).exists():
+        raise MembershipError(
+            _("The address must be at one of the tenant's verified domains."),
+            code="domain_not_verified",
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        existing = Membership.objects.filter(tenant=locked, user=user).first()
+        if existing is not None:  # already in: nothing changes, nothing is recorded
+            return existing
+    usage = seat_usage(locked)
+    if usage.limit is not None and usage.members + 1 > usage.limit:
+        raise MemberLimitError(
+            policies.member_limit_full_message(locked, limit=usage.limit, members=usage.members),
+            code="member_limit",
+        )
+    if user is None:
+        user = User.objects.create_user(email, password=None, name=name[:150])
+        email_address_confirm(user=user)
+    membership = Membership.objects.create(tenant=locked, user=user, role=Role.COLLABORATOR)
+    activity_record(
+        tenant=locked,
+        action=ActivityAction.MEMBER_JOINED,
+        target_user=user,
+        details={"role": Role.COLLABORATOR, "via": "scim"},
+        ip=ip,
+        **_actor(actor_membership, None, scim=True),
+    )
+    return membership
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ class ApiKeyCreateForm(forms.Form):
         choices=ApiScope.choices,
         initial=ApiScope.READ,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose Read, or Read and write.")},
+        error_messages={"required": _("Choose Read, Read and write, or SCIM.")},
     )
     expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
 
