@@ -4,7 +4,8 @@ Only what the console keeps is published (the Schemas endpoint is built from
 these classes), so an identity provider and a compliance checker see exactly
 what round-trips. ``userName`` is the account's email: set at creation and
 immutable afterwards (one tenant's provider does not rename a person's
-account). ``displayName`` and ``emails`` mirror the account (read-only).
+account). ``displayName`` and ``emails`` mirror the account (read-only);
+``name`` keeps the given and family names the provider sends.
 """
 
 from typing import Annotated, ClassVar
@@ -25,7 +26,6 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 class Name(ComplexAttribute):
-    formatted: Annotated[str | None, Mutability.read_only] = None
     family_name: str | None = None
     given_name: str | None = None
 
@@ -43,7 +43,9 @@ class User(Resource):
     name: Name | None = None
     Name: ClassVar[type[ComplexAttribute]] = Name
     display_name: Annotated[str | None, Mutability.read_only] = None
-    active: bool | None = None
+    # Required: a User is active exactly when the person is a member, so it
+    # always has a value (Okta and Entra ID always send it).
+    active: Annotated[bool | None, Required.true] = None
     emails: Annotated[list[Email] | None, Mutability.read_only] = None
     Emails: ClassVar[type[ComplexAttribute]] = Email
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None

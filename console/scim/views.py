@@ -255,7 +255,6 @@ def user_resource(provisioned: ProvisionedUser, base: str) -> User:
     role = getattr(provisioned, "role", None)
     account = provisioned.user
     group_id = "admins" if role == Role.ADMIN else "collaborators"
-    formatted = " ".join(p for p in (provisioned.given_name, provisioned.family_name) if p)
     return User(
         id=str(provisioned.pk),
         external_id=provisioned.external_id or None,
@@ -263,7 +262,6 @@ def user_resource(provisioned: ProvisionedUser, base: str) -> User:
         name=Name(
             given_name=provisioned.given_name or None,
             family_name=provisioned.family_name or None,
-            formatted=formatted or None,
         ),
         display_name=account.name or account.email,
         active=role is not None,
@@ -437,7 +435,7 @@ class UserView(ScimView):
         patch.patch(resource, scim_policy=POLICY)
         services.scim_user_update(
             provisioned=provisioned,
-            fields=_fields(resource, default_active=False),
+            fields=_fields(resource),
             actor=self.holder.membership,
             ip=self.ip,
         )
@@ -538,6 +536,15 @@ class GroupView(ScimView):
             ip=self.ip,
         )
         return self._answer(group_id, Context.RESOURCE_PATCH_RESPONSE)
+
+
+class SearchView(ScimView):
+    """``POST /.search`` (RFC 7644 §3.4.3): not offered; list with ``GET`` and ``filter``."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        raise ScimError(501, "POST /.search is not supported: use GET with filter.")
 
 
 class NotFoundView(ScimView):
