@@ -351,3 +351,25 @@ def test_discovery_endpoints(scim):
     assert USER in [s["id"] for s in schemas["Resources"]]
     assert scim.get(f"Schemas/{USER}").status_code == 200
     assert_scim_error(scim.get("Nope"), 404)
+
+
+# Queries of one create (a new account), whatever the tenant's size (33):
+#  key: 1 by prefix, 1 its creator's membership, 1 mark used;
+#  SCIM service: savepoint, lock the tenant, already a SCIM User?;
+#  member service: savepoint, lock, the key creator's role now, verified domain?, the account,
+#  2 seat counts, insert account (+ page version and its tenants: 2), confirmed address
+#  (savepoint, look up, primary flags, insert, page version, its tenants, release),
+#  membership (insert, tenant and user page versions: 2), activity entry, webhook endpoints,
+#  release; the SCIM User row (savepoint, insert, release); read back with the role.
+CREATE_QUERIES = 33
+
+
+def test_create_runs_a_constant_number_of_queries(scim, django_assert_max_num_queries):
+    create(scim, "first@corp.test")
+    with django_assert_max_num_queries(CREATE_QUERIES) as small:
+        create(scim, "second@corp.test")
+    for n in range(20):
+        create(scim, f"filler{n}@corp.test")
+    with django_assert_max_num_queries(CREATE_QUERIES) as large:
+        assert create(scim, "last@corp.test").status_code == 201
+    assert len(large.captured_queries) == len(small.captured_queries)
