@@ -53,6 +53,7 @@ from console.scim.models import ProvisionedUser
 from console.scim.resources import Email, Group, Name, User
 from members import services as member_services
 from members.models import Membership, Role
+from tenants.selectors import two_step_missing
 
 CONTENT_TYPE = "application/scim+json"
 MAX_BODY_BYTES = 64 * 1024
@@ -156,6 +157,14 @@ class ScimView(View):
             raise ScimError(403, "This key does not have the SCIM scope.")
         if holder.tenant.public_id != tenant_id:
             raise ScimError(404, "No such tenant for this key.")
+        if two_step_missing(tenant=holder.tenant, user=holder.membership.user):
+            # As in /api/v1: a key never reaches what its creator's browser cannot.
+            raise ScimError(
+                401,
+                "The tenant requires two-step verification and the admin who created this key "
+                "has not turned it on.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         api_services.api_key_mark_used(api_key=holder.api_key)
         return holder
 

@@ -373,3 +373,13 @@ def test_create_runs_a_constant_number_of_queries(scim, django_assert_max_num_qu
     with django_assert_max_num_queries(CREATE_QUERIES) as large:
         assert create(scim, "last@corp.test").status_code == 201
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_key_whose_creator_lacks_the_required_two_step_is_401(scim):
+    scim.tenant.require_two_step = True
+    scim.tenant.save()
+    before = snapshot(scim.tenant)
+    assert_scim_error(create(scim), 401)
+    assert snapshot(scim.tenant) == before
+    factories.give_two_step(scim.admin.user)
+    assert create(scim).status_code == 201
