@@ -383,3 +383,45 @@ def test_a_key_whose_creator_lacks_the_required_two_step_is_401(scim):
     assert snapshot(scim.tenant) == before
     factories.give_two_step(scim.admin.user)
     assert create(scim).status_code == 201
+
+
+def test_webhooks_fire_for_scim_changes_as_for_any(scim, django_capture_on_commit_callbacks):
+    from console.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        tenant=scim.tenant,
+        url="https://hooks.example.com/in",
+        events=["member.joined", "member.role_changed", "member.removed"],
+    )
+    with django_capture_on_commit_callbacks():
+        user_id = create(scim).json()["id"]
+        _group_patch(scim, "admins", "add", user_id)
+        scim.client.delete(scim.url(f"Users/{user_id}"), **scim.headers())
+    assert list(
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .order_by("pk")
+        .values_list("event_type", flat=True)
+    ) == ["member.joined", "member.role_changed", "member.removed"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("put", "Users"),
+        ("delete", "Users"),
+        ("patch", "Users"),
+        ("post", "Users/1"),
+        ("post", "Groups"),
+        ("put", "Groups/admins"),
+        ("delete", "Groups/admins"),
+        ("post", "ServiceProviderConfig"),
+        ("delete", "Schemas"),
+        ("get", ".search"),
+    ],
+)
+def test_methods_scim_does_not_offer_are_405_scim_errors_and_change_nothing(scim, method, path):
+    create(scim)
+    before = snapshot(scim.tenant)
+    response = getattr(scim.client, method)(scim.url(path), **scim.headers())
+    assert_scim_error(response, 405)
+    assert snapshot(scim.tenant) == before
