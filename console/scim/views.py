@@ -53,6 +53,7 @@ from console.scim.models import ProvisionedUser
 from console.scim.resources import Email, Group, Name, User
 from members import services as member_services
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.selectors import two_step_missing
 
 CONTENT_TYPE = "application/scim+json"
@@ -166,6 +167,7 @@ class ScimView(View):
                 headers={"WWW-Authenticate": "Bearer"},
             )
         api_services.api_key_mark_used(api_key=holder.api_key)
+        self.actor = Actor.scim(holder.api_key, creator=holder.membership.user)
         return holder
 
     @property
@@ -389,7 +391,7 @@ class UsersView(ScimView):
             tenant=self.holder.tenant,
             user_name=resource.user_name or "",
             fields=_fields(resource),
-            actor=self.holder.membership,
+            actor=self.actor,
             ip=self.ip,
         )
         created = _users(self.holder.tenant).get(pk=provisioned.pk)
@@ -430,7 +432,7 @@ class UserView(ScimView):
         services.scim_user_update(
             provisioned=provisioned,
             fields=_fields(resource),
-            actor=self.holder.membership,
+            actor=self.actor,
             ip=self.ip,
         )
         return self._answer(self._get(pk), Context.RESOURCE_REPLACEMENT_RESPONSE)
@@ -445,15 +447,13 @@ class UserView(ScimView):
         services.scim_user_update(
             provisioned=provisioned,
             fields=_fields(resource),
-            actor=self.holder.membership,
+            actor=self.actor,
             ip=self.ip,
         )
         return self._answer(self._get(pk), Context.RESOURCE_PATCH_RESPONSE)
 
     def delete(self, request, *args, pk: str, **kwargs):
-        services.scim_user_delete(
-            provisioned=self._get(pk), actor=self.holder.membership, ip=self.ip
-        )
+        services.scim_user_delete(provisioned=self._get(pk), actor=self.actor, ip=self.ip)
         return HttpResponse(status=204)
 
 
@@ -541,7 +541,7 @@ class GroupView(ScimView):
             role=role,
             add=added,
             remove=[p for p in before if str(p.pk) not in after_ids],
-            actor=self.holder.membership,
+            actor=self.actor,
             ip=self.ip,
         )
         return self._answer(group_id, Context.RESOURCE_PATCH_RESPONSE)

@@ -39,7 +39,7 @@ def is_retryable_status(status_code: int) -> bool:
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
+    return float(settings.WEBHOOK_TIMEOUT_SECONDS)
 
 
 def signed_headers(*, secret: str, msg_id: str, timestamp: datetime, body: str) -> dict:
@@ -73,7 +73,7 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
             retries=False,
             maxsize=1,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=getattr(settings, "WEBHOOK_CA_BUNDLE", None) or None,
+            ca_certs=settings.WEBHOOK_CA_BUNDLE or None,
             server_hostname=target.host,
             assert_hostname=target.host,
         )

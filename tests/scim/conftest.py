@@ -5,6 +5,7 @@ import pytest
 from console.api.models import ApiScope
 from console.api.services import api_key_create
 from members.models import Membership
+from tenants.actors import Actor
 from tests import factories
 
 
@@ -38,7 +39,10 @@ class Scim:
 
 def scim_key(membership) -> str:
     return api_key_create(
-        tenant=membership.tenant, actor_membership=membership, name="idp", scope=ApiScope.SCIM
+        tenant=membership.tenant,
+        actor=Actor.member(membership.user),
+        name="idp",
+        scope=ApiScope.SCIM,
     )[1]
 
 

@@ -12,8 +12,10 @@ from console.accounts.models import User
 from console.api.models import ApiScope
 from console.api.services import api_key_create
 from console.scim.models import ProvisionedUser
+from members.activity import MemberAction
 from members.models import Membership, Role
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, ActorKind
 from tests import factories
 from tests.scim.conftest import scim_key
 
@@ -70,7 +72,7 @@ def test_create_at_a_verified_domain_makes_a_collaborator_with_a_confirmed_addre
     assert EmailAddress.objects.get(user=user).verified
     membership = Membership.objects.get(tenant=scim.tenant, user=user)
     assert membership.role == Role.COLLABORATOR
-    entry = ActivityEvent.objects.get(tenant=scim.tenant, action=ActivityAction.MEMBER_JOINED)
+    entry = ActivityEvent.objects.get(tenant=scim.tenant, action=MemberAction.JOINED)
     assert entry.actor_kind == ActorKind.SCIM
     assert entry.actor_label == "SCIM"
 
@@ -139,7 +141,7 @@ def test_patch_active_false_removes_the_membership_and_ends_lone_sessions(scim):
     assert response.json()["active"] is False
     assert not Membership.objects.filter(tenant=scim.tenant, user=user).exists()
     assert not Session.objects.filter(session_key=session.session_key).exists()
-    removed = ActivityEvent.objects.get(tenant=scim.tenant, action=ActivityAction.MEMBER_REMOVED)
+    removed = ActivityEvent.objects.get(tenant=scim.tenant, action=MemberAction.REMOVED)
     assert removed.actor_kind == ActorKind.SCIM
     # active again: a member again
     again = scim.send(
@@ -212,7 +214,7 @@ def test_group_patch_to_admins_makes_an_admin_and_back(scim):
     assert user_id in [m["value"] for m in response.json()["members"]]
     membership = Membership.objects.get(tenant=scim.tenant, user__email="ada@corp.test")
     assert membership.role == Role.ADMIN
-    entry = ActivityEvent.objects.get(tenant=scim.tenant, action=ActivityAction.ROLE_CHANGED)
+    entry = ActivityEvent.objects.get(tenant=scim.tenant, action=MemberAction.ROLE_CHANGED)
     assert entry.actor_kind == ActorKind.SCIM
     assert entry.details == {"old_role": "collaborator", "new_role": "admin"}
     _group_patch(scim, "admins", "remove", user_id)
@@ -282,7 +284,9 @@ def create_with(scim, key):
 
 @pytest.mark.parametrize("scope", [ApiScope.READ_WRITE, ApiScope.READ])
 def test_a_read_or_read_and_write_key_is_403_in_scim(scim, scope):
-    key = api_key_create(tenant=scim.tenant, actor_membership=scim.admin, name="rw", scope=scope)[1]
+    key = api_key_create(
+        tenant=scim.tenant, actor=Actor.member(scim.admin.user), name="rw", scope=scope
+    )[1]
     before = snapshot(scim.tenant)
     assert_scim_error(create_with(scim, key), 403)
     assert_scim_error(scim.get("Users", key=key), 403)

@@ -32,6 +32,7 @@ from console.onboarding.models import ChecklistState
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.domain_dns import record_name, record_value
 from tenants.models import ActivityEvent, Domain, Tenant
 from tests import factories
@@ -668,7 +669,7 @@ def with_api_key(client, w: World) -> None:
     from console.api.services import api_key_create
 
     w.api_key, _ = api_key_create(
-        tenant=w.tenant, actor_membership=w.admin, name="HR system", scope="read_write"
+        tenant=w.tenant, actor=Actor.member(w.admin.user), name="HR system", scope="read_write"
     )
 
 
