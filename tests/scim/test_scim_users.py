@@ -429,3 +429,37 @@ def test_methods_scim_does_not_offer_are_405_scim_errors_and_change_nothing(scim
     response = getattr(scim.client, method)(scim.url(path), **scim.headers())
     assert_scim_error(response, 405)
     assert snapshot(scim.tenant) == before
+
+
+def test_entra_id_style_patch_deactivates(scim):
+    """Entra ID capitalises the op and sends booleans as strings."""
+    user_id = create(scim).json()["id"]
+    response = scim.send(
+        "patch",
+        f"Users/{user_id}",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "Replace", "path": "active", "value": "False"}],
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["active"] is False
+    assert not Membership.objects.filter(tenant=scim.tenant, user__email="ada@corp.test").exists()
+
+
+def test_okta_style_create_with_extra_attributes_is_accepted(scim):
+    """Okta and Entra ID send attributes the console does not keep: ignored, not refused."""
+    body = new_user(
+        "okta@corp.test",
+        emails=[{"value": "okta@corp.test", "primary": True, "type": "work"}],
+        displayName="Okta Person",
+        locale="en-US",
+        title="Engineer",
+        **{
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"},
+        },
+    )
+    body["schemas"].append("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+    response = scim.send("post", "Users", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["userName"] == "okta@corp.test"
