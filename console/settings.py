@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "console.webhooks",
     "ninja",  # the API docs page's templates and assets, served from the package
     "console.api",
+    "console.scim",
     # Accounts: django-allauth (account, mfa, usersessions); see "Accounts" below.
     "allauth",
     "allauth.account",
