@@ -34,6 +34,8 @@ class TenantsConfig(AppConfig):
             tenants=lambda domain: [domain.tenant_id],
             users=lambda domain: people_at({domain.name, domain.display_name}),
         )
+        # Only those offered the tenant (not its members, whose keys carry its
+        # name through their memberships): no fan-out to every member.
         page_cache.register(
             Tenant,
             users=lambda tenant: people_at(
@@ -44,5 +46,5 @@ class TenantsConfig(AppConfig):
                     )
                     for form in (domain.name, domain.display_name)
                 }
-            ),
+            ).exclude(memberships__tenant=tenant),
         )
