@@ -24,9 +24,12 @@ run: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Whole suite. Uses DATABASE_URL / REDIS_URL when set (CI: PostgreSQL + Redis);
-# pytest's exit code 5 (no tests collected) fails the run.
+# pytest's exit code 5 (no tests collected) fails the run. Most of the suite's
+# time is spent waiting (workers, browsers, SMTP), so it runs in TEST_WORKERS
+# processes (pytest-xdist), each with its own test database and Redis database.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Production shape on one machine: gunicorn + Celery worker + beat (the Procfile),
 # against the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL.

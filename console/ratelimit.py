@@ -131,7 +131,8 @@ def invitation_resend_limit() -> Limit:
 
 
 def invitations_per_day() -> tuple[Limit, Limit, Limit]:
-    """New invitations per inviter, per tenant and per address (across tenants) in 24 hours."""
+    """New invitations per inviter and per tenant, and invitation emails per address (first
+    sends and resends, across tenants), in 24 hours."""
     return (
         Limit("invitations-per-inviter", settings.INVITATIONS_PER_INVITER_PER_DAY, DAY),
         Limit("invitations-per-tenant", settings.INVITATIONS_PER_TENANT_PER_DAY, DAY),

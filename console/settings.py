@@ -108,6 +108,20 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Behind PgBouncer in transaction mode (DATABASE_POOLING=pgbouncer) consecutive
+# transactions of one connection may run on different server connections: no
+# server-side cursors (a named cursor lives across transactions) and no
+# prepared statements (psycopg 3 prepares a query run 5 times on a connection;
+# None: never). The console keeps no other session state: no advisory locks,
+# no SET except Django's own SET TIME ZONE, which PgBouncer tracks and replays.
+DATABASE_POOLING = env("DATABASE_POOLING", default="")
+if DATABASE_POOLING not in {"", "pgbouncer"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DATABASE_POOLING is '' or 'pgbouncer', not {DATABASE_POOLING!r}")
+if DATABASE_POOLING == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -160,7 +174,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -256,13 +270,33 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Beat: with Redis, the schedule and a lock live in Redis (celery-redbeat), so
+# two beat processes may run on two machines: the one holding the lock
+# schedules, the other waits for it. The holder renews the lock every tick (at
+# most every CELERY_BEAT_MAX_LOOP_INTERVAL seconds); a dead holder's lock
+# expires after REDBEAT_LOCK_TIMEOUT and the standby, retrying every max loop
+# interval, takes over: within 30 + 5 = 35 seconds, under the promised minute.
+# Without Redis, Celery's own file scheduler (one beat), and the web process
+# runs the same schedule in-process (console.local_beat).
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env("REDBEAT_KEY_PREFIX", default="redbeat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("REDBEAT_LOCK_TIMEOUT", default=30)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+# With no broker (make run: tasks in-process), the first request to the web
+# process starts a scheduler thread that runs CELERY_BEAT_SCHEDULE itself, so
+# webhook retries, the outbox sweeps and expiry still happen. Tests turn it off.
+LOCAL_BEAT = env.bool("LOCAL_BEAT", default=not REDIS_URL)
+
 # Abuse limits ------------------------------------------------------------
 # Counted in the cache (console.ratelimit); while Redis is down they fail open
 # with a logged warning. Past a limit: the 429 page, nothing sent. Sign-in,
 # code and reset limits are allauth's (ACCOUNT_RATE_LIMITS, below).
 # New invitations per 24 hours. One submission may hold 1,000 addresses, so
-# the inviter and tenant limits stay above that; the per-address limit (across
-# all tenants) keeps anyone from using the console to flood one mailbox.
+# the inviter and tenant limits stay above that; the per-address limit counts
+# every invitation email to the address (first sends and resends, across all
+# tenants), so nobody can use the console to flood one mailbox.
 INVITATIONS_PER_INVITER_PER_DAY = env.int("INVITATIONS_PER_INVITER_PER_DAY", default=2000)
 INVITATIONS_PER_TENANT_PER_DAY = env.int("INVITATIONS_PER_TENANT_PER_DAY", default=5000)
 INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=5)
@@ -402,6 +436,7 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "console.onboarding.forms.SignupForm",
+    "login": "console.accounts.forms.LoginForm",
     "reset_password_from_key": "console.accounts.forms.ResetPasswordKeyForm",
     "change_password": "console.accounts.forms.ChangePasswordForm",
 }

@@ -31,6 +31,7 @@ tenant_patterns = [
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include((accounts_patterns, accounts_urls.app_name))),
     # allauth's pages (codes, password reset and change, email, two-step,

@@ -1,7 +1,9 @@
 import logging
+import time
 
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -67,6 +69,60 @@ def healthz(request):
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+# Once no migration is pending, the plan check (it reads every migration file,
+# tens of milliseconds) is skipped for this long; pending is checked each time.
+MIGRATIONS_CHECKED_FOR_SECONDS = 30.0
+_migrations_applied_at: float | None = None
+
+
+def _migrations_pending() -> bool:
+    global _migrations_applied_at
+    now = time.monotonic()
+    if (
+        _migrations_applied_at is not None
+        and now - _migrations_applied_at < MIGRATIONS_CHECKED_FOR_SECONDS
+    ):
+        return False
+    executor = MigrationExecutor(connection)
+    pending = bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrations_applied_at = None if pending else now
+    return pending
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness for a load balancer: 503 while the database or (if configured)
+    the broker is unreachable or migrations are pending; else 200.
+    ``/healthz`` stays the liveness check."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.warning("readyz: database check failed", exc_info=True)
+        checks["database"] = "error"
+    if checks["database"] == "ok":
+        try:
+            checks["migrations"] = "pending" if _migrations_pending() else "ok"
+        except Exception:
+            logger.warning("readyz: migration check failed", exc_info=True)
+            checks["migrations"] = "error"
+    if settings.REDIS_URL:
+        try:
+            _broker_answers()
+            checks["broker"] = "ok"
+        except Exception:
+            logger.warning("readyz: broker check failed", exc_info=True)
+            checks["broker"] = "error"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
     )
 
 

@@ -256,7 +256,8 @@ def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]
 
     Counted before the rows are written, inside the caller's transaction and
     tenant lock; if the cache is down the limits fail open (logged). Resends
-    are limited per invitation instead (``ratelimit.invitation_resend_limit``).
+    count toward the per-address cap too (``invitation_resend``), and are also
+    limited per invitation (``ratelimit.invitation_resend_limit``).
     """
     per_inviter, per_tenant, per_address = ratelimit.invitations_per_day()
     count = len(addresses)
@@ -391,14 +392,28 @@ def invitation_resend(
     the send record starts over (a failed email can be resent), and at most
     ``ratelimit.RESENDS_PER_HOUR`` resends per invitation are allowed (the first send
     does not count).
+    A resend is an email to the invitee's address, so it also counts toward
+    the address's daily cap (first sends and resends, from every tenant).
     """
     invitation = _locked(invitation, actor, actor_kind)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
-    # The window starts at the first resend; the cache failing open
-    # (Redis down) allows the resend with a logged warning.
+    # Both limits are checked before either is counted. The window starts at
+    # the first resend; the cache failing open (Redis down) allows the resend
+    # with a logged warning.
+    per_address = ratelimit.invitations_per_day()[2]
+    address = ratelimit.hashed(invitation.email)
+    if not ratelimit.allows(per_address, address):
+        raise ratelimit.RateLimited(
+            gettext(
+                "%(email)s already received %(max)s invitations today, the most one address can "
+                "receive in a day. Try again tomorrow. Nothing was sent."
+            )
+            % {"email": invitation.email, "max": per_address.max_hits}
+        )
     ratelimit.check_and_record(
         ratelimit.invitation_resend_limit(), str(invitation.pk), str(RESEND_LIMIT_MESSAGE)
     )
+    ratelimit.record(per_address, address)
     SupersededLink.objects.create(invitation=invitation, token_hash=invitation.token_hash)
     now = timezone.now()
     invitation.link_salt, invitation.token_hash = tokens.new_link()

@@ -6,8 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic.base import ContextMixin, View
 
-from console.accounts.selectors import two_step_enabled
-from tenants.selectors import membership_among, membership_for_member, memberships_for_request
+from tenants.selectors import (
+    membership_among,
+    membership_for_member,
+    memberships_for_request,
+    two_step_missing,
+)
 
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
 # Where "Continue" on the two-step set-up pages leads back to (a tenant page or an invitation).
@@ -40,7 +44,7 @@ class TenantMixin(AccessMixin, ContextMixin, View):
                 user=request.user, public_id=kwargs["tenant_id"]
             )
         self.tenant = self.membership.tenant
-        if self.tenant.require_two_step and not two_step_enabled(user=request.user):
+        if two_step_missing(tenant=self.tenant, user=request.user):
             return self.two_step_first(request)
         if TWO_STEP_RETURN_SESSION_KEY in request.session:
             del request.session[TWO_STEP_RETURN_SESSION_KEY]  # back where they were going

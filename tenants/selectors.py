@@ -4,6 +4,7 @@ reverse relations (``memberships``, ``invitations``) so this app imports neither
 from django.db.models import Q
 from django.http import Http404
 
+from console.accounts.selectors import two_step_enabled
 from tenants import policies
 from tenants.models import ActivityEvent, Tenant
 
@@ -33,6 +34,16 @@ def membership_for_member(*, user, public_id: str):
     if membership is None:
         raise Http404("No such tenant.")
     return membership
+
+
+def two_step_missing(*, tenant: Tenant, user) -> bool:
+    """Whether ``tenant`` requires two-step verification and ``user`` has none.
+
+    The one answer to "is this person held back by the tenant's two-step
+    policy now": the tenant-scoping mixin sends them to set it up, and the API
+    refuses the keys they created (401). Only this tenant's policy counts.
+    """
+    return tenant.require_two_step and not two_step_enabled(user=user)
 
 
 def seat_usage(tenant: Tenant) -> policies.SeatUsage:

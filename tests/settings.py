@@ -5,12 +5,23 @@ same suite runs on SQLite locally and on PostgreSQL + Redis in CI.
 """
 
 import os
+from urllib.parse import urlparse
+
+# pytest-xdist: pytest-django gives each worker process its own test database
+# (test_<name>_gw0, ...); give each its own Redis database too, so one worker's
+# Celery queue, rate limits and sweeps never meet another's.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker and os.environ.get("REDIS_URL"):
+    _redis = urlparse(os.environ["REDIS_URL"])
+    _base_db = int(_redis.path.lstrip("/") or 0)
+    _worker_db = (_base_db + 1 + int(_xdist_worker.removeprefix("gw"))) % 16
+    os.environ["REDIS_URL"] = _redis._replace(path=f"/{_worker_db}").geturl()
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "http://testserver")
 
-from console.settings import *  # noqa: F403
+from console.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
@@ -24,3 +35,4 @@ CACHES = {
     "pages": CACHES["pages"],  # noqa: F405
 }
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server and Chromium talk plain http
+LOCAL_BEAT = False  # the in-process scheduler (console.local_beat) only where a test asks

@@ -3,12 +3,19 @@
 from functools import partial
 from urllib.parse import quote
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.email_verification_by_code import (
+    EMAIL_VERIFICATION_CODE_SESSION_KEY,
+)
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
+from console.accounts import codes
 from console.accounts.models import Segment, normalize_email
 from console.accounts.tasks import send_account_email
 from console.client_ip import client_ip
@@ -24,6 +31,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         request = context.get("request") or self.request
         ctx = {"email": email, "site_url": settings.SITE_URL, **context, "request": request}
+        if template_prefix == "account/email/unknown_account":
+            # allauth's flow hands the request-built link in; no adapter hook builds it.
+            ctx["signup_url"] = settings.SITE_URL + reverse("account_signup")
         # In the account's language when it has saved one, else the page's.
         user = context.get("user")
         language = getattr(user, "language", "") or translation.get_language()
@@ -65,11 +75,58 @@ class AccountAdapter(DefaultAccountAdapter):
         user.segment = segment if segment in Segment.values else ""
         return super().save_user(request, user, form, commit=commit)
 
+    # Every link in an email is built from SITE_URL, like invitation links, never
+    # from the request's Host (allauth's defaults use build_absolute_uri).
+
     def get_reset_password_from_key_url(self, key: str) -> str:
-        # Links in emails are built from SITE_URL, like invitation links, so
-        # they never depend on the Host header of the request.
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return settings.SITE_URL + path.replace("UID-KEY", quote(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        # Unused while addresses are confirmed by code; kept right for links.
+        return settings.SITE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with a taken address: its owner is told, with links to reset or sign up."""
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "signup_url": settings.SITE_URL + reverse("account_signup"),
+                "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
+            },
+        )
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+        if app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED:
+            codes.remember(emailconfirmation.state)
+
+    def confirmation_code_still_valid(self, *, user, email: str | None) -> dict | None:
+        """The code last mailed to ``email`` for ``user``, while it works (``codes``)."""
+        return codes.still_valid(user=user, email=email or "")
+
+    def should_send_confirmation_mail(self, request, email_address, signup: bool) -> bool:
+        """At sign-in, a code mailed moments ago and still valid is reused, not sent again.
+
+        Its state goes into this session, so the "Confirm your email" page takes
+        the code from the email already received (and a new one can be asked
+        for there, within the limits).
+        """
+        state = None
+        if email_address.user_id and not signup:
+            state = self.confirmation_code_still_valid(
+                user=email_address.user, email=email_address.email
+            )
+        if state is None:
+            return super().should_send_confirmation_mail(request, email_address, signup)
+        request.session[EMAIL_VERIFICATION_CODE_SESSION_KEY] = state
+        messages.info(
+            request,
+            gettext("We already sent a code to %(email)s; it is still valid.")
+            % {"email": email_address.email},
+        )
+        return False
 
     def get_client_ip(self, request) -> str:
         """One reading of the client address for allauth's limits and ours (TRUSTED_PROXY_COUNT)."""

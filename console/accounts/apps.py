@@ -15,8 +15,22 @@ class AccountsConfig(AppConfig):
         from console.accounts.security import connect_receivers
 
         connect_receivers()
+        # The confirmation code last mailed to each address, for sign-in to reuse.
+        from console.accounts import codes
+
+        codes.connect_receivers()
         # The page cache's versions advance with every change a cached page shows.
         from console.page_cache import connect_receivers as connect_page_cache
 
         connect_page_cache()
         user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")
+        # A deactivated account's sessions end, whoever saved it inactive.
+        from django.db.models.signals import post_save
+
+        from console.accounts.sessions import end_sessions_of_inactive_account
+
+        post_save.connect(
+            end_sessions_of_inactive_account,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts-end-sessions-of-inactive-account",
+        )

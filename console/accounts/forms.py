@@ -1,4 +1,7 @@
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.account.internal import flows
+from allauth.account.models import Login
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -64,3 +67,37 @@ class PreferencesForm(forms.Form):
         assert isinstance(language, forms.ChoiceField) and isinstance(zone, forms.ChoiceField)
         language.choices = [("", _("Same as my browser")), *settings.LANGUAGES]
         zone.choices = time_zone_choices()
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's sign-in form, except that a code still valid is no reason to refuse.
+
+    allauth refuses a right password with "too many attempts" (429) when the
+    address is unconfirmed and a new code may not be sent yet (one per 10 s).
+    When the code mailed moments ago still works, sign-in goes on to "Confirm
+    your email" and reuses it (``AccountAdapter.should_send_confirmation_mail``);
+    when none does, the refusal says why.
+    The rest is allauth's ``_clean_with_password`` as it is (django-allauth 65.x).
+    """
+
+    def _clean_with_password(self, credentials: dict):
+        adapter = get_adapter(self.request)
+        user = adapter.authenticate(self.request, **credentials)
+        if not user:
+            login_method = flows.login.derive_login_method(login=self.cleaned_data["login"])
+            raise adapter.validation_error(f"{login_method.value}_password_mismatch")
+        login = Login(user=user, email=credentials.get("email"))
+        if flows.login.is_login_rate_limited(
+            self.request, login
+        ) and not adapter.confirmation_code_still_valid(user=user, email=credentials.get("email")):
+            # No code to reuse (three wrong ones voided it): say why, in plain words.
+            raise forms.ValidationError(
+                _(
+                    "A code was sent to this address moments ago. Wait a few seconds, then "
+                    "sign in again to get a new one."
+                ),
+                code="too_many_login_attempts",
+            )
+        self._login = login
+        self.user = user
+        return self.cleaned_data

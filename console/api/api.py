@@ -14,6 +14,7 @@ daily invitation limits count against them, and the log names them.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import URLPattern
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Status
@@ -49,16 +50,26 @@ from members.permissions import (
     VIEW_MEMBERS,
 )
 from tenants.models import ActivityAction, ActivityEvent
+from tenants.selectors import two_step_missing
 
 
 class ApiKeyAuth(HttpBearer):
-    """``Authorization: Bearer tc_<prefix>_<secret>``: the key's holder, or None (401)."""
+    """``Authorization: Bearer tc_<prefix>_<secret>``: the key's holder, or None (401).
+
+    While the key's tenant requires two-step verification and its creator has
+    none, the key is refused (401, naming why) by the same selector that sends
+    that person to set it up on the tenant's pages: a key never reaches what
+    its creator's browser cannot. It works again once they turn it on.
+    """
 
     def authenticate(self, request, token: str):
         holder = selectors.key_holder_for_token(token, now=timezone.now())
-        if holder is not None:
-            _count_request(holder.api_key)
-            services.api_key_mark_used(api_key=holder.api_key)
+        if holder is None:
+            return None
+        if two_step_missing(tenant=holder.tenant, user=holder.membership.user):
+            raise problems.two_step_required()
+        _count_request(holder.api_key)
+        services.api_key_mark_used(api_key=holder.api_key)
         return holder
 
 
@@ -79,7 +90,27 @@ def _count_request(api_key) -> None:
         raise _too_many(str(error), limit.window_seconds) from error
 
 
-api = NinjaAPI(
+class ConsoleAPI(NinjaAPI):
+    """NinjaAPI whose URLs answer every error, 405 included, as a problem."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return [_problem_405(pattern) for pattern in patterns], app_name, namespace
+
+
+def _problem_405(pattern):
+    if not isinstance(pattern, URLPattern):  # ninja's URLs are all plain patterns today
+        return pattern
+    return URLPattern(
+        pattern.pattern,
+        problems.method_not_allowed_as_problem(pattern.callback),
+        pattern.default_args,
+        pattern.name,
+    )
+
+
+api = ConsoleAPI(
     title="Tenant console API",
     version="1",
     description=(

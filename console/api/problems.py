@@ -8,6 +8,7 @@ or field, each with ``detail`` and a JSON ``pointer`` into the request
 (``#/emails/2``), plus ``address`` for an email address.
 """
 
+import functools
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -53,9 +54,26 @@ TITLES = {
     "read-only-key": "This API key is read-only",
     "forbidden": "Not allowed for this key's role",
     "unauthorized": "A valid API key is required",
+    "two-step-required": "Two-step verification is required",
     "not-found": "Not found",
     "too-large": "The request is too large",
+    "method-not-allowed": "Method not allowed",
 }
+
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+def two_step_required() -> Problem:
+    """A 401 for a key whose creator lacks the two-step verification its tenant requires."""
+    return Problem(
+        401,
+        "The tenant requires two-step verification, and the admin who created this key "
+        "has not turned it on. The key works again once they turn on two-step "
+        "verification for their account.",
+        code="two-step-required",
+        headers=BEARER_CHALLENGE,
+    )
 
 
 def problem_response(problem: Problem) -> JsonResponse:
@@ -71,6 +89,35 @@ def problem_response(problem: Problem) -> JsonResponse:
     for name, value in problem.headers.items():
         response[name] = value
     return response
+
+
+def method_not_allowed_as_problem(view):
+    """Wrap an API URL's view so its 405 is a problem too, ``Allow`` kept.
+
+    ninja (and ``require_safe`` on the docs) answer a method no operation
+    handles with Django's plain-text ``HttpResponseNotAllowed`` before any
+    exception handler runs, so the answer is rewritten on its way out.
+    """
+
+    @functools.wraps(view)  # keeps ninja's csrf_exempt on the wrapper
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type") == PROBLEM_CONTENT_TYPE:
+            return response
+        allowed = response.get("Allow", "")
+        detail = f"{request.method} is not allowed here."
+        if allowed:
+            detail += f" Allowed: {allowed}."
+        return problem_response(
+            Problem(
+                405,
+                detail,
+                code="method-not-allowed",
+                headers={"Allow": allowed} if allowed else None,
+            )
+        )
+
+    return wrapped
 
 
 def pointer(loc) -> str:
@@ -97,7 +144,7 @@ def install(api) -> None:
                 401,
                 "Send a valid, unrevoked, unexpired API key as “Authorization: Bearer <key>”.",
                 code="unauthorized",
-                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+                headers=BEARER_CHALLENGE,
             )
         )
 

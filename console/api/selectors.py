@@ -31,8 +31,10 @@ def key_holder_for_token(token: str, *, now) -> KeyHolder | None:
     """The usable key ``token`` names and its creator's membership, else None.
 
     None for a malformed, unknown, wrong-secret, revoked or expired key, and
-    for a key whose creator is no longer a member of its tenant. Two queries:
-    the key by its prefix (unique index), then the creator's membership.
+    for a key whose creator is no longer a member of its tenant or whose
+    account an operator deactivated (the key is not revoked: it works again if
+    the account is reactivated). Two queries: the key by its prefix (unique
+    index), then the creator's membership with their account.
     """
     parts = keys.split_key(token)
     if parts is None:
@@ -48,7 +50,7 @@ def key_holder_for_token(token: str, *, now) -> KeyHolder | None:
         .filter(tenant_id=api_key.tenant_id, user_id=api_key.created_by_id)
         .first()
     )
-    if membership is None:
+    if membership is None or not membership.user.is_active:
         return None
     membership.tenant = api_key.tenant  # same row: saves the scoping a query
     return KeyHolder(api_key=api_key, membership=membership)

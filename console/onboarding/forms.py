@@ -7,9 +7,8 @@ carries a pending invitation through, and ``console.accounts`` imports no app.
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.contrib import messages
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from console.accounts.models import Segment
@@ -59,29 +58,26 @@ class SignupForm(AllauthSignupForm):
         else:
             email.widget.attrs["autofocus"] = True
 
+    def try_save(self, request):
+        """A taken address creates nothing (allauth emails its owner instead), yet costs the
+        same password hash a new account does, so the answer's timing reveals nothing."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
+
     def save(self, request):
         """The account, its address and (unless invited) its Development tenant, or none of them."""
         invitation = invitation_in_session(request)
         invited = invitation is not None and invitation.email == self.cleaned_data.get("email")
-        tenant = None
         with transaction.atomic():
             if invited and invitation is not None:
                 # The link proved the address: allauth records it as confirmed.
                 get_adapter(request).stash_verified_email(request, invitation.email)
             user = super().save(request)
             if invitation is None:
-                tenant = tenant_create(
+                tenant_create(
                     owner=user,
                     name=first_tenant_name(name=user.name, email=user.email),
                     type=TenantType.DEVELOPMENT,
                 )
-        if tenant is not None:
-            messages.success(
-                request,
-                gettext(
-                    "Welcome! Your development tenant “%(name)s” is ready; "
-                    "confirm your email to open it."
-                )
-                % {"name": tenant.name},
-            )
         return user

@@ -6,7 +6,7 @@ from console.onboarding.checklist import Checklist, ChecklistFacts, build_checkl
 from console.onboarding.models import ChecklistState
 from invitations.models import Invitation
 from members.models import Membership, Role
-from tenants.models import TenantType
+from tenants.models import Tenant, TenantType
 
 
 def checklist_facts(*, user, tenant, memberships=None) -> ChecklistFacts:
@@ -48,4 +48,17 @@ def get_started_checklist(*, user, membership, memberships=None) -> Checklist:
         segment=user.segment,
         tenant_id=tenant.public_id,
         permissions=membership.permissions,
+    )
+
+
+def signup_tenant(*, user) -> Tenant | None:
+    """The Development tenant made for ``user`` at sign-up (their first one), if any."""
+    return (
+        Tenant.objects.filter(
+            memberships__user=user,
+            memberships__role=Role.ADMIN,
+            type=TenantType.DEVELOPMENT,
+        )
+        .order_by("created_at", "pk")
+        .first()
     )

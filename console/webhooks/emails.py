@@ -30,7 +30,7 @@ def endpoint_disabled_messages(*, endpoint_id: int) -> list[EmailMultiAlternativ
         groups.setdefault((language or settings.LANGUAGE_CODE, zone or "UTC"), []).append(email)
     context = {
         "tenant_name": " ".join(endpoint.tenant.name.split()),
-        "url": endpoint.url,
+        "url": endpoint.shown_url,  # an email is no place for a token in the query
         "failures": endpoint.consecutive_failures,
         "disabled_at": endpoint.disabled_at,
         "tab_url": settings.SITE_URL

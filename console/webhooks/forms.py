@@ -11,7 +11,11 @@ class WebhookEndpointForm(forms.Form):
     url = forms.CharField(
         label=_("Endpoint URL"),
         max_length=2000,
-        help_text=_("An https address on the public internet. Each event is POSTed to it as JSON."),
+        help_text=_(
+            "An https address on the public internet. Each event is POSTed to it as JSON, "
+            "signed with the webhook’s secret: check that signature rather than putting a "
+            "token in the address."
+        ),
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/webhooks/console"}),
     )
     events = forms.MultipleChoiceField(

@@ -3,6 +3,7 @@
 import base64
 import secrets
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import models
 from django.utils import timezone
@@ -18,6 +19,28 @@ LABELLED = frozenset(ActivityAction.values)
 def new_signing_secret() -> str:
     """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def redacted_url(url: str) -> str:
+    """The endpoint's URL as the console shows and sends it: no user info, no query, no fragment.
+
+    Receivers often take a token in the query string (``?token=…``) or in
+    user info; the real URL is kept for delivery only. Activity entries (and
+    so their webhook payloads, the Activity tab and its CSV), the Webhooks tab
+    and the disabled-webhook email show ``https://hooks.example.com/in?…``.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    shown = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    if parts.query:
+        return f"{shown}?…"
+    if parts.fragment:
+        return f"{shown}#…"
+    return shown
 
 
 def new_message_id() -> str:
@@ -50,7 +73,11 @@ class WebhookEndpoint(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return self.url
+        return self.shown_url
+
+    @property
+    def shown_url(self) -> str:
+        return redacted_url(self.url)
 
     def wants(self, action: str) -> bool:
         return action in self.events

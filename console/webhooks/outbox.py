@@ -164,7 +164,7 @@ def _disable(*, endpoint: WebhookEndpoint) -> None:
         action=ActivityAction.WEBHOOK_CHANGED,
         actor_kind=ActorKind.SYSTEM,
         details={
-            "url": endpoint.url,
+            "url": endpoint.shown_url,
             "enabled": False,
             "reason": f"{endpoint.consecutive_failures} failed deliveries in a row",
         },

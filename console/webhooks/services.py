@@ -2,12 +2,15 @@
 
 Endpoint services re-check that the actor may manage webhooks in the tenant
 (the views check too; a service is the last line) and record their activity
-entry in their own transaction. The outbox follows the invitation email's:
-a delivery row is written in the activity entry's transaction
-(``deliveries_for_events``, called by the signal receiver) and enqueued on
-commit; the delivery record the worker claims, records attempts on, fails and
-purges lives in ``console.webhooks.outbox``, below this module and the tasks,
-so this module enqueues the tasks and the tasks never import it.
+entry in their own transaction, naming the URL without its query string or
+user info (``redacted_url``): the entry is shown on the Activity tab and sent
+to other webhooks, and a receiver's token often rides in the query. The
+outbox follows the invitation email's: a delivery row is written in the
+activity entry's transaction (``deliveries_for_events``, called by the signal
+receiver) and enqueued on commit; the delivery record the worker claims,
+records attempts on, fails and purges lives in ``console.webhooks.outbox``,
+below this module and the tasks, so this module enqueues the tasks and the
+tasks never import it.
 """
 
 from collections.abc import Iterable, Sequence
@@ -25,6 +28,7 @@ from console.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
     new_signing_secret,
+    redacted_url,
 )
 from members.permissions import MANAGE_WEBHOOKS
 from tenants.activity import activity_record
@@ -82,7 +86,7 @@ def webhook_endpoint_create(
         tenant=tenant,
         action=ActivityAction.WEBHOOK_CREATED,
         actor=actor,
-        details={"url": url, "events": events},
+        details={"url": redacted_url(url), "events": events},
         ip=ip,
     )
     return endpoint
@@ -102,7 +106,7 @@ def webhook_endpoint_change(
     locked = _locked(endpoint)
     details: dict = {}
     if locked.url != url:
-        details.update(old_url=locked.url, new_url=url)
+        details.update(old_url=redacted_url(locked.url), new_url=redacted_url(url))
     if locked.events != events:
         details.update(old_events=locked.events, new_events=events)
     if not details:
@@ -128,7 +132,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor, ip: str | None 
         tenant=endpoint.tenant,
         action=ActivityAction.WEBHOOK_DELETED,
         actor=actor,
-        details={"url": locked.url},
+        details={"url": locked.shown_url},
         ip=ip,
     )
     locked.delete()
@@ -151,7 +155,7 @@ def webhook_endpoint_rotate_secret(
         tenant=endpoint.tenant,
         action=ActivityAction.WEBHOOK_CHANGED,
         actor=actor,
-        details={"url": locked.url, "secret": "rotated"},
+        details={"url": locked.shown_url, "secret": "rotated"},
         ip=ip,
     )
     return locked.secret
@@ -181,7 +185,7 @@ def webhook_endpoint_enable(
         tenant=endpoint.tenant,
         action=ActivityAction.WEBHOOK_CHANGED,
         actor=actor,
-        details={"url": locked.url, "enabled": True},
+        details={"url": locked.shown_url, "enabled": True},
         ip=ip,
     )
     transaction.on_commit(lambda: tasks.enqueue_webhook_deliveries(selectors.pending_ids(locked)))

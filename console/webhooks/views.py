@@ -138,7 +138,7 @@ class WebhookDeleteView(_EndpointActionView):
         services.webhook_endpoint_delete(
             endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
         )
-        messages.success(self.request, _("Webhook %(url)s deleted.") % {"url": endpoint.url})
+        messages.success(self.request, _("Webhook %(url)s deleted.") % {"url": endpoint.shown_url})
 
 
 class WebhookRotateSecretView(_EndpointActionView):
@@ -157,7 +157,9 @@ class WebhookEnableView(_EndpointActionView):
         services.webhook_endpoint_enable(
             endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
         )
-        messages.success(self.request, _("Webhook %(url)s enabled again.") % {"url": endpoint.url})
+        messages.success(
+            self.request, _("Webhook %(url)s enabled again.") % {"url": endpoint.shown_url}
+        )
 
 
 class WebhookTestView(_EndpointActionView):

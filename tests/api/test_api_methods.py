@@ -1,4 +1,4 @@
-"""Methods an API URL does not handle: 405 with ``Allow``, nothing changed."""
+"""Methods an API URL does not handle: 405 with ``Allow`` as problem details, nothing changed."""
 
 import pytest
 
@@ -34,8 +34,21 @@ def test_unhandled_methods_are_405_and_change_nothing(
     response = api.get(url) if method == "get" else api.send(method, url, {})
     assert response.status_code == 405
     assert set(response["Allow"].replace(" ", "").split(",")) == allowed
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 405
+    assert body["type"] == "urn:tenant-console:problem:method-not-allowed"
+    assert method.upper() in body["detail"]
     assert sorted(Membership.objects.values_list("pk", "role")) == before
     assert invitation.__class__.objects.get(pk=invitation.pk).status == invitation.status
+
+
+def test_a_405_without_a_key_is_problem_details_too(client):
+    # The method is refused before the key is looked at, the same for everyone.
+    response = client.put("/api/v1/members")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET"
 
 
 def test_the_api_root_is_404(client):

@@ -51,7 +51,7 @@ PAGES = [
     if "get" in methods
     and any(methods["get"].expect[role].status == 200 for role in ROLE_ORDER)
     and not name.startswith("api:")  # the JSON API and its docs page are for programs
-    and name not in {"healthz", "tenant_settings:activity_csv"}  # not HTML pages
+    and name not in {"healthz", "readyz", "tenant_settings:activity_csv"}  # not HTML pages
 ]
 
 

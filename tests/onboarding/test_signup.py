@@ -1,12 +1,17 @@
 """Sign-up on allauth: the account, its first tenant (atomically), a code to confirm."""
 
+import html
 import re
+import statistics
+import time
 from unittest import mock
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import global_settings
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from console.accounts.models import Segment, User
@@ -87,6 +92,23 @@ def test_signup_asks_for_the_code_then_lands_on_get_started(
     assert client.get(landing["Location"]).status_code == 200
 
 
+def test_the_welcome_comes_once_the_address_is_confirmed(
+    client, django_capture_on_commit_callbacks
+):
+    """Not on the page after sign-up (a taken address must look the same there), but once the
+    code proves the address and the new tenant is really the visitor's."""
+    welcome = "Welcome! Your development tenant “Ada Lovelace's tenant” is ready."
+    sign_up(client, django_capture_on_commit_callbacks)
+    assert welcome not in html.unescape(client.get(CONFIRM).content.decode())
+
+    response = client.post(CONFIRM, {"code": code_in(mail.outbox[0])}, follow=True)
+
+    assert welcome in html.unescape(response.content.decode())
+    assert response.request["PATH_INFO"] == reverse(
+        "onboarding:get_started", kwargs={"tenant_id": Tenant.objects.get().public_id}
+    )
+
+
 def test_a_wrong_code_is_refused_and_confirms_nothing(client, django_capture_on_commit_callbacks):
     sign_up(client, django_capture_on_commit_callbacks)
     response = client.post(CONFIRM, {"code": "AAAA-AAAA"})
@@ -140,6 +162,58 @@ def test_signup_with_a_taken_email_creates_nothing_and_tells_the_owner(
     [message] = mail.outbox
     assert message.to == ["ada@example.com"]
     assert "already" in message.subject.lower()
+
+
+def page_after_signing_up(client, capture, email: str) -> tuple:
+    """What a visitor sees after signing up with ``email``: the answer and the page it leads
+    to, messages included (the address and the CSRF tokens aside)."""
+    response = sign_up(client, capture, email=email)
+    page = client.get(response["Location"])
+    html = page.content.decode().replace(email, "EMAIL")
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    html = re.sub(r'<meta name="csrf-token" content="[^"]*"', "", html)
+    return response.status_code, response["Location"], page.status_code, html
+
+
+def test_signup_with_a_taken_address_looks_the_same(django_capture_on_commit_callbacks):
+    """The page, its words and its messages do not tell a new address from one that has an
+    account; the owner of a taken address is emailed instead."""
+    factories.UserFactory(email="taken@example.com")
+
+    new = page_after_signing_up(Client(), django_capture_on_commit_callbacks, "new@example.com")
+    taken = page_after_signing_up(Client(), django_capture_on_commit_callbacks, "taken@example.com")
+
+    assert new[:3] == taken[:3] == (302, CONFIRM, 200)
+    assert "Confirm your email" in new[3]
+    assert new[3] == taken[3]
+    assert sorted(m.to[0] for m in mail.outbox) == ["new@example.com", "taken@example.com"]
+
+
+def test_signup_with_a_taken_address_takes_as_long(settings, django_capture_on_commit_callbacks):
+    """With the production password hasher, a taken address answers in about the time a new
+    one does (the password is hashed either way): the timing reveals nothing either."""
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    factories.UserFactory(email="taken@example.com")
+    runs = 5
+
+    def seconds(email: str) -> float:
+        client = Client()
+        start = time.perf_counter()
+        response = sign_up(client, django_capture_on_commit_callbacks, email=email)
+        elapsed = time.perf_counter() - start
+        assert response["Location"] == CONFIRM
+        return elapsed
+
+    new, taken = [], []
+    for run in range(runs):
+        cache.clear()  # one code per address per 10 s is not what is measured
+        new.append(seconds(f"new{run}@example.com"))
+        taken.append(seconds("taken@example.com"))
+
+    new_median, taken_median = statistics.median(new), statistics.median(taken)
+    # Generous: the hash is most of the time (hundreds of ms); a skipped hash is several
+    # times faster, while noise on a busy machine stays well inside a factor of two.
+    assert new_median / 2 < taken_median < new_median * 2, (new, taken)
 
 
 def test_signup_refuses_a_weak_password(client):
@@ -223,6 +297,66 @@ def test_a_new_code_right_away_is_refused(client, django_capture_on_commit_callb
         response = client.post(CONFIRM, {"action": "resend"})
     assert response.status_code == 429
     assert len(mail.outbox) == 1
+
+
+def test_signing_in_right_after_signing_up_reuses_the_code_still_valid(
+    client, django_capture_on_commit_callbacks
+):
+    """Sign-in would ask for a new code while the one just sent is still valid (a new one
+    is refused for 10 s): instead of a 429, the page says the code already sent still works."""
+    sign_up(client, django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    elsewhere = Client()  # another browser, or this one after "Cancel"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = elsewhere.post(
+            reverse("accounts:login"), {"login": "ada@example.com", "password": PASSWORD}
+        )
+
+    assert response.status_code == 302 and response["Location"] == CONFIRM
+    page = html.unescape(elsewhere.get(CONFIRM).content.decode())
+    assert "We already sent a code to ada@example.com; it is still valid." in page
+    assert len(mail.outbox) == 1  # no new code
+    elsewhere.post(CONFIRM, {"code": code_in(message)})
+    assert elsewhere.session["_auth_user_id"] == str(User.objects.get().pk)
+
+
+def test_a_wrong_password_right_after_signing_up_still_reuses_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    sign_up(client, django_capture_on_commit_callbacks)
+    elsewhere = Client()
+
+    response = elsewhere.post(
+        reverse("accounts:login"), {"login": "ada@example.com", "password": "not-the-password"}
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in elsewhere.session
+    assert elsewhere.get(CONFIRM)["Location"] == reverse("accounts:login")
+
+
+def test_signing_in_right_after_three_wrong_codes_says_why_and_sends_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    """Three wrong codes void the code, and a new one may not be sent for 10 s: sign-in says
+    so plainly (429) instead of "too many failed attempts", and nothing is sent."""
+    sign_up(client, django_capture_on_commit_callbacks)
+    for _ in range(3):
+        client.post(CONFIRM, {"code": "AAAA-AAAA"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:login"), {"login": "ada@example.com", "password": PASSWORD}
+        )
+
+    assert response.status_code == 429
+    assert (
+        "A code was sent to this address moments ago. Wait a few seconds, then sign in again "
+        "to get a new one." in html.unescape(response.content.decode())
+    )
+    assert len(mail.outbox) == 1
+    assert "_auth_user_id" not in client.session
 
 
 def test_codes_from_one_client_are_limited_per_hour(

@@ -16,6 +16,7 @@ from console.ratelimit import RateLimited
 from invitations.models import Invitation
 from invitations.services import invitation_create_bulk
 from members.models import Role
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.factories import TEST_PASSWORD
 
@@ -205,6 +206,13 @@ def test_allauth_reads_the_client_through_the_project_helper(rf, settings):
 # -- Invitations per day ---------------------------------------------------------------------------
 
 
+def resend_url(invitation) -> str:
+    return reverse(
+        "tenant_invitations:resend",
+        kwargs={"tenant_id": invitation.tenant.public_id, "pk": invitation.pk},
+    )
+
+
 def invite(client, tenant, addresses: str):
     return client.post(
         reverse("tenant_invitations:invite", kwargs={"tenant_id": tenant.public_id}),
@@ -290,6 +298,48 @@ def test_an_address_invited_too_often_across_tenants_is_refused_by_name(settings
 
     assert "victim@example.com already received 2 invitations today" in refused.value.message
     assert not Invitation.objects.filter(tenant=memberships[2].tenant).exists()  # all or none
+    assert mailoutbox == []
+
+
+def test_resends_count_toward_the_daily_cap_of_one_mailbox_across_tenants(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An attacker with free tenants cannot flood a mailbox with first sends plus resends:
+    every invitation email to one address, from any tenant, counts toward one daily cap."""
+    assert settings.INVITATIONS_PER_ADDRESS_PER_DAY == 5
+    attacker = factories.UserFactory()
+    tenants = [factories.TenantFactory() for _ in range(3)]
+    for tenant in tenants:
+        factories.AdminMembershipFactory(tenant=tenant, user=attacker)
+    client.force_login(attacker)
+
+    def sending(post):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post()
+
+    # 1 first send and 3 resends from the first tenant, 1 first send from the second: 5 emails.
+    assert sending(lambda: invite(client, tenants[0], "victim@example.com")).status_code == 302
+    first = Invitation.objects.get(tenant=tenants[0])
+    for _ in range(3):
+        assert sending(lambda: client.post(resend_url(first))).status_code == 302
+    assert sending(lambda: invite(client, tenants[1], "victim@example.com")).status_code == 302
+    second = Invitation.objects.get(tenant=tenants[1])
+    assert len(mailoutbox) == 5
+    mailoutbox.clear()
+    before = list(Invitation.objects.order_by("pk").values())
+    entries = ActivityEvent.objects.count()
+
+    refused_invite = sending(lambda: invite(client, tenants[2], "victim@example.com"))
+    refused_resend = sending(lambda: client.post(resend_url(second)))
+
+    for response in (refused_invite, refused_resend):
+        assert response.status_code == 429
+        assert (
+            "victim@example.com already received 5 invitations today, the most one address "
+            "can receive in a day." in response.content.decode()
+        )
+    assert list(Invitation.objects.order_by("pk").values()) == before  # no new row, same link
+    assert ActivityEvent.objects.count() == entries
     assert mailoutbox == []
 
 

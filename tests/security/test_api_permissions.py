@@ -1,7 +1,10 @@
 """Every API endpoint as every kind of caller, and IDOR probes with another tenant's ids.
 
 Callers: no key, a revoked key, an expired key, another tenant's key, a read
-key and a read-and-write key (both made by the tenant's admin). Refusals
+key and a read-and-write key (both made by the tenant's admin); a key whose
+creator's account an operator deactivated; and, with the tenant requiring
+two-step verification, a key whose creator has it off (refused, 401) and one
+whose creator has it on (works like any read-and-write key). Refusals
 change nothing; allowed writes change the tenant's rows. Another tenant's
 key only ever reaches its own tenant: ids of this tenant are 404 and lists
 show none of its rows.
@@ -20,10 +23,31 @@ from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership
 from tenants.models import ActivityEvent, Tenant
 from tests import factories
+from tests.factories import give_two_step
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
-CALLERS = ["no_key", "revoked", "expired", "other_tenant", "read", "read_write"]
+CALLERS = [
+    "no_key",
+    "revoked",
+    "expired",
+    "other_tenant",
+    "read",
+    "read_write",
+    "deactivated_creator",
+    "no_two_step_under_policy",
+    "two_step_under_policy",
+]
+# Callers whose key is refused before anything else (401).
+UNAUTHENTICATED = {
+    "no_key",
+    "revoked",
+    "expired",
+    "deactivated_creator",
+    "no_two_step_under_policy",
+}
+# Read-and-write keys of an admin allowed to use them.
+WRITERS = {"read_write", "two_step_under_policy"}
 
 
 @dataclass
@@ -70,6 +94,13 @@ def world(db):
     expired, keys["expired"] = _key(admin)
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     keys["other_tenant"] = _key(other)[1]
+    # An admin whose account an operator deactivated after they made a key.
+    deactivated = factories.AdminMembershipFactory(tenant=admin.tenant)
+    keys["deactivated_creator"] = _key(deactivated)[1]
+    deactivated.user.is_active = False
+    deactivated.user.save()
+    # The admin's own read-and-write key; the tenant requires two-step in the test.
+    keys["no_two_step_under_policy"] = keys["two_step_under_policy"] = keys["read_write"]
     world = World(
         tenant=admin.tenant,
         admin=admin,
@@ -171,8 +202,16 @@ def call(client, endpoint: Endpoint, w, key: str | None):
     )
 
 
+def put_under_policy(w: World, caller: str) -> None:
+    """The tenant requires two-step verification; the key's creator has it or not."""
+    if caller == "two_step_under_policy":
+        give_two_step(w.admin.user)
+    if caller in {"no_two_step_under_policy", "two_step_under_policy"}:
+        Tenant.objects.filter(pk=w.tenant.pk).update(require_two_step=True)
+
+
 def expected_status(endpoint: Endpoint, caller: str) -> int:
-    if caller in {"no_key", "revoked", "expired"}:
+    if caller in UNAUTHENTICATED:
         return 401
     if caller == "read" and endpoint.write:
         return 403
@@ -185,6 +224,7 @@ def expected_status(endpoint: Endpoint, caller: str) -> int:
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_api_permission_matrix(client, world, name, caller, mailoutbox):
     endpoint = ENDPOINTS[name]
+    put_under_policy(world, caller)
     before = snapshot(world.tenant)
     response = call(client, endpoint, world, world.keys[caller])
     status = expected_status(endpoint, caller)
@@ -193,7 +233,9 @@ def test_api_permission_matrix(client, world, name, caller, mailoutbox):
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["status"] == status
         assert world.tenant.name not in response.content.decode()
-    changes_this_tenant = status < 400 and endpoint.write and caller == "read_write"
+    if caller == "no_two_step_under_policy":
+        assert response.json()["type"] == "urn:tenant-console:problem:two-step-required"
+    changes_this_tenant = status < 400 and endpoint.write and caller in WRITERS
     if changes_this_tenant:
         assert snapshot(world.tenant) != before
     else:

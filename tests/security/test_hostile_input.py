@@ -14,6 +14,7 @@ pages and emails and folded onto one line in email headers.
 
 import email
 import email.policy
+import json
 import re
 import string
 from datetime import timedelta
@@ -21,6 +22,7 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -31,6 +33,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from console.accounts.models import User
+from console.api.services import api_key_create
 from invitations import tasks
 from invitations.emails import invitation_email_message
 from invitations.models import AccessRequest, EmailStatus, Invitation, InvitationStatus
@@ -39,7 +42,7 @@ from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
 from tenants.models import Tenant
 from tests import factories
-from tests.factories import TEST_PASSWORD, invitation_link_token
+from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 from tests.security.test_permission_matrix import console_patterns, handled_methods, snapshot
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -892,3 +895,124 @@ def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
     for tenant_id in ("nope", "x" * 300, "%00"):
         url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
         assert client.post(url).status_code == 404
+# -- Keys whose creator may no longer act: deactivated, or short of the tenant's two-step ---------
+
+
+def _bearer(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def _creators_key(membership) -> str:
+    return api_key_create(
+        tenant=membership.tenant, actor_membership=membership, name="probe", scope="read_write"
+    )[1]
+
+
+def _deactivate(user) -> None:
+    user.is_active = False
+    user.save()
+
+
+def _policy_on(tenant) -> None:
+    Tenant.objects.filter(pk=tenant.pk).update(require_two_step=True)
+
+
+# The attacker's most useful writes, and bodies that would fail validation or size checks:
+# the key is refused (401) before any of it is read.
+HOSTILE_API_CALLS = {
+    "invite an admin": ("post", "/invitations", {"emails": ["m@evil.example"], "role": "admin"}),
+    "promote a member": ("patch", "/members/{member}", {"role": "admin"}),
+    "remove a member": ("delete", "/members/{member}", None),
+    "malformed body": ("post", "/invitations", "{not json"),
+    "oversized list": ("post", "/invitations", {"emails": ["a@b.example"] * 5000, "role": "x"}),
+}
+
+
+def _send(client, key, method, path, body):
+    data = body if isinstance(body, str) else ("" if body is None else json.dumps(body))
+    return getattr(client, method)(
+        f"/api/v1{path}", data=data, content_type="application/json", **_bearer(key)
+    )
+
+
+@pytest.mark.parametrize("why", ["deactivated", "two-step required"])
+@pytest.mark.parametrize("call", HOSTILE_API_CALLS)
+def test_a_key_whose_creator_may_not_act_is_401_before_its_input_is_read(
+    client, tenant, why, call, mailoutbox
+):
+    creator = factories.AdminMembershipFactory(tenant=tenant)
+    factories.AdminMembershipFactory(tenant=tenant)  # the tenant keeps an admin
+    member = factories.MembershipFactory(tenant=tenant)
+    key = _creators_key(creator)
+    if why == "deactivated":
+        _deactivate(creator.user)
+    else:
+        _policy_on(tenant)
+    before = snapshot()
+
+    method, path, body = HOSTILE_API_CALLS[call]
+    response = _send(client, key, method, path.format(member=member.pk), body)
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert snapshot() == before
+    assert mailoutbox == []
+
+
+def test_turning_two_step_off_again_stops_the_key_again(client, tenant):
+    creator = factories.AdminMembershipFactory(tenant=tenant)
+    key = _creators_key(creator)
+    _policy_on(tenant)
+    give_two_step(creator.user)
+    assert client.get("/api/v1/members", **_bearer(key)).status_code == 200
+
+    Authenticator.objects.filter(user=creator.user, type=Authenticator.Type.TOTP).delete()
+
+    response = client.get("/api/v1/members", **_bearer(key))
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:tenant-console:problem:two-step-required"
+
+
+def test_recovery_codes_alone_do_not_let_a_key_past_the_policy(client, tenant):
+    # Recovery codes left behind after the authenticator app was removed are no second step.
+    creator = factories.AdminMembershipFactory(tenant=tenant)
+    key = _creators_key(creator)
+    give_two_step(creator.user)
+    Authenticator.objects.filter(user=creator.user, type=Authenticator.Type.TOTP).delete()
+    assert Authenticator.objects.filter(user=creator.user).exists()
+    _policy_on(tenant)
+
+    assert client.get("/api/v1/members", **_bearer(key)).status_code == 401
+
+
+def test_a_stolen_session_cookie_of_a_deactivated_account_stays_dead_after_reactivation(
+    tenant,
+):
+    person = factories.AdminMembershipFactory(tenant=tenant).user
+    victim = Client()
+    victim.post(reverse("accounts:login"), {"login": person.email, "password": TEST_PASSWORD})
+    stolen = victim.cookies["sessionid"].value
+    _deactivate(person)
+    person.is_active = True
+    person.save()
+
+    attacker = Client()
+    attacker.cookies["sessionid"] = stolen
+    response = attacker.get(tenant_url("onboarding:get_started", tenant))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("method", ["PUT", "PROPFIND", "TRACE", "CONNECT", "FOO"])
+def test_odd_methods_on_the_api_are_405_problems_and_change_nothing(client, tenant, method):
+    key = _creators_key(factories.AdminMembershipFactory(tenant=tenant))
+    before = snapshot()
+
+    response = client.generic(method, "/api/v1/invitations", **_bearer(key))
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert method not in response["Allow"]
+    assert snapshot() == before

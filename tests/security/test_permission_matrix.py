@@ -7,9 +7,11 @@ cannot ship without saying who may use it.
 
 Visitors: anonymous; an outsider (admin of another tenant); a collaborator and
 an admin of the tenant; the invitee (signed up with the invited address, in
-no tenant yet). Tenant pages: anonymous → log-in page, outsider and invitee →
-404 without the tenant's name, collaborator → 403 on admin-only pages. Every
-refusal leaves the database exactly as it was; every allowed write changes it.
+no tenant yet); an admin of the tenant whose account an operator deactivated
+while they were signed in (treated exactly as anonymous, their sessions gone).
+Tenant pages: anonymous → log-in page, outsider and invitee → 404 without the
+tenant's name, collaborator → 403 on admin-only pages. Every refusal leaves
+the database exactly as it was; every allowed write changes it.
 
 IDOR: another tenant's membership and invitation ids under one's own
 tenant's URL are 404 and change nothing.
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.accounts.models import User
@@ -36,6 +40,9 @@ from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 ROLES = ["anonymous", "outsider", "collaborator", "admin", "invitee"]
+# Visitors who must be treated as another: their expectations are that one's.
+SAME_AS = {"deactivated": "anonymous"}
+VISITORS = [*ROLES, *SAME_AS]
 
 
 # -- The world and what "nothing changed" means ----------------------------------------------------
@@ -241,6 +248,7 @@ MATRIX = {
         )
     },
     "healthz": {"get": Case(plain("healthz"), everyone(Expect(200)))},
+    "readyz": {"get": Case(plain("readyz"), everyone(Expect(200)))},
     "accounts:signup": {
         "get": Case(plain("accounts:signup"), signed_out_only(anonymous=Expect(200))),
         "post": Case(
@@ -649,7 +657,7 @@ MATRIX = {
 }
 
 # Views that are plain functions declare their methods here (class-based views are read).
-FUNCTION_VIEW_METHODS = {"healthz": {"get"}}
+FUNCTION_VIEW_METHODS = {"healthz": {"get"}, "readyz": {"get"}}
 
 
 # -- The API keys tab and the JSON API (issue 14) ---------------------------------------------
@@ -959,16 +967,33 @@ CASES = [
     pytest.param(name, method, role, id=f"{name}-{method}-{role}")
     for name, methods in MATRIX.items()
     for method in methods
-    for role in ROLES
+    for role in VISITORS
 ]
+
+
+def deactivated_while_signed_in(client, world: World) -> User:
+    """An admin of the tenant signs in, then an operator unticks *active* (a save):
+    the session they signed in with is gone."""
+    user = factories.AdminMembershipFactory(tenant=world.tenant).user
+    client.post(reverse("accounts:login"), {"login": user.email, "password": TEST_PASSWORD})
+    session_key = client.session.session_key
+    assert UserSession.objects.filter(user=user, session_key=session_key).exists()
+    user.is_active = False
+    user.save()
+    assert not UserSession.objects.filter(user=user).exists()
+    assert not Session.objects.filter(session_key=session_key).exists()
+    return user
 
 
 @pytest.mark.parametrize(("name", "method", "role"), CASES)
 def test_permission_matrix(client, world, name, method, role, mailoutbox):
     case = MATRIX[name][method]
-    expect = case.expect[role]
-    user = user_of(world, role)
-    if user is not None:
+    expect = case.expect[SAME_AS.get(role, role)]
+    if role == "deactivated":
+        user = deactivated_while_signed_in(client, world)
+    else:
+        user = user_of(world, role)
+    if user is not None and role != "deactivated":
         client.force_login(user)
     if case.prepare:
         case.prepare(client, world)
