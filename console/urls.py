@@ -36,7 +36,13 @@ urlpatterns = [
     path("accounts/", include((accounts_patterns, accounts_urls.app_name))),
     # allauth's pages (codes, password reset and change, email, two-step,
     # sessions); sign-up and log-in above take precedence at the same paths.
-    path("accounts/", include("allauth.urls")),
+    # allauth.urls without its third-party account pages (connections,
+    # social sign-up): single sign-on is per tenant (console.sso), and only
+    # its OpenID Connect login and callback are mounted, at accounts/oidc/.
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
+    path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),

@@ -52,6 +52,12 @@ class Tenant(models.Model):
         default=False,
         help_text="Members without two-step verification are sent to set it up first.",
     )
+    # Set only by console.sso's services, and only while its connection is enabled.
+    require_single_sign_on = models.BooleanField(
+        "Require single sign-on",
+        default=False,
+        help_text="Members at the tenant's verified domains must sign in through its connection.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Advanced in the same transaction as any change to what the tenant's
     # pages show (console/page_cache.py): the cached pages' key.
@@ -212,6 +218,11 @@ class ActivityAction(models.TextChoices):
     INVITATION_REQUESTED = "invitation.requested", _("Invitation requested")
     INVITATION_REQUEST_APPROVED = "invitation.request_approved", _("Invitation request approved")
     INVITATION_REQUEST_DECLINED = "invitation.request_declined", _("Invitation request declined")
+    SSO_CONNECTION_CREATED = "sso.connection_created", _("SSO connection created")
+    SSO_CONNECTION_CHANGED = "sso.connection_changed", _("SSO connection changed")
+    SSO_CONNECTION_ENABLED = "sso.connection_enabled", _("SSO connection enabled")
+    SSO_CONNECTION_DISABLED = "sso.connection_disabled", _("SSO connection disabled")
+    SSO_CONNECTION_DELETED = "sso.connection_deleted", _("SSO connection deleted")
 
 
 class ActivityEvent(models.Model):

@@ -895,6 +895,8 @@ def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
     for tenant_id in ("nope", "x" * 300, "%00"):
         url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
         assert client.post(url).status_code == 404
+
+
 # -- Keys whose creator may no longer act: deactivated, or short of the tenant's two-step ---------
 
 

@@ -649,6 +649,15 @@ MATRIX = {
         "get": Case(plain("mfa_download_recovery_codes"), signed_in_only(NOT_FOUND))
     },
     "mfa_list_webauthn": {"get": Case(plain("mfa_list_webauthn"), signed_in_only(Expect(200)))},
+    # allauth's OpenID Connect login and callback: only a tenant's connection
+    # has an app there (tests/sso), an unknown one is 404 for everyone.
+    **{
+        name: {
+            method: Case(plain(name, provider_id="tenant-nope"), everyone(NOT_FOUND))
+            for method in ("get", "post")
+        }
+        for name in ("openid_connect_login", "openid_connect_callback")
+    },
     "usersessions_list": {
         "get": Case(plain("usersessions_list"), signed_in_only(Expect(200))),
         # "Sign out other sessions": only the visitor's own (none here besides this one).

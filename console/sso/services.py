@@ -1,0 +1,184 @@
+"""Writes for single sign-on connections: each an atomic function under the tenant lock.
+
+The locking rule is the members services' one: lock the tenant row
+(``SELECT ... FOR UPDATE``), re-read, change, record the activity entry in
+the same transaction. Network look-ups (discovery) run before the lock.
+The connection's allauth ``SocialApp`` is written here and nowhere else.
+The caller checks that ``actor`` is an admin of the tenant.
+"""
+
+from allauth.socialaccount.models import SocialApp
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from console.sso import discovery, encryption
+from console.sso.models import Protocol, SsoConnection, provider_id_for
+from tenants.activity import activity_record
+from tenants.models import ActivityAction, Tenant
+
+NEEDS_VERIFIED_DOMAIN = _("Verify a domain on the Domains tab first: a connection needs one.")
+NEEDS_TEST = _(
+    "Test sign-in first: a connection is enabled only after a test since its last change."
+)
+NEEDS_SECRET = _("Enter the client secret.")
+CONNECTION_GONE = _("This connection no longer exists.")
+OIDC_PROVIDER = "openid_connect"
+
+
+def _lock(tenant_id: int) -> Tenant:
+    return Tenant.objects.select_for_update().get(pk=tenant_id)
+
+
+def _connection_of(tenant: Tenant) -> SsoConnection | None:
+    return SsoConnection.objects.select_related("app").filter(tenant=tenant).first()
+
+
+def _app_settings(issuer: str) -> dict:
+    # hidden: the app never appears in allauth's own provider lists; our
+    # "Sign in with SSO" step finds it by the person's domain.
+    return {"server_url": issuer, "hidden": True}
+
+
+def sso_connection_save(
+    *,
+    tenant: Tenant,
+    actor,
+    issuer: str,
+    client_id: str,
+    client_secret: str = "",
+    ip: str | None = None,
+) -> SsoConnection:
+    """Create the tenant's OpenID Connect connection or change it ("SSO connection
+    created" / "SSO connection changed").
+
+    Refused (``ValidationError``, nothing saved): no verified domain; an issuer
+    whose discovery document cannot be read through the outbound-URL guard or
+    does not match; a new connection without a client secret. A blank secret on
+    a change keeps the stored one. A change needs a new test and leaves the
+    connection disabled until it is enabled again.
+    """
+    issuer = discovery.issuer_clean(issuer)
+    client_id = client_id.strip()
+    if not tenant.domains.filter(verified_at__isnull=False).exists():
+        raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
+    discovery.discover(issuer)
+    with transaction.atomic():
+        locked = _lock(tenant.pk)
+        if not locked.domains.filter(verified_at__isnull=False).exists():
+            raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
+        connection = _connection_of(locked)
+        if connection is None:
+            if not client_secret:
+                raise ValidationError(NEEDS_SECRET, code="secret")
+            app = SocialApp.objects.create(
+                provider=OIDC_PROVIDER,
+                provider_id=provider_id_for(locked),
+                name=locked.name[:40],
+                client_id=client_id,
+                secret="",
+                settings=_app_settings(issuer),
+            )
+            connection = SsoConnection.objects.create(
+                tenant=locked,
+                app=app,
+                protocol=Protocol.OIDC,
+                issuer=issuer,
+                client_id=client_id,
+                secret_encrypted=encryption.encrypt(client_secret),
+            )
+            action = ActivityAction.SSO_CONNECTION_CREATED
+        else:
+            connection.issuer = issuer
+            connection.client_id = client_id
+            if client_secret:
+                connection.secret_encrypted = encryption.encrypt(client_secret)
+            connection.version += 1
+            connection.enabled = False
+            connection.save()
+            app = connection.app
+            app.client_id = client_id
+            app.settings = _app_settings(issuer)
+            app.save(update_fields=["client_id", "settings"])
+            action = ActivityAction.SSO_CONNECTION_CHANGED
+        activity_record(
+            tenant=locked,
+            action=action,
+            actor=actor,
+            details={"protocol": connection.protocol, "issuer": issuer, "client_id": client_id},
+            ip=ip,
+        )
+    return connection
+
+
+@transaction.atomic
+def sso_connection_test_passed(*, connection: SsoConnection, version: int) -> bool:
+    """Record that a test sign-in of ``version`` succeeded; False when the
+    connection changed (or went) meanwhile, so the test no longer counts."""
+    _lock(connection.tenant_id)
+    return bool(
+        SsoConnection.objects.filter(pk=connection.pk, version=version).update(
+            tested_version=version
+        )
+    )
+
+
+def _set_enabled(
+    *, connection: SsoConnection, actor, enabled: bool, ip: str | None
+) -> SsoConnection:
+    with transaction.atomic():
+        locked_tenant = _lock(connection.tenant_id)
+        locked = _connection_of(locked_tenant)
+        if locked is None or locked.pk != connection.pk:
+            raise ValidationError(CONNECTION_GONE, code="gone")
+        if locked.enabled == enabled:
+            return locked
+        if enabled and not locked.tested:
+            raise ValidationError(NEEDS_TEST, code="untested")
+        locked.enabled = enabled
+        locked.save(update_fields=["enabled", "changed_at"])
+        if not enabled:
+            # Nothing may require a connection that is off.
+            Tenant.objects.filter(pk=locked_tenant.pk).update(require_single_sign_on=False)
+        activity_record(
+            tenant=locked_tenant,
+            action=(
+                ActivityAction.SSO_CONNECTION_ENABLED
+                if enabled
+                else ActivityAction.SSO_CONNECTION_DISABLED
+            ),
+            actor=actor,
+            details={"protocol": locked.protocol},
+            ip=ip,
+        )
+    return locked
+
+
+def sso_connection_enable(*, connection: SsoConnection, actor, ip: str | None = None):
+    """Enable a connection whose current version passed a test ("SSO connection enabled")."""
+    return _set_enabled(connection=connection, actor=actor, enabled=True, ip=ip)
+
+
+def sso_connection_disable(*, connection: SsoConnection, actor, ip: str | None = None):
+    """Disable it ("SSO connection disabled"); Require single sign-on goes off with it."""
+    return _set_enabled(connection=connection, actor=actor, enabled=False, ip=ip)
+
+
+@transaction.atomic
+def sso_connection_delete(*, connection: SsoConnection, actor, ip: str | None = None) -> None:
+    """Delete the connection and its ``SocialApp`` ("SSO connection deleted")."""
+    locked_tenant = _lock(connection.tenant_id)
+    locked = _connection_of(locked_tenant)
+    if locked is None or locked.pk != connection.pk:
+        return
+    app = locked.app
+    locked.delete()
+    app.delete()
+    Tenant.objects.filter(pk=locked_tenant.pk).update(require_single_sign_on=False)
+    activity_record(
+        tenant=locked_tenant,
+        action=ActivityAction.SSO_CONNECTION_DELETED,
+        actor=actor,
+        details={"protocol": locked.protocol},
+        ip=ip,
+    )
