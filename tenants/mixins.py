@@ -16,6 +16,9 @@ from tenants.selectors import (
 CURRENT_TENANT_SESSION_KEY = "current_tenant"
 # Where "Continue" on the two-step set-up pages leads back to (a tenant page or an invitation).
 TWO_STEP_RETURN_SESSION_KEY = "two_step_return"
+# The public ids of the tenants whose single sign-on connection this session
+# signed in through (written by console.sso, read by Require single sign-on).
+SSO_SESSION_KEY = "sso_tenants"
 
 
 # A view mixin: dispatch() and get_context_data() extend View's and ContextMixin's.

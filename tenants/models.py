@@ -389,6 +389,8 @@ def activity_summary(action: str, details: dict) -> str:
             return ", ".join(d["emails"])
         if action == ActivityAction.MEMBER_JOINED and d.get("via") == "domain":
             return _("as %(role)s, through a verified domain") % {"role": _role_words(d["role"])}
+        if action == ActivityAction.MEMBER_JOINED and d.get("via") == "sso":
+            return _("as %(role)s, through single sign-on") % {"role": _role_words(d["role"])}
         if "role" in d:
             return _("as %(role)s") % {"role": _role_words(d["role"])}
     except (KeyError, TypeError, AttributeError, ValueError):

@@ -5,13 +5,25 @@
   none).
 - ``get_requests_session``: every call the provider makes (discovery, token,
   keys, user info) passes the outbound-URL guard first, with a timeout.
+- ``pre_social_login``: allauth has checked the state (bound to this
+  connection's provider id, used once) and the ID token (signature, issuer,
+  audience, expiry); here the answer becomes either a passed **Test sign-in**
+  or a sign-in (``console.sso.sign_in``). allauth's own social accounts and
+  sign-up pages are never used.
+- ``on_authentication_error``: every provider error ends on one clear page
+  and in the log, with nothing created.
 """
 
+import logging
+
 import requests
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 
-from console.sso import discovery, encryption
+from console.sso import discovery, encryption, sign_in
 from console.sso.models import SsoConnection
+
+logger = logging.getLogger("console.sso")
 
 
 class GuardedSession(requests.Session):
@@ -40,3 +52,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def get_requests_session(self):
         return GuardedSession()
+
+    def pre_social_login(self, request, sociallogin):
+        raise ImmediateHttpResponse(sign_in.provider_answered(request, sociallogin))
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        raise ImmediateHttpResponse(
+            sign_in.provider_failed(request, provider=provider, error=error, exception=exception)
+        )

@@ -12,9 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from console.accounts.models import User
+from console.accounts.services import email_address_confirm
 from console.sso import discovery, encryption
 from console.sso.models import Protocol, SsoConnection, provider_id_for
+from invitations.access_requests import join_or_request
+from members.models import Membership
 from tenants.activity import activity_record
+from tenants.domain_names import domain_of_address
 from tenants.models import ActivityAction, Tenant
 
 NEEDS_VERIFIED_DOMAIN = _("Verify a domain on the Domains tab first: a connection needs one.")
@@ -182,3 +187,68 @@ def sso_connection_delete(*, connection: SsoConnection, actor, ip: str | None = 
         details={"protocol": locked.protocol},
         ip=ip,
     )
+
+
+# -- Signing in -----------------------------------------------------------------------------------
+
+
+class SignInRefused(Exception):
+    """The provider's answer may not sign anyone in (the message says why, for the page)."""
+
+    def __init__(self, message, *, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason  # for the log: outside_domains, disabled, no_email
+
+
+OUTSIDE_DOMAINS = _(
+    "The identity provider signed you in as %(email)s, which is not at a verified domain "
+    "of “%(tenant)s”. Nothing was changed."
+)
+NO_EMAIL = _("The identity provider did not tell us your email address. Nothing was changed.")
+
+
+def address_at_verified_domain(*, tenant: Tenant, email: str) -> bool:
+    domain = domain_of_address(email)
+    return bool(domain) and tenant.domains.filter(name=domain, verified_at__isnull=False).exists()
+
+
+def sso_address_check(*, connection: SsoConnection, email: str) -> str:
+    """The asserted address, normalized, or ``SignInRefused`` unless it is at one of
+    the connection's tenant's verified domains."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise SignInRefused(NO_EMAIL, reason="no_email")
+    if not address_at_verified_domain(tenant=connection.tenant, email=email):
+        raise SignInRefused(
+            OUTSIDE_DOMAINS % {"email": email, "tenant": connection.tenant.name},
+            reason="outside_domains",
+        )
+    return email
+
+
+def sso_sign_in(*, connection: SsoConnection, email: str, name: str = "", ip: str | None = None):
+    """The account a provider's answer signs in, and the person in the tenant.
+
+    The address must be at one of the tenant's verified domains
+    (``SignInRefused``, nothing created). The account with that address is
+    used (its address marked confirmed), or one is created without a password
+    (name from the provider); a non-member then joins as a Collaborator
+    ("member joined", detail "single sign-on"), or, when the tenant is full,
+    a join request is made. Returns ``(user, membership or None)``.
+    """
+    email = sso_address_check(connection=connection, email=email)
+    with transaction.atomic():
+        tenant = _lock(connection.tenant_id)
+        if not SsoConnection.objects.filter(pk=connection.pk, enabled=True).exists():
+            raise SignInRefused(SIGN_IN_OFF, reason="disabled")
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, name=name[:150])
+        email_address_confirm(user=user)
+        join_or_request(tenant=tenant, user=user, via="sso", ip=ip)
+        membership = Membership.objects.filter(tenant=tenant, user=user).first()
+    return user, membership
+
+
+SIGN_IN_OFF = _("Single sign-on is not enabled for this tenant. Nothing was changed.")

@@ -68,3 +68,13 @@ def sso_admin(db):
     admin = factories.AdminMembershipFactory(user__email="admin@example-corp.test")
     factories.DomainFactory(tenant=admin.tenant, name="example-corp.test", verified=True)
     return admin
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory):
+    """django-allauth's own OpenID Connect provider, running for the whole session."""
+    from tests.sso.idp import IdentityProvider
+
+    provider = IdentityProvider(tmp_path_factory.mktemp("idp"))
+    yield provider
+    provider.stop()
