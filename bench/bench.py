@@ -263,6 +263,187 @@ def bench_pages(args, tenant, admin, search_tenant=None, only=(), env=None, suff
     return {name + suffix: figures for name, figures in pages.items()}
 
 
+# ---------------------------------------------------------------- the mixed workload
+
+MIX_TENANTS = 40  # small tenants, each with its admin signed in and 4 colleagues
+MIX_SCRIPT = r"""
+-- bench/bench.py's pages_mix: admins across tenants viewing, inviting,
+-- changing roles and viewing again. One admin (session) per request, at random.
+local admins = {%(admins)s}
+local counter = 0
+local thread_id = 0
+function setup(thread) thread_id = thread_id + 1; thread:set("id", thread_id) end
+function init(args) math.randomseed(os.time() + (id or 0)); counter = (id or 0) * 1000000 end
+function request()
+  local a = admins[math.random(#admins)]
+  local headers = {["Cookie"] = a.cookie, ["X-CSRFToken"] = a.csrf}
+  local r = math.random(100)
+  if r <= %(invite)d then
+    counter = counter + 1
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    local email = "mix" .. counter .. "." .. math.random(1000000000) .. "%%40mix.example"
+    local body = "role=collaborator&emails=" .. email
+    return wrk.format("POST", a.invite, headers, body)
+  elseif r <= %(invite)d + %(role)d then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    local role = (math.random(2) == 1) and "admin" or "collaborator"
+    return wrk.format("POST", a.roles[math.random(#a.roles)], headers, "role=" .. role)
+  end
+  return wrk.format("GET", a.pages[math.random(#a.pages)], headers)
+end
+"""
+MIX_WRITES = {"invite": 5, "role": 5}  # percent of requests; the other 90 are page views
+
+
+def mix_admins(count: int) -> list[dict]:
+    """``count`` small tenants from seed_scale, each with 4 colleagues and no member cap."""
+    import secrets
+
+    from console.accounts.models import User
+    from members.models import Membership, Role
+    from tenants.models import Tenant
+
+    tenants = list(Tenant.objects.filter(name__startswith="Small tenant ").order_by("pk")[:count])
+    Tenant.objects.filter(pk__in=[t.pk for t in tenants]).update(member_limit_override=1_000_000)
+    colleagues = User.objects.bulk_create(
+        User(email=f"mix{t.pk}.{i}@mix.example", name=f"Mix colleague {i}")
+        for t in tenants
+        for i in range(4)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=u, tenant=tenants[n // 4], role=Role.COLLABORATOR)
+        for n, u in enumerate(colleagues)
+    )
+    admins = []
+    for tenant in tenants:
+        owner = Membership.objects.get(
+            tenant=tenant, role=Role.ADMIN, user__email__endswith="@small.example"
+        ).user
+        client = signed_in_client(owner)
+        base = f"/t/{tenant.public_id}"
+        admins.append(
+            {
+                "cookie": f"sessionid={client.cookies['sessionid'].value}; "
+                f"csrftoken={(csrf := secrets.token_hex(16))}",
+                "csrf": csrf,
+                "pages": [
+                    f"{base}/settings/members/",
+                    f"{base}/settings/members/invitations/",
+                    f"{base}/get-started/",
+                ],
+                "invite": f"{base}/settings/members/invitations/new/",
+                "roles": [
+                    f"{base}/settings/members/{m.pk}/role/"
+                    for m in Membership.objects.filter(tenant=tenant, role=Role.COLLABORATOR)
+                ],
+            }
+        )
+    return admins
+
+
+def _lua(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_lua(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "{" + ", ".join(_lua(v) for v in value) + "}"
+    return json.dumps(value)
+
+
+def bench_mix(args, admins: list[dict], env=None) -> dict:
+    """The mixed workload under wrk on gunicorn; the hit rate from the request log lines."""
+    import tempfile
+
+    script = MIX_SCRIPT % {"admins": ", ".join(_lua(a) for a in admins), **MIX_WRITES}
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "mix.lua").write_text(script)
+        log_path = Path(tmp) / "requests.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "console.wsgi",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "-w",
+                    str(args.web_workers),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "LOG_LEVEL": "INFO", "LOG_FORMAT": "json", **(env or {})},
+                stdout=log,
+                stderr=log,
+            )
+
+            def wrk(seconds: int) -> str:
+                return subprocess.run(
+                    [
+                        "wrk",
+                        "-t2",
+                        f"-c{args.connections}",
+                        f"-d{seconds}s",
+                        "--latency",
+                        "--timeout",
+                        "10s",
+                        "-s",
+                        str(Path(tmp) / "mix.lua"),
+                        f"http://127.0.0.1:{port}",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+
+            try:
+                wait_for_http(f"http://127.0.0.1:{port}/healthz")
+                wrk(max(1, args.seconds // 5))  # warm up, as the single pages are
+                log.flush()
+                measured_from = log_path.stat().st_size
+                out = wrk(args.seconds)
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+        hits = misses = 0
+        statuses: dict[str, int] = {}
+        with log_path.open() as measured:
+            measured.seek(measured_from)
+            lines = measured.read().splitlines()
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("logger") == "console.request" or "page_cache_hits" in record:
+                hits += record.get("page_cache_hits", 0)
+                misses += record.get("page_cache_misses", 0)
+                key = f"{record.get('method')} {record.get('status')}"
+                statuses[key] = statuses.get(key, 0) + 1
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+
+    def ms(match):
+        value, unit = float(match.group(1)), match.group(2)
+        return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+
+    figures = {
+        "rps": round(rps, 1),
+        "p50_ms": ms(p50),
+        "p99_ms": ms(p99),
+        "hit_rate": round(hits / (hits + misses), 3) if hits + misses else 0.0,
+        "hits": hits,
+        "misses": misses,
+        "statuses": statuses,
+        "admins": len(admins),
+        "writes_percent": MIX_WRITES,
+    }
+    print(f"  pages_mix{'_rendered' if env else ''}: {figures}", flush=True)
+    return figures
+
+
 def add_ratios(pages: dict) -> None:
     baseline = pages["baseline"]["rps"]
     for name, figures in pages.items():
@@ -377,11 +558,14 @@ def bench_bulk_invite(tenant, admin) -> dict:
 
     from invitations.services import invitation_create_bulk
     from members.models import Role
+    from tenants.actors import Actor
 
     emails = [f"bulk{i}-{secrets.token_hex(3)}@bulk.example" for i in range(500)]
     with CaptureQueriesContext(connection) as ctx:
         started = time.perf_counter()
-        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
+        )
         seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 3), "queries": len(ctx.captured_queries)}
 
@@ -484,6 +668,7 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
     from console.celery import app
     from invitations.services import invitation_create_bulk
     from members.models import Role
+    from tenants.actors import Actor
     from tests.smtp import SMTPSink
 
     sink = SMTPSink()
@@ -517,7 +702,9 @@ def bench_email(count: int, tenant, admin, concurrency: int) -> dict:
         started = time.perf_counter()
         # The admin's request: the invitations with their queued sends, then one
         # task enqueued per email after the commit; the clock stops at the last delivery.
-        invitation_create_bulk(tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR)
+        invitation_create_bulk(
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
+        )
         wait_for_messages(sink, count, timeout=600)
         seconds = time.perf_counter() - started
     finally:
@@ -562,6 +749,14 @@ def markdown(results: dict) -> str:
             + (f" ({f['queries_cached']} cached)" if "queries_cached" in f else "")
             + " |"
         )
+    for key in ("pages_mix", "pages_mix_rendered"):
+        if key in results:
+            f = results[key]
+            lines.append(
+                f"| {key} ({f['admins']} admins, {f['writes_percent']['invite']} % invites, "
+                f"{f['writes_percent']['role']} % role changes; hit rate {f['hit_rate']}) "
+                f"| {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f['ratio']} | — |"
+            )
     if "peer_admin_members" in results["pages"]:
         lines += [
             "",
@@ -680,10 +875,17 @@ def main():
             search_tenant,
             only=UNCACHED_PAGES,
             env=RENDER_EVERY_TIME,
-            suffix="_uncached",
+            suffix="_rendered",
         )
     )
     add_ratios(results["pages"])
+    print("Mixed workload (pages_mix): cached, then rendered", flush=True)
+    admins = mix_admins(MIX_TENANTS)
+    baseline = results["pages"]["baseline"]["rps"]
+    results["pages_mix"] = bench_mix(args, admins)
+    results["pages_mix_rendered"] = bench_mix(args, admins, env=RENDER_EVERY_TIME)
+    for key in ("pages_mix", "pages_mix_rendered"):
+        results[key]["ratio"] = round(results[key]["rps"] / baseline, 3)
     results["members_vs_peer_admin"] = round(
         results["pages"]["members"]["rps"] / results["pages"]["peer_admin_members"]["rps"], 3
     )
@@ -712,7 +914,8 @@ def seed_activity(tenant, admin, count: int) -> None:
     one INSERT ... SELECT over generate_series, every action, oldest first."""
     from django.db import connection
 
-    from tenants.models import ActivityAction, ActivityEvent
+    from tenants.activity_actions import activity_actions
+    from tenants.models import ActivityEvent
 
     sql = f"""
         INSERT INTO {ActivityEvent._meta.db_table}
@@ -723,7 +926,7 @@ def seed_activity(tenant, admin, count: int) -> None:
                '203.0.113.7', now() - (%(count)s - i) * interval '1 minute'
         FROM generate_series(1, %(count)s) AS i
     """
-    actions = ActivityAction.values
+    actions = activity_actions.values
     with connection.cursor() as cursor:
         cursor.execute(
             sql,

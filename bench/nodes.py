@@ -87,6 +87,7 @@ def api_key():
     from console.api.models import ApiScope
     from console.api.services import api_key_create
     from members.models import Membership
+    from tenants.actors import Actor
     from tenants.services import tenant_create
 
     admin = User.objects.create_user(email=f"nodes-{secrets.token_hex(4)}@bench.example")
@@ -94,7 +95,7 @@ def api_key():
     membership = Membership.objects.get(tenant=tenant, user=admin)
     _, key = api_key_create(
         tenant=tenant,
-        actor_membership=membership,
+        actor=Actor.member(membership.user),
         name="bench",
         scope=ApiScope.READ_WRITE,
         expires_at=None,

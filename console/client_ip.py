@@ -16,7 +16,7 @@ from django.conf import settings
 
 def client_ip(request) -> str | None:
     """The client's IP address, normalised; None when there is no valid one."""
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    count = settings.TRUSTED_PROXY_COUNT
     candidate = ""
     if count > 0:
         forwarded = [

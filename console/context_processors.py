@@ -22,8 +22,21 @@ def console(request):
     return common | {
         "switcher_memberships": SimpleLazyObject(lambda: memberships_for_request(request)),
         "my_pending_invitations": SimpleLazyObject(
-            lambda: list(pending_invitations_for_user(user))
+            lambda: _once_per_request(request, "pending_invitations", pending_invitations_for_user)
         ),
         # Tenants whose verified domain offers this confirmed address **Request to join**.
-        "my_join_offers": SimpleLazyObject(lambda: join_offers(user=user)),
+        "my_join_offers": SimpleLazyObject(
+            lambda: _once_per_request(request, "join_offers", join_offers)
+        ),
     }
+
+
+def _once_per_request(request, name: str, query) -> list:
+    """``query(user=...)`` run once per request however many templates ask (a
+    Django page and the Jinja header it includes each run this processor)."""
+    attribute = f"_console_{name}"
+    found = getattr(request, attribute, None)
+    if found is None:
+        found = list(query(user=request.user))
+        setattr(request, attribute, found)
+    return found

@@ -40,7 +40,7 @@ def retry_countdown(attempts: int) -> float:
     first user's name) is read at call time so tests can watch a whole
     series of retries in seconds.
     """
-    base = float(getattr(settings, "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", 4))
+    base = float(settings.INVITATION_EMAIL_RETRY_BACKOFF_SECONDS)
     return min(base * 2 ** max(attempts - 1, 0), base * 16)
 
 

@@ -5,6 +5,9 @@ the Jinja fragments as globals), so each snippet has one home and a 25-row
 table pays a function call per row for it, not a template include.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
@@ -32,3 +35,8 @@ def role_badge(role: str, label: str) -> SafeString:
     return format_html(
         '<span class="badge rounded-pill badge-role badge-role-{}">{}</span>', role, label
     )
+
+
+# The helpers both template engines offer, registered from here by each
+# (``console/jinja.py`` as globals, ``console/templatetags.py`` as simple tags).
+HELPERS: dict[str, Callable[..., Any]] = {"time_element": time_element, "role_badge": role_badge}

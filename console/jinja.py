@@ -14,15 +14,17 @@ Fragments translate with ``{% trans %}`` from the same catalogs;
 extended in console/accounts/management/commands/makemessages.py).
 """
 
+from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
+from django.template.defaultfilters import truncatechars
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, translation
 from jinja2 import Environment
 
-from console.html import role_badge, time_element
+from console.html import HELPERS
 from tenants.policies import format_usd
 
 
@@ -69,8 +71,23 @@ def languages() -> list[tuple[str, str]]:
     return settings.LANGUAGES
 
 
+def localized(value):
+    """Every ``{{ number }}`` as Django templates show it (1,000 / 1.000 / 1 000).
+
+    The environment's ``finalize``: numbers are localized by default, as in
+    the Django templates; ``|unlocalize`` writes one as data (a URL, a form value).
+    """
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return formats.localize(value)
+    return value
+
+
+def unlocalize(value) -> str:
+    return str(value)
+
+
 def environment(**options) -> Environment:
-    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env = Environment(extensions=["jinja2.ext.i18n"], finalize=localized, **options)
     # Django's own gettext: the active language, the same catalogs as {% translate %}.
     # (The i18n extension adds the method to the environment.)
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -80,15 +97,20 @@ def environment(**options) -> Environment:
         pgettext=translation.pgettext,
         npgettext=translation.npgettext,
     )
+    env.globals.update(HELPERS)
     env.globals.update(
         url=url,
         row_url=row_url,
         static=static,
-        time_element=time_element,
-        role_badge=role_badge,
         languages=languages,
         get_language=translation.get_language,
     )
-    # localize: 1,000 / 1.000 / 1 000, as Django templates show numbers (USE_THOUSAND_SEPARATOR).
-    env.filters.update(usd=format_usd, localize=formats.localize)
+    # Numbers are localized by default (``localized``, above); ``localize`` also
+    # formats one passed into ``{% trans %}``, ``unlocalize`` keeps one as data.
+    env.filters.update(
+        usd=format_usd,
+        localize=formats.localize,
+        unlocalize=unlocalize,
+        truncatechars=truncatechars,
+    )
     return env

@@ -24,6 +24,8 @@ from typing import Any
 
 from django.utils.functional import empty
 
+from console import page_cache
+
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -97,6 +99,7 @@ class RequestLogMiddleware:
         token = request_id.set(current)
         request.request_id = current
         started = time.monotonic()
+        pages = page_cache.counts_start()
         status = 500  # if the handler raises past every middleware
         try:
             response = self.get_response(request)
@@ -118,6 +121,9 @@ class RequestLogMiddleware:
                     "status": status,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                     "user_id": _user_id(request),
+                    # Pages answered from the page cache, and rendered for it.
+                    "page_cache_hits": pages["hits"],
+                    "page_cache_misses": pages["misses"],
                 },
             )
             request_id.reset(token)

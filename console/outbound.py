@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import urllib3
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -84,24 +85,28 @@ def _split(url: str):
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except (ValidationError, ValueError):
-        raise UnsafeURL("Enter a valid URL starting with https://.", code="invalid") from None
+        raise UnsafeURL(_("Enter a valid URL starting with https://."), code="invalid") from None
     if parts.username is not None or parts.password is not None:
         raise UnsafeURL(
-            "Leave credentials out of the URL (put a token in the path or query instead).",
+            _("Leave credentials out of the URL (put a token in the path or query instead)."),
             code="credentials",
         )
     return parts, port
+
+
+def _unresolvable(host: str) -> str:
+    return _("The host “%(host)s” could not be resolved.") % {"host": host}
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise UnsafeURL(f"The host “{host}” could not be resolved.", code="unresolvable") from None
+        raise UnsafeURL(_unresolvable(host), code="unresolvable") from None
     # Scope ids (fe80::1%eth0) are dropped: the address itself decides.
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise UnsafeURL(f"The host “{host}” could not be resolved.", code="unresolvable")
+        raise UnsafeURL(_unresolvable(host), code="unresolvable")
     return addresses
 
 
@@ -113,12 +118,14 @@ def resolve_target(url: str, *, allow_private: bool) -> Target:
     public = all(is_public_address(address) for address in addresses)
     if not public and not allow_private:
         raise UnsafeURL(
-            "This URL points to a private, loopback or link-local address. "
-            "Only public https addresses are allowed.",
+            _(
+                "This URL points to a private, loopback or link-local address. "
+                "Only public https addresses are allowed."
+            ),
             code="private",
         )
     if parts.scheme != "https" and (public or not allow_private):
-        raise UnsafeURL("The URL must start with https://.", code="https")
+        raise UnsafeURL(_("The URL must start with https://."), code="https")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"

@@ -22,8 +22,10 @@ class RateLimited(ValidationError):
     shown to the person as is.
     """
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, retry_after: int | None = None):
         super().__init__(message, code="rate_limited")
+        # Seconds to wait at most (the window's length), when the raiser knows it.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def record(limit: Limit, subject: str, cost: int = 1) -> None:
 def check_and_record(limit: Limit, subject: str, message: str, cost: int = 1) -> None:
     """Raise ``RateLimited(message)`` when over the limit; otherwise count the hits."""
     if not allows(limit, subject, cost):
-        raise RateLimited(message)
+        raise RateLimited(message, retry_after=limit.window_seconds)
     record(limit, subject, cost)
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "console.accounts",
+    "console.pages",
     "tenants",
     "members",
     "invitations",
@@ -53,6 +54,14 @@ INSTALLED_APPS = [
     "ninja",  # the API docs page's templates and assets, served from the package
     "console.api",
     "console.sso",
+    # Accounts: django-allauth (account, mfa, usersessions, and socialaccount's
+    # OpenID Connect provider for console.sso); see "Accounts" below.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "console.accounts.middleware.UserSessionSeenMiddleware",
+    # A signed-in person's saved language and time zone (see "Languages" below).
+    "console.accounts.middleware.UserPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -170,6 +183,10 @@ CACHES["pages"] = (
     if PAGE_CACHE_ENTRIES
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 )
+# Every cache hit rendered afresh and compared with the stored page; a
+# difference (a model shown on a page that advances no version) raises.
+# On in the test suite (tests/settings.py); costs a render per hit.
+PAGE_CACHE_VERIFY = env.bool("PAGE_CACHE_VERIFY", default=False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -242,11 +259,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # CONN_MAX_AGE-old connection between tasks, as Django does between requests.
 CELERY_DB_REUSE_MAX = 1000
 
-# The invitation email outbox (read at call time, see invitations.selectors):
-# a send claimed longer ago than the lease belongs to a dead worker and may be
-# taken over; retries wait BACKOFF, 2x, 4x ... 16x seconds. The lease must stay
-# above the task time limit plus the longest backoff (60 + 64 < 130), and
-# lease + sweep interval under 3 minutes (see CELERY_TASK_TIME_LIMIT).
+# The invitation email outbox (read at call time, see invitations.outbox; the
+# defaults live here only): a send claimed longer ago than the lease belongs
+# to a dead worker and may be taken over; retries wait BACKOFF, 2x, 4x ... 16x
+# seconds. The lease must stay above the task time limit plus the longest
+# backoff (60 + 64 < 130), and lease + sweep interval under 3 minutes (see
+# CELERY_TASK_TIME_LIMIT): the system check invitations.checks says so at start.
 INVITATION_EMAIL_LEASE_SECONDS = env.int("INVITATION_EMAIL_LEASE_SECONDS", default=130)
 INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.float(
     "INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=4.0
@@ -431,18 +449,7 @@ API_REQUESTS_PER_KEY_PER_MINUTE = env.int("API_REQUESTS_PER_KEY_PER_MINUTE", def
 
 # Accounts: django-allauth (account, mfa, usersessions) -------------------
 # A confirmed address is allauth's EmailAddress.verified; see console.accounts.
-INSTALLED_APPS += [
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
-    "allauth.usersessions",
-    "allauth.socialaccount",
-    "allauth.socialaccount.providers.openid_connect",
-]
-MIDDLEWARE += [
-    "allauth.account.middleware.AccountMiddleware",
-    "console.accounts.middleware.UserSessionSeenMiddleware",
-]
+# (The apps and middleware are in INSTALLED_APPS and MIDDLEWARE above.)
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -527,5 +534,4 @@ LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # 1,000 and 1.000 and 1 000: counts and prices follow the locale.
 USE_THOUSAND_SEPARATOR = True
-MIDDLEWARE += ["console.accounts.middleware.UserPreferencesMiddleware"]
 FORMAT_MODULE_PATH = ["console.formats"]

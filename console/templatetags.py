@@ -8,24 +8,21 @@ the including template's context (plus the keyword arguments);
 
 from django import template
 from django.template import engines
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.utils.safestring import SafeString, mark_safe
 
 from console import html
 
 register = template.Library()
 
-register.simple_tag(html.time_element, name="time_element")
-register.simple_tag(html.role_badge, name="role_badge")
+for _name, _helper in html.HELPERS.items():
+    register.simple_tag(_helper, name=_name)
 
 
 @register.simple_tag(takes_context=True)
 def jinja(context, template_name: str, **extra) -> SafeString:
-    fragment = engines["jinja2"].get_template(template_name).template  # type: ignore[attr-defined]
+    # The backend's public render(context, request): it adds csrf_input and
+    # csrf_token and runs the context processors (lazy: no query unless used).
     values = context.flatten()
     values.update(extra)
-    request = values.get("request")
-    if request is not None:
-        values["csrf_input"] = csrf_input_lazy(request)
-        values["csrf_token"] = csrf_token_lazy(request)
-    return mark_safe(fragment.render(values))
+    fragment = engines["jinja2"].get_template(template_name)
+    return mark_safe(fragment.render(values, values.get("request")))

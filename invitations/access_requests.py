@@ -21,7 +21,6 @@ the requester about the outcome) go through the worker after the commit.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -30,10 +29,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from console.accounts.selectors import confirmed_addresses, email_confirmed, two_step_enabled
-from console.page_cache import CACHE_ALIAS as PAGES_CACHE
-from console.page_cache import PAGE_TTL
 from console.ratelimit import Limit, check_and_record
 from invitations import tasks
+from invitations.activity import InvitationAction
 from invitations.exceptions import AlreadyMember, InvitationsRefused, MemberLimitReached
 from invitations.models import AccessRequest, RequestKind, RequestStatus
 from invitations.services import invitation_create_bulk, invite_check
@@ -42,8 +40,9 @@ from members.permissions import INVITE_MEMBERS, MANAGE_MEMBERS
 from members.services import membership_add
 from tenants import policies
 from tenants.activity import activity_record
+from tenants.actors import Actor, actor_require
 from tenants.domain_names import domain_of_address, is_mail_provider
-from tenants.models import ActivityAction, Domain, Enrollment, Tenant
+from tenants.models import Domain, Enrollment, Tenant
 
 DECLINE_WAIT = timedelta(days=30)
 
@@ -93,43 +92,35 @@ def join_offers(*, user) -> list[dict]:
     each, ``requested`` when their request is open. For the header of every page.
 
     One query (the confirmed address, the membership and the open request are
-    subqueries), none for an address at a mail provider, and none again while
-    nothing it depends on changed: the result is kept in the page cache under
-    the account's ``page_version``, which advances with every change of a
-    domain at the address, a membership, a request or an email address
-    (``console.page_cache``'s receivers). A tenant renamed meanwhile shows its
-    new name within ``PAGE_TTL``, like the cached pages' clocks.
+    subqueries), none for an address at a mail provider. A cached page keeps
+    its header: the domain, the request, the tenant and the email address
+    advance the person's page version when they change (``apps.py`` of
+    ``tenants`` and ``invitations``).
     """
     name = domain_of_address(user.email)
     if not name or is_mail_provider(name):
         return []
-    cache = caches[PAGES_CACHE]
-    key = f"join-offers:{user.pk}:{user.date_joined.isoformat()}:{user.page_version}"
-    offers = cache.get(key)
-    if offers is None:
-        offers = [
-            {"public_id": public_id, "name": tenant_name, "requested": requested}
-            for public_id, tenant_name, requested in Domain.objects.filter(
-                Exists(confirmed_addresses(user=user)),
-                name=name,
-                verified_at__isnull=False,
-                enrollment=Enrollment.ASK,
-            )
-            .exclude(tenant__memberships__user=user)
-            .annotate(
-                requested=Exists(
-                    AccessRequest.objects.filter(
-                        tenant_id=OuterRef("tenant_id"),
-                        requester=user,
-                        status=RequestStatus.OPEN,
-                    )
+    return [
+        {"public_id": public_id, "name": tenant_name, "requested": requested}
+        for public_id, tenant_name, requested in Domain.objects.filter(
+            Exists(confirmed_addresses(user=user)),
+            name=name,
+            verified_at__isnull=False,
+            enrollment=Enrollment.ASK,
+        )
+        .exclude(tenant__memberships__user=user)
+        .annotate(
+            requested=Exists(
+                AccessRequest.objects.filter(
+                    tenant_id=OuterRef("tenant_id"),
+                    requester=user,
+                    status=RequestStatus.OPEN,
                 )
             )
-            .order_by("tenant__name")
-            .values_list("tenant__public_id", "tenant__name", "requested")
-        ]
-        cache.set(key, offers, PAGE_TTL)
-    return offers
+        )
+        .order_by("tenant__name")
+        .values_list("tenant__public_id", "tenant__name", "requested")
+    ]
 
 
 def open_requests(*, tenant: Tenant):
@@ -196,9 +187,9 @@ def _create(
     activity_record(
         tenant=tenant,
         action=(
-            ActivityAction.JOIN_REQUESTED
+            InvitationAction.JOIN_REQUESTED
             if kind == RequestKind.JOIN
-            else ActivityAction.INVITATION_REQUESTED
+            else InvitationAction.REQUESTED
         ),
         actor=user,
         target_user=user if kind == RequestKind.JOIN else None,
@@ -322,22 +313,24 @@ def _fits(tenant: Tenant) -> bool:
 # -- Deciding -----------------------------------------------------------------------------------
 
 
-def _locked_open(access_request: AccessRequest, actor) -> tuple[Tenant, AccessRequest]:
-    tenant = Tenant.objects.select_for_update().get(pk=access_request.tenant_id)
+def _locked_open(access_request: AccessRequest, actor: Actor) -> tuple[Tenant, AccessRequest]:
+    tenant = actor_require(
+        actor=actor,
+        tenant_id=access_request.tenant_id,
+        permission=MANAGE_MEMBERS,
+        refusal=ADMINS_ONLY,
+    )
     locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-    membership = Membership.objects.filter(tenant=tenant, user=actor).first()
-    if membership is None or not membership.can(MANAGE_MEMBERS):
-        raise PermissionDenied(str(ADMINS_ONLY))
     if not locked.is_open:
         raise ValidationError(NOT_OPEN, code="decided")
     locked.tenant = tenant
     return tenant, locked
 
 
-def _close(access_request: AccessRequest, *, status: str, actor, role: str = "") -> None:
+def _close(access_request: AccessRequest, *, status: str, actor: Actor, role: str = "") -> None:
     access_request.status = status
     access_request.decided_at = timezone.now()
-    access_request.decided_by = actor
+    access_request.decided_by = actor.user
     access_request.role = role
     access_request.save(update_fields=["status", "decided_at", "decided_by", "role"])
     _after_commit(tasks.send_request_outcome, access_request.pk)
@@ -345,7 +338,11 @@ def _close(access_request: AccessRequest, *, status: str, actor, role: str = "")
 
 @transaction.atomic
 def request_approve(
-    *, access_request: AccessRequest, actor, role: str = Role.COLLABORATOR, ip: str | None = None
+    *,
+    access_request: AccessRequest,
+    actor: Actor,
+    role: str = Role.COLLABORATOR,
+    ip: str | None = None,
 ) -> AccessRequest:
     """**Approve**: a join request makes the member with ``role`` (refused, nothing
     changed, when the tenant is full: the message names the limit); an invite
@@ -370,24 +367,24 @@ def request_approve(
         membership_add(tenant=tenant, user=user, role=role, ip=ip, via="request")
         activity_record(
             tenant=tenant,
-            action=ActivityAction.JOIN_APPROVED,
-            actor=actor,
+            action=InvitationAction.JOIN_APPROVED,
             target_user=user,
             details={"role": role},
             ip=ip,
+            **actor.recorded_as,
         )
         _close(locked, status=RequestStatus.APPROVED, actor=actor, role=role)
     else:
         invitation_create_bulk(
-            tenant=tenant, inviter=actor, emails=list(locked.emails), role=Role.COLLABORATOR, ip=ip
+            tenant=tenant, actor=actor, emails=list(locked.emails), role=Role.COLLABORATOR, ip=ip
         )
         activity_record(
             tenant=tenant,
-            action=ActivityAction.INVITATION_REQUEST_APPROVED,
-            actor=actor,
+            action=InvitationAction.REQUEST_APPROVED,
             target_user=locked.requester,
             details={"emails": locked.emails},
             ip=ip,
+            **actor.recorded_as,
         )
         _close(locked, status=RequestStatus.APPROVED, actor=actor, role=Role.COLLABORATOR)
     return locked
@@ -395,21 +392,21 @@ def request_approve(
 
 @transaction.atomic
 def request_decline(
-    *, access_request: AccessRequest, actor, ip: str | None = None
+    *, access_request: AccessRequest, actor: Actor, ip: str | None = None
 ) -> AccessRequest:
     """**Decline**: the requester is told, and cannot ask again for ``DECLINE_WAIT``."""
     tenant, locked = _locked_open(access_request, actor)
     activity_record(
         tenant=tenant,
         action=(
-            ActivityAction.JOIN_DECLINED
+            InvitationAction.JOIN_DECLINED
             if locked.kind == RequestKind.JOIN
-            else ActivityAction.INVITATION_REQUEST_DECLINED
+            else InvitationAction.REQUEST_DECLINED
         ),
-        actor=actor,
         target_user=locked.requester,
         details={"emails": locked.emails} if locked.kind == RequestKind.INVITE else {},
         ip=ip,
+        **actor.recorded_as,
     )
     _close(locked, status=RequestStatus.DECLINED, actor=actor)
     return locked

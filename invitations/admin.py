@@ -7,7 +7,7 @@ from console.client_ip import client_ip
 from console.readonly_admin import ReadOnlyModelAdmin
 from invitations import services
 from invitations.models import AccessRequest, Invitation, InvitationStatus, SupersededLink
-from tenants.models import ActorKind
+from tenants.actors import Actor
 
 
 class SupersededLinkInline(admin.TabularInline):
@@ -83,8 +83,7 @@ class InvitationAdmin(admin.ModelAdmin):
                             # Operators act outside tenant roles; recorded as Operator.
                             action(
                                 invitation=invitation,
-                                actor=request.user,
-                                actor_kind=ActorKind.OPERATOR,
+                                actor=Actor.operator(request.user),
                                 ip=client_ip(request),
                             )
                         except ValidationError as error:  # every refusal, rate limits too

@@ -9,9 +9,10 @@ one "invitation expired" entry (actor System) in the same statement.
 from django.db import connection, transaction
 from django.utils import timezone
 
+from invitations.activity import InvitationAction
 from invitations.models import Invitation, InvitationStatus, SupersededLink
 from tenants.activity import activity_record_bulk, activity_recorded, activity_wanted
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.models import ActivityEvent, ActorKind
 
 # The UPDATE ... RETURNING feeds the INSERT ... SELECT inside one statement:
 # no invitation row travels to Python and back, so expiring many costs
@@ -64,7 +65,7 @@ def invitations_expire_stale(*, tenant=None, now=None) -> int:
             ActivityEvent(
                 tenant_id=row_tenant_id,
                 actor_kind=ActorKind.SYSTEM,
-                action=ActivityAction.INVITATION_EXPIRED,
+                action=InvitationAction.EXPIRED,
                 target_email=email,
                 details={"role": role},
                 created_at=now,
@@ -78,7 +79,7 @@ def invitations_expire_stale(*, tenant=None, now=None) -> int:
 def _expire_in_one_statement(*, now, tenant_id: int | None) -> int:
     # One tenant's expiry (inside an invite) touches a handful of rows: always
     # bring them back rather than ask. The fleet-wide job asks first.
-    listening = tenant_id is not None or activity_wanted(ActivityAction.INVITATION_EXPIRED)
+    listening = tenant_id is not None or activity_wanted(InvitationAction.EXPIRED)
     sql = _EXPIRE_WITH_ACTIVITY_SQL.format(
         invitation=connection.ops.quote_name(Invitation._meta.db_table),
         activity=connection.ops.quote_name(ActivityEvent._meta.db_table),
@@ -91,7 +92,7 @@ def _expire_in_one_statement(*, now, tenant_id: int | None) -> int:
         "now": now,
         "tenant_id": tenant_id,
         "system": ActorKind.SYSTEM,
-        "action": ActivityAction.INVITATION_EXPIRED,
+        "action": InvitationAction.EXPIRED,
     }
     if listening:
         events = list(ActivityEvent.objects.raw(sql, params))

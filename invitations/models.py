@@ -22,6 +22,13 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Email failed")
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def holding_seats(self) -> "InvitationQuerySet":
+        """The invitations that hold a seat: the Pending ones. ``tenants`` counts
+        them through ``tenant.invitations`` and so needs no word for the status."""
+        return self.filter(status=InvitationStatus.PENDING)
+
+
 class Invitation(models.Model):
     """An invitation of an email address into a tenant with a role.
 
@@ -84,6 +91,8 @@ class Invitation(models.Model):
     email_language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -14,22 +14,21 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from console.page_cache import tenants_changed
+from console import page_cache
+from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from tenants.activity import activity_record
-from tenants.models import ActivityAction
-
-# A claim older than the lease belongs to a worker that died
-# mid-send; it is longer than the task time limit (so a live send is never
-# taken over) and than the longest retry backoff (so a scheduled retry is not
-# raced by the sweep). ``INVITATION_EMAIL_LEASE_SECONDS`` overrides it.
-DEFAULT_EMAIL_LEASE_SECONDS = 130
 
 
 def email_lease() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "INVITATION_EMAIL_LEASE_SECONDS", DEFAULT_EMAIL_LEASE_SECONDS)
-    )
+    """A claim older than the lease belongs to a worker that died mid-send.
+
+    ``INVITATION_EMAIL_LEASE_SECONDS`` (its default is in settings only): longer
+    than the task time limit (a live send is never taken over) and than the
+    longest retry backoff (a scheduled retry is not raced by the sweep), as
+    the system check ``invitations.checks`` makes sure.
+    """
+    return timedelta(seconds=settings.INVITATION_EMAIL_LEASE_SECONDS)
 
 
 # A fresh send is enqueued on commit; the sweep leaves it that long before
@@ -120,10 +119,11 @@ def invitation_email_mark_failed(*, invitation: Invitation, error: str) -> bool:
         _ours(invitation).update(email_status=EmailStatus.FAILED, email_error=error[:500])
     )
     if failed:
-        tenants_changed([invitation.tenant_id])  # the Invitations tab's "Email failed"
+        # update() sends no post_save: the Invitations tab's "Email failed".
+        page_cache.changed(tenants=[invitation.tenant_id])
         activity_record(
             tenant=invitation.tenant,
-            action=ActivityAction.INVITATION_EMAIL_FAILED,
+            action=InvitationAction.EMAIL_FAILED,
             target_email=invitation.email,
             details={"role": invitation.role, "error": error[:200]},
         )

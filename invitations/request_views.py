@@ -23,6 +23,7 @@ from invitations.forms import InviteRequestForm, RequestApproveForm
 from invitations.models import AccessRequest, RequestKind
 from members.models import Role
 from members.permissions import MANAGE_MEMBERS, VIEW_MEMBERS
+from tenants.actors import Actor
 from tenants.mixins import TenantMixin
 from tenants.models import Enrollment
 
@@ -128,7 +129,7 @@ class RequestApproveView(_DecideView):
         role = form.cleaned_data["role"] or Role.COLLABORATOR
         access_requests.request_approve(
             access_request=access_request,
-            actor=self.request.user,
+            actor=Actor.member(self.request.user),
             role=role,
             ip=client_ip(self.request),
         )
@@ -143,6 +144,8 @@ class RequestApproveView(_DecideView):
 class RequestDeclineView(_DecideView):
     def decide(self, access_request):
         access_requests.request_decline(
-            access_request=access_request, actor=self.request.user, ip=client_ip(self.request)
+            access_request=access_request,
+            actor=Actor.member(self.request.user),
+            ip=client_ip(self.request),
         )
         return _("Request from %(email)s declined.") % {"email": access_request.requester.email}

@@ -20,12 +20,12 @@ from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from console import ratelimit
-from console.accounts.models import normalize_email
+from console import page_cache, ratelimit
+from console.accounts.models import User, normalize_email
 from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.accounts.services import email_address_confirm
-from console.page_cache import invitees_changed, tenants_changed
 from invitations import selectors, tasks, tokens, validators
+from invitations.activity import InvitationAction
 from invitations.exceptions import (
     AlreadyMember,
     InvitationActionNotAllowed,
@@ -40,10 +40,11 @@ from invitations.expiry import invitations_expire_stale
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from members.models import Membership, Role
 from members.permissions import INVITE_MEMBERS, MANAGE_INVITATIONS
-from members.services import membership_add, membership_require
+from members.services import membership_add
 from tenants import policies
 from tenants.activity import activity_entry, activity_record, activity_record_bulk
-from tenants.models import ActivityAction, ActorKind, Tenant
+from tenants.actors import Actor, actor_require
+from tenants.models import Tenant
 from tenants.selectors import seat_usage
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def invite_check(*, tenant: Tenant, emails: list[str]) -> InviteCheck:
 def invitation_create_bulk(
     *,
     tenant: Tenant,
-    inviter,
+    actor: Actor,
     emails: list[str],
     role: str,
     ip: str | None = None,
@@ -176,8 +177,9 @@ def invitation_create_bulk(
     ``batch_id`` (the Invitations tab shows that batch's send progress); the
     sends are enqueued after the commit (``enqueue_invitation_batch``).
 
-    ``inviter`` must still be allowed to invite once the lock is held (a
-    concurrent request may have demoted them); None is an operator.
+    ``actor`` must still be allowed to invite once the lock is held (a
+    concurrent request may have demoted them; ``actor_require``). The daily
+    limits count against ``actor.user`` (none for the system).
 
     Pending invitations of this tenant already past their expiry are marked
     Expired in the same transaction: they count as Expired everywhere, so
@@ -188,11 +190,11 @@ def invitation_create_bulk(
     if role not in Role.values:
         raise InvitationsRefused(errors=[gettext("Choose a role: Admin or Collaborator.")])
     # The emails' language: as chosen, else the inviter's saved one, else English.
+    inviter = actor.user
     email_language = email_language or getattr(inviter, "language", "") or settings.LANGUAGE_CODE
     if email_language not in dict(settings.LANGUAGES):
         raise InvitationsRefused(errors=[gettext("Choose one of the languages.")])
-    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    _require_actor(inviter, tenant, INVITE_MEMBERS)
+    tenant = actor_require(actor=actor, tenant_id=tenant.pk, permission=INVITE_MEMBERS)
     now = timezone.now()
     invitations_expire_stale(tenant=tenant, now=now)
 
@@ -223,32 +225,29 @@ def invitation_create_bulk(
             )
         )
     created = Invitation.objects.bulk_create(invitations)
-    # bulk_create sends no post_save: the pages that list them are told here.
-    tenants_changed([tenant.pk])
-    invitees_changed(invitation.email for invitation in created)
+    # bulk_create sends no post_save: the pages that list them (the tab, the
+    # invitees' headers) are told here, as the Invitation registration would.
+    page_cache.changed(
+        tenants=[tenant.pk],
+        users=User.objects.filter(email__in=[i.email for i in created]).values_list(
+            "pk", flat=True
+        ),
+    )
     activity_record_bulk(
         entries=[
             activity_entry(
                 tenant=tenant,
-                action=ActivityAction.INVITATION_SENT,
-                actor=inviter,
+                action=InvitationAction.SENT,
                 target_email=invitation.email,
                 details={"role": role},
                 ip=ip,
+                **actor.recorded_as,
             )
             for invitation in created
         ]
     )
     _enqueue_sends_on_commit([invitation.pk for invitation in created])
     return created
-
-
-def _require_actor(actor, tenant: Tenant, permission: str) -> None:
-    """The acting admin must still hold ``permission`` now, under the tenant lock
-    (``membership_require``). ``None`` is an operator (the admin site) or an
-    internal caller, outside tenant roles."""
-    if actor is not None:
-        membership_require(tenant=tenant, user_id=actor.pk, permission=permission)
 
 
 def _count_against_daily_limits(*, tenant: Tenant, inviter, addresses: list[str]) -> None:
@@ -324,20 +323,17 @@ def _enqueue_sends_on_commit(invitation_ids: list[int]) -> None:
 # -- Actions on one invitation (the SPEC's status table) --------------------------------
 
 
-def _locked(invitation: Invitation, actor, actor_kind: str) -> Invitation:
-    """The invitation locked for an action, after re-checking the acting admin.
+def _locked(invitation: Invitation, actor: Actor) -> Invitation:
+    """The invitation locked for an action, after re-checking the acting person.
 
-    With an actor, the tenant row is locked first (the lock that role changes
-    take) and then the invitation, the order ``invitation_accept`` uses. The
-    invitation's FOR UPDATE names only its own row: a plain one would also
-    lock the joined tenant row after the invitation, the opposite order, and
-    a revoke racing an accept could deadlock. Operators (``actor_kind``
-    Operator, or ``actor=None``) act outside tenant roles and lock the
-    invitation only.
+    The tenant row is locked first (``actor_require``: the lock that role
+    changes take; operators act outside tenant roles but take it too) and then
+    the invitation, the order ``invitation_accept`` uses. The invitation's FOR
+    UPDATE names only its own row: a plain one would also lock the joined
+    tenant row after the invitation, the opposite order, and a revoke racing
+    an accept could deadlock.
     """
-    if actor is not None and actor_kind == ActorKind.MEMBER:
-        tenant = Tenant.objects.select_for_update().get(pk=invitation.tenant_id)
-        _require_actor(actor, tenant, MANAGE_INVITATIONS)
+    actor_require(actor=actor, tenant_id=invitation.tenant_id, permission=MANAGE_INVITATIONS)
     return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("tenant")
@@ -382,8 +378,7 @@ def invitation_resend_allowed(*, invitation: Invitation) -> bool:
 def invitation_resend(
     *,
     invitation: Invitation,
-    actor,
-    actor_kind: str = ActorKind.MEMBER,
+    actor: Actor,
     ip: str | None = None,
 ) -> Invitation:
     """Send a Pending invitation again with a new link and a new lifetime.
@@ -395,7 +390,7 @@ def invitation_resend(
     A resend is an email to the invitee's address, so it also counts toward
     the address's daily cap (first sends and resends, from every tenant).
     """
-    invitation = _locked(invitation, actor, actor_kind)
+    invitation = _locked(invitation, actor)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "resent")
     # Both limits are checked before either is counted. The window starts at
     # the first resend; the cache failing open (Redis down) allows the resend
@@ -437,9 +432,9 @@ def invitation_resend(
             "email_error",
         ]
     )
-    _record(invitation, ActivityAction.INVITATION_RESENT, actor, actor_kind, ip)
+    _record(invitation, InvitationAction.RESENT, actor, ip)
     _enqueue_sends_on_commit([invitation.pk])
-    logger.info("Invitation %s resent by %s", invitation.pk, getattr(actor, "pk", None))
+    logger.info("Invitation %s resent by %s", invitation.pk, actor.user_id)
     return invitation
 
 
@@ -447,16 +442,15 @@ def invitation_resend(
 def invitation_revoke(
     *,
     invitation: Invitation,
-    actor,
-    actor_kind: str = ActorKind.MEMBER,
+    actor: Actor,
     ip: str | None = None,
 ) -> Invitation:
     """Cancel a Pending invitation: its link stops working and its seat is freed."""
-    invitation = _locked(invitation, actor, actor_kind)
+    invitation = _locked(invitation, actor)
     _refuse_unless(invitation, {InvitationStatus.PENDING}, "revoked")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status"])
-    _record(invitation, ActivityAction.INVITATION_REVOKED, actor, actor_kind, ip)
+    _record(invitation, InvitationAction.REVOKED, actor, ip)
     return invitation
 
 
@@ -464,12 +458,11 @@ def invitation_revoke(
 def invitation_delete(
     *,
     invitation: Invitation,
-    actor,
-    actor_kind: str = ActorKind.MEMBER,
+    actor: Actor,
     ip: str | None = None,
 ) -> None:
     """Delete an Accepted, Expired or Revoked invitation (a Pending one must be revoked first)."""
-    invitation = _locked(invitation, actor, actor_kind)
+    invitation = _locked(invitation, actor)
     _refuse_unless(
         invitation,
         {InvitationStatus.ACCEPTED, InvitationStatus.EXPIRED, InvitationStatus.REVOKED},
@@ -477,41 +470,37 @@ def invitation_delete(
     )
     status = invitation.effective_status
     invitation.delete()
-    _record(invitation, ActivityAction.INVITATION_DELETED, actor, actor_kind, ip, status=status)
+    _record(invitation, InvitationAction.DELETED, actor, ip, status=status)
 
 
 @transaction.atomic
 def invitation_expire_now(
     *,
     invitation: Invitation,
-    actor,
-    actor_kind: str = ActorKind.OPERATOR,
+    actor: Actor,
     ip: str | None = None,
 ) -> Invitation:
     """An operator's "Expire now": a Pending invitation becomes Expired at once."""
-    invitation = _locked(invitation, actor, actor_kind)
+    invitation = _locked(invitation, actor)
     if invitation.status != InvitationStatus.PENDING:
         _refuse_unless(invitation, set(), "expired")
     now = timezone.now()
     invitation.status = InvitationStatus.EXPIRED
     invitation.expires_at = min(invitation.expires_at, now)
     invitation.save(update_fields=["status", "expires_at"])
-    _record(invitation, ActivityAction.INVITATION_EXPIRED, actor, actor_kind, ip)
+    _record(invitation, InvitationAction.EXPIRED, actor, ip)
     return invitation
 
 
-def _record(
-    invitation: Invitation, action: str, actor, actor_kind: str, ip: str | None, **details
-) -> None:
+def _record(invitation: Invitation, action: str, actor: Actor, ip: str | None, **details) -> None:
     """The activity entry of an action on one invitation (inside its transaction)."""
     activity_record(
         tenant=invitation.tenant,
         action=action,
-        actor=actor,
-        actor_kind=actor_kind,
         target_email=invitation.email,
         details={"role": invitation.role, **details},
         ip=ip,
+        **actor.recorded_as,
     )
 
 
@@ -586,7 +575,7 @@ def invitation_accept(
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.INVITATION_ACCEPTED,
+        action=InvitationAction.ACCEPTED,
         actor=user,
         target_user=user,
         target_email=invitation.email,

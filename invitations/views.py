@@ -152,7 +152,7 @@ class InviteView(TenantMixin, FormView):
         try:
             created = services.invitation_create_bulk(
                 tenant=self.tenant,
-                inviter=self.request.user,
+                actor=self.actor,
                 emails=emails,
                 role=role,
                 ip=client_ip(self.request),
@@ -335,7 +335,7 @@ class InvitationActionView(TenantMixin, View):
         # Scoped to this tenant: another tenant's invitation id is a 404.
         invitation = get_object_or_404(Invitation, pk=kwargs["pk"], tenant=self.tenant)
         try:
-            type(self).action(invitation=invitation, actor=request.user, ip=client_ip(request))
+            type(self).action(invitation=invitation, actor=self.actor, ip=client_ip(request))
         except RateLimited as error:
             return too_many_requests(request, str(error.message))
         except InvitationActionNotAllowed as error:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from members import services
 from members.models import Membership, Role
 from members.selectors import is_last_admin
+from tenants.actors import Actor
 
 
 class MembershipAdminForm(forms.ModelForm):
@@ -59,14 +60,16 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             created = services.membership_add(
-                tenant=obj.tenant, user=obj.user, role=obj.role, operator=request.user
+                tenant=obj.tenant, user=obj.user, role=obj.role, actor=Actor.operator(request.user)
             )
             obj.pk, obj.created_at = created.pk, created.created_at
         elif "role" in form.changed_data:
-            services.membership_change_role(membership=obj, role=obj.role, operator=request.user)
+            services.membership_change_role(
+                membership=obj, role=obj.role, actor=Actor.operator(request.user)
+            )
 
     def delete_model(self, request, obj):
-        services.membership_remove(membership=obj, operator=request.user)
+        services.membership_remove(membership=obj, actor=Actor.operator(request.user))
 
     @admin.action(
         description=_("Remove selected members (each tenant keeps an admin)"),
@@ -76,7 +79,9 @@ class MembershipAdmin(admin.ModelAdmin):
         removed, refused = 0, []
         for membership in queryset.select_related("user", "tenant"):
             try:
-                services.membership_remove(membership=membership, operator=request.user)
+                services.membership_remove(
+                    membership=membership, actor=Actor.operator(request.user)
+                )
             except services.MembershipError:
                 refused.append(membership)
             else:

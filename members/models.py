@@ -6,6 +6,13 @@ from members.permissions import Role, permissions_for
 __all__ = ["Membership", "Role"]
 
 
+class MembershipManager(models.Manager["Membership"]):
+    def create_owner(self, *, user) -> "Membership":
+        """A new tenant's first member, its admin. ``tenants`` calls it through
+        ``tenant.memberships`` and so needs no word for the role."""
+        return self.create(user=user, role=Role.ADMIN)
+
+
 class Membership(models.Model):
     """A user's place in a tenant, with their role."""
 
@@ -17,6 +24,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.COLLABORATOR)
     created_at = models.DateTimeField("joined", auto_now_add=True)
+
+    objects = MembershipManager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -12,18 +12,18 @@ functions cannot deadlock with each other or with ``tenant_delete``.
 
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from members.activity import MemberAction
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
 from members.selectors import is_last_admin
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActorKind, Tenant
+from tenants.actors import Actor, TenantGone, actor_require
+from tenants.models import Tenant
 
-ADMINS_ONLY = _("Only tenant admins can do this.")
 LAST_ADMIN_MESSAGE = _("A tenant needs at least one admin. Make another member an admin first.")
 
 TransferThen = Literal["stay", "leave"]
@@ -56,13 +56,13 @@ def membership_add(
     tenant,
     user,
     role: str = Role.COLLABORATOR,
-    operator=None,
+    actor: Actor | None = None,
     ip: str | None = None,
     via: str = "",
 ) -> Membership:
     """Make ``user`` a member of ``tenant`` with ``role``, recording "member joined"
-    (by the person themselves, or by ``operator`` in the Django admin); ``via``
-    says how when it is not an invitation (``"domain"``: Join automatically).
+    (by the person themselves, or by ``actor``: an operator in the Django admin);
+    ``via`` says how when it is not an invitation (``"domain"``: Join automatically).
 
     Callers that must respect the member limit (invitation acceptance) lock
     the tenant and check seats before calling this.
@@ -70,25 +70,13 @@ def membership_add(
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_JOINED,
+        action=MemberAction.JOINED,
         target_user=user,
         details={"role": role, **({"via": via} if via else {})},
         ip=ip,
-        **_actor(None, operator, default_user=user),
+        **(actor or Actor.member(user)).recorded_as,
     )
     return membership
-
-
-def _actor(actor_membership: Membership | None, operator, default_user=None) -> dict:
-    """The activity entry's actor: the acting member, else the Django admin's
-    operator, else ``default_user`` (a person acting on themselves), else System."""
-    if actor_membership is not None:
-        return {"actor": actor_membership.user, "actor_kind": ActorKind.MEMBER}
-    if operator is not None:
-        return {"actor": operator, "actor_kind": ActorKind.OPERATOR}
-    if default_user is not None:
-        return {"actor": default_user, "actor_kind": ActorKind.MEMBER}
-    return {"actor": None, "actor_kind": ActorKind.SYSTEM}
 
 
 def _lock_tenant(tenant_id: int) -> Tenant:
@@ -96,6 +84,19 @@ def _lock_tenant(tenant_id: int) -> Tenant:
         return Tenant.objects.select_for_update().get(pk=tenant_id)
     except Tenant.DoesNotExist:  # deleted by an admin a moment ago
         raise MembershipError(_("This tenant no longer exists."), code="tenant_gone") from None
+
+
+def _require_manager(actor: Actor, tenant_id: int) -> Tenant:
+    """Lock the tenant; ``actor`` must still be allowed to manage members (``actor_require``)."""
+    try:
+        return actor_require(
+            actor=actor,
+            tenant_id=tenant_id,
+            permission=MANAGE_MEMBERS,
+            refusal=_("Only tenant admins can manage members."),
+        )
+    except TenantGone as gone:  # said as a membership refusal, like _lock_tenant
+        raise MembershipError(gone.message, code=gone.code) from None
 
 
 def _reread(membership: Membership, tenant: Tenant) -> Membership:
@@ -106,55 +107,18 @@ def _reread(membership: Membership, tenant: Tenant) -> Membership:
         raise MemberGoneError from None
 
 
-def membership_require(
-    *,
-    tenant: Tenant,
-    user_id: int,
-    permission: str,
-    refusal: str | Promise = ADMINS_ONLY,
-) -> Membership:
-    """The user's membership as it is now, if its role still grants ``permission``.
-
-    Called with the tenant row locked, by every service that acts for an
-    admin: a concurrent request may have demoted or removed them after the
-    view checked their role (role changes take the same lock). Raises
-    ``PermissionDenied`` (403) otherwise.
-    """
-    membership = (
-        Membership.objects.select_related("user").filter(tenant=tenant, user_id=user_id).first()
-    )
-    if membership is None:
-        raise PermissionDenied(_("You are no longer a member of this tenant."))
-    if not membership.can(permission):
-        raise PermissionDenied(refusal)
-    return membership
-
-
-def _require_manager(actor_membership: Membership | None, tenant: Tenant) -> None:
-    if actor_membership is None:  # operators and internal callers
-        return
-    membership_require(
-        tenant=tenant,
-        user_id=actor_membership.user_id,
-        permission=MANAGE_MEMBERS,
-        refusal=_("Only tenant admins can manage members."),
-    )
-
-
 @transaction.atomic
 def membership_change_role(
     *,
     membership: Membership,
     role: str,
-    actor_membership: Membership | None = None,
-    operator=None,
+    actor: Actor,
     ip: str | None = None,
 ) -> Membership:
     """Give ``membership`` the ``role``. Refuses to demote the tenant's last admin."""
     if role not in Role.values:
         raise MembershipError(_("Choose Admin or Collaborator."), code="invalid_role")
-    tenant = _lock_tenant(membership.tenant_id)
-    _require_manager(actor_membership, tenant)
+    tenant = _require_manager(actor, membership.tenant_id)
     current = _reread(membership, tenant)
     if current.role == role:
         return current
@@ -165,11 +129,11 @@ def membership_change_role(
     current.save(update_fields=["role"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.ROLE_CHANGED,
+        action=MemberAction.ROLE_CHANGED,
         target_user=current.user,
         details={"old_role": old_role, "new_role": role},
         ip=ip,
-        **_actor(actor_membership, operator),
+        **actor.recorded_as,
     )
     return current
 
@@ -178,24 +142,22 @@ def membership_change_role(
 def membership_remove(
     *,
     membership: Membership,
-    actor_membership: Membership | None = None,
-    operator=None,
+    actor: Actor,
     ip: str | None = None,
 ) -> None:
     """An admin removes a member. Refuses to remove the tenant's last admin."""
-    tenant = _lock_tenant(membership.tenant_id)
-    _require_manager(actor_membership, tenant)
+    tenant = _require_manager(actor, membership.tenant_id)
     current = _reread(membership, tenant)
     if is_last_admin(current):
         raise LastAdminError
     current.delete()
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_REMOVED,
+        action=MemberAction.REMOVED,
         target_user=current.user,
         details={"role": current.role},
         ip=ip,
-        **_actor(actor_membership, operator),
+        **actor.recorded_as,
     )
 
 
@@ -209,7 +171,7 @@ def membership_leave(*, membership: Membership, ip: str | None = None) -> None:
     current.delete()
     activity_record(
         tenant=tenant,
-        action=ActivityAction.MEMBER_LEFT,
+        action=MemberAction.LEFT,
         actor=current.user,
         target_user=current.user,
         details={"role": current.role},
@@ -221,15 +183,16 @@ def membership_leave(*, membership: Membership, ip: str | None = None) -> None:
 def ownership_transfer(
     *,
     tenant: Tenant,
-    from_membership: Membership,
+    actor: Actor,
     to_membership: Membership,
     then: TransferThen,
     ip: str | None = None,
 ) -> Membership:
-    """Give ``to_membership`` the admin role, then make ``from_membership`` a
-    collaborator (``then="stay"``) or remove it (``then="leave"``): all or nothing.
+    """Give ``to_membership`` the admin role, then make the giver (``actor``'s
+    membership) a collaborator (``then="stay"``) or remove it (``then="leave"``):
+    all or nothing.
 
-    ``from_membership`` must be an admin when the lock is taken; the receiver
+    ``actor`` must be an admin when the lock is taken; the receiver
     must still be a member. Because the receiver is an admin before the giver
     steps down, the tenant keeps an admin.
     """
@@ -237,13 +200,15 @@ def ownership_transfer(
         raise MembershipError(
             _("Choose whether to stay as a collaborator or leave the tenant."), code="invalid"
         )
-    locked = _lock_tenant(tenant.pk)
-    giver = membership_require(
-        tenant=locked,
-        user_id=from_membership.user_id,
+    if not actor.by_role:  # an operator or the system has no membership to give away
+        raise MembershipError(_("Only a member can transfer their admin role."), code="not_member")
+    locked = actor_require(
+        actor=actor,
+        tenant_id=tenant.pk,
         permission=MANAGE_MEMBERS,
         refusal=_("Only tenant admins can transfer ownership."),
     )
+    giver = locked.memberships.select_related("user").get(user_id=actor.user.pk)
     receiver = _reread(to_membership, locked)
     if receiver.pk == giver.pk:
         raise MembershipError(
@@ -265,7 +230,7 @@ def ownership_transfer(
     # One entry for the whole transfer: its details say what happened to both.
     activity_record(
         tenant=locked,
-        action=ActivityAction.OWNERSHIP_TRANSFERRED,
+        action=MemberAction.OWNERSHIP_TRANSFERRED,
         actor=giver.user,
         target_user=receiver.user,
         details={"receiver_old_role": receiver_old_role, "then": then},

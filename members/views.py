@@ -140,7 +140,7 @@ class MemberChangeRoleView(MemberActionMixin, View):
             updated = services.membership_change_role(
                 membership=target,
                 role=form.cleaned_data["role"],
-                actor_membership=self.membership,
+                actor=self.actor,
                 ip=client_ip(request),
             )
         except services.MembershipError as error:
@@ -163,9 +163,7 @@ class MemberRemoveView(MemberActionMixin, View):
     def post(self, request, *args, **kwargs):
         target = self.get_target()
         try:
-            services.membership_remove(
-                membership=target, actor_membership=self.membership, ip=client_ip(request)
-            )
+            services.membership_remove(membership=target, actor=self.actor, ip=client_ip(request))
         except services.MembershipError as error:
             return self.refused(error)
         if target.pk == self.membership.pk:
@@ -222,7 +220,7 @@ class OwnershipTransferView(MemberActionMixin, TemplateView):
         try:
             services.ownership_transfer(
                 tenant=self.tenant,
-                from_membership=self.membership,
+                actor=self.actor,
                 to_membership=target,
                 then=then,
                 ip=client_ip(request),

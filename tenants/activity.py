@@ -22,7 +22,7 @@ API::
 - ``target_user`` / ``target_email``: on whom. The target user's email is
   copied when no email is given, so the entry still reads right after the
   account is deleted.
-- ``details``: small JSON, e.g. ``{"old_role": "admin", "new_role": "collaborator"}``.
+- ``details``: small JSON, e.g. ``{"old_name": "Acme", "new_name": "Acme Ltd"}``.
 - ``ip``: the client address, which views read with ``console.client_ip``.
 
 After the rows are written, still inside the transaction, the
@@ -32,17 +32,65 @@ one entry for ``activity_record``, all of them for the bulk call). Receivers
 back with the change. Nothing here knows who listens.
 """
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 
-from tenants.models import ActivityAction, ActivityEvent, ActorKind, Tenant
+from tenants.activity_actions import activity_actions
+from tenants.models import ActivityEvent, ActorKind, Tenant
+
+
+class ActivitySignal(Signal):
+    """A ``Signal`` that remembers, through its public ``connect`` and ``disconnect``,
+    which listeners (by ``dispatch_uid``) are connected, so ``activity_wanted`` can
+    ask each one without reading the layout of Django's private receivers list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # lookup key -> (dispatch_uid, a weak reference to a weakly connected receiver)
+        self._listeners: dict[object, tuple[str | None, Callable[[], Any] | None]] = {}
+
+    @staticmethod
+    def _key(receiver, dispatch_uid) -> object:
+        if dispatch_uid:
+            return dispatch_uid
+        if hasattr(receiver, "__func__"):  # a bound method: a new object at each access
+            return (id(receiver.__self__), id(receiver.__func__))
+        return id(receiver)
+
+    def connect(self, receiver, sender=None, weak=True, dispatch_uid=None):
+        super().connect(receiver, sender=sender, weak=weak, dispatch_uid=dispatch_uid)
+        alive = None
+        if weak:
+            alive = (
+                weakref.WeakMethod(receiver)
+                if hasattr(receiver, "__func__")
+                else weakref.ref(receiver)
+            )
+        self._listeners[self._key(receiver, dispatch_uid)] = (dispatch_uid, alive)
+
+    def disconnect(self, receiver=None, sender=None, dispatch_uid=None):
+        disconnected = super().disconnect(receiver, sender=sender, dispatch_uid=dispatch_uid)
+        self._listeners.pop(self._key(receiver, dispatch_uid), None)
+        return disconnected
+
+    def listener_uids(self) -> list[str | None]:
+        """The connected listeners' ``dispatch_uid`` (None for one connected without);
+        a weakly connected receiver that was garbage-collected is forgotten."""
+        for key, (_, alive) in list(self._listeners.items()):
+            if alive is not None and alive() is None:
+                del self._listeners[key]
+        if not self.has_listeners(ActivityEvent):
+            return []
+        return [dispatch_uid for dispatch_uid, _ in self._listeners.values()]
+
 
 # Sent with ``events: list[ActivityEvent]`` (saved, with ids) inside the
 # transaction that recorded them.
-activity_recorded = Signal()
+activity_recorded = ActivitySignal()
 
 
 # A listener may say cheaply whether it wants entries of an action at all
@@ -63,8 +111,8 @@ def activity_wanted(action: str) -> bool:
 
     When none does, a writer may record without sending the signal.
     """
-    for lookup_key, *_ in activity_recorded.receivers:
-        wants = _interest_checks.get(lookup_key[0])
+    for dispatch_uid in activity_recorded.listener_uids():
+        wants = _interest_checks.get(dispatch_uid) if dispatch_uid else None
         if wants is None or wants(action):
             return True
     return False
@@ -93,7 +141,7 @@ def activity_entry(
     ip: str | None = None,
 ) -> ActivityEvent:
     """An unsaved entry, validated; ``activity_record_bulk`` saves a list of them."""
-    if action not in ActivityAction.values:
+    if action not in activity_actions:
         raise ValueError(f"Unknown activity action: {action!r}")
     if actor_kind is None:
         actor_kind = ActorKind.MEMBER if actor is not None else ActorKind.SYSTEM

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from console.client_ip import client_ip
 from console.readonly_admin import ReadOnlyModelAdmin
 from tenants import policies, services
+from tenants.actors import Actor
 from tenants.models import ActivityEvent, ActorKind, Domain, Tenant
 
 
@@ -31,7 +32,9 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Through the service, so each change is recorded as Operator in the
         # tenant's activity log (plan changed, member limit changed, ...).
-        services.tenant_operator_save(tenant=obj, operator=request.user, ip=client_ip(request))
+        services.tenant_operator_save(
+            tenant=obj, actor=Actor.operator(request.user), ip=client_ip(request)
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))

@@ -9,6 +9,7 @@ from django.views.generic import FormView
 
 from console.client_ip import client_ip
 from tenants import services
+from tenants.actors import Actor
 from tenants.domain_dns import record_name, record_value
 from tenants.forms import DomainAddForm, DomainEnrollmentForm
 from tenants.mixins import TenantMixin
@@ -53,7 +54,7 @@ class DomainListView(DomainMixin, FormView):
         try:
             domain = services.domain_add(
                 tenant=self.tenant,
-                actor=self.request.user,
+                actor=Actor.member(self.request.user),
                 name=form.cleaned_data["name"],
                 ip=client_ip(self.request),
             )
@@ -85,13 +86,17 @@ class _DomainActionView(DomainMixin, View):
 
 class DomainVerifyView(_DomainActionView):
     def act(self, domain):
-        services.domain_verify(domain=domain, actor=self.request.user, ip=client_ip(self.request))
+        services.domain_verify(
+            domain=domain, actor=Actor.member(self.request.user), ip=client_ip(self.request)
+        )
         messages.success(self.request, _("%(name)s is verified.") % {"name": domain.display_name})
 
 
 class DomainRemoveView(_DomainActionView):
     def act(self, domain):
-        services.domain_remove(domain=domain, actor=self.request.user, ip=client_ip(self.request))
+        services.domain_remove(
+            domain=domain, actor=Actor.member(self.request.user), ip=client_ip(self.request)
+        )
         messages.success(self.request, _("%(name)s removed.") % {"name": domain.display_name})
 
 
@@ -102,7 +107,7 @@ class DomainEnrollmentView(_DomainActionView):
             raise ValidationError(_("Choose an enrollment."))
         services.domain_set_enrollment(
             domain=domain,
-            actor=self.request.user,
+            actor=Actor.member(self.request.user),
             enrollment=form.cleaned_data["enrollment"],
             ip=client_ip(self.request),
         )

@@ -3,7 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import ActivityAction, Enrollment, Plan, Tenant, TenantType
+from tenants.activity_actions import activity_actions
+from tenants.models import Enrollment, Plan, Tenant, TenantType
 from tenants.policies import plan_terms
 
 
@@ -94,7 +95,9 @@ class ActivityFilterForm(forms.Form):
     """The Activity tab's filters (GET). An invalid field is shown and not applied."""
 
     action = forms.ChoiceField(
-        required=False, choices=[("", _("All actions")), *ActivityAction.choices]
+        # Read when the form is built: every app registers its actions in ready().
+        required=False,
+        choices=lambda: [("", _("All actions")), *activity_actions.choices()],
     )
     person = forms.EmailField(
         required=False,

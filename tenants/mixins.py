@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic.base import ContextMixin, View
 
+from tenants.actors import Actor
 from tenants.selectors import (
     membership_among,
     membership_for_member,
@@ -39,9 +40,8 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         if request.method in ("GET", "HEAD"):
             # The header lists every membership anyway (one query for both).
             # Not on a POST: its view may change memberships before it renders.
-            self.membership = membership_among(
-                memberships_for_request(request), public_id=kwargs["tenant_id"]
-            )
+            self.memberships = memberships_for_request(request)
+            self.membership = membership_among(self.memberships, public_id=kwargs["tenant_id"])
         else:
             self.membership = membership_for_member(
                 user=request.user, public_id=kwargs["tenant_id"]
@@ -81,6 +81,11 @@ class TenantMixin(AccessMixin, ContextMixin, View):
         """Raise 403 unless the member's role grants ``permission``."""
         if not self.membership.can(permission):
             raise PermissionDenied(_("Only tenant admins can do this."))
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in member, as every service takes the acting person."""
+        return Actor.member(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

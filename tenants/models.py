@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from tenants.activity_actions import activity_action_choices, activity_actions
 from tenants.domain_names import domain_display
 
 PUBLIC_ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -59,9 +59,6 @@ class Tenant(models.Model):
         help_text="Members at the tenant's verified domains must sign in through its connection.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Advanced in the same transaction as any change to what the tenant's
-    # pages show (console/page_cache.py): the cached pages' key.
-    page_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -176,53 +173,23 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-class ActivityAction(models.TextChoices):
-    """The spec's list of recorded actions; the labels are what people see.
+class TenantAction(models.TextChoices):
+    """The tenant's own activity actions. Every other app registers its own
+    (``tenants.activity_actions``); the values are stable identifiers (the CSV,
+    the API and webhooks carry them), so they are never renamed."""
 
-    The values are stable identifiers (the CSV, the API and webhooks carry
-    them), so they are never renamed; add new ones instead.
-    """
-
-    MEMBER_JOINED = "member.joined", _("Member joined")
-    ROLE_CHANGED = "member.role_changed", _("Role changed")
-    MEMBER_REMOVED = "member.removed", _("Member removed")
-    MEMBER_LEFT = "member.left", _("Member left")
-    OWNERSHIP_TRANSFERRED = "member.ownership_transferred", _("Ownership transferred")
-    INVITATION_SENT = "invitation.sent", _("Invitation sent")
-    INVITATION_RESENT = "invitation.resent", _("Invitation resent")
-    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
-    INVITATION_DELETED = "invitation.deleted", _("Invitation deleted")
-    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
-    INVITATION_EXPIRED = "invitation.expired", _("Invitation expired")
-    INVITATION_EMAIL_FAILED = "invitation.email_failed", _("Invitation email failed")
-    TENANT_CREATED = "tenant.created", _("Tenant created")
-    TENANT_RENAMED = "tenant.renamed", _("Tenant renamed")
+    CREATED = "tenant.created", _("Tenant created")
+    RENAMED = "tenant.renamed", _("Tenant renamed")
     PLAN_CHANGED = "tenant.plan_changed", _("Plan changed")
     MEMBER_LIMIT_CHANGED = "tenant.member_limit_changed", _("Member limit changed")
     TWO_STEP_REQUIREMENT_CHANGED = (
         "tenant.two_step_requirement_changed",
         _("Two-step requirement changed"),
     )
-    API_KEY_CREATED = "api_key.created", _("API key created")
-    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
-    WEBHOOK_CREATED = "webhook.created", _("Webhook created")
-    WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
-    WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
     DOMAIN_ADDED = "domain.added", _("Domain added")
     DOMAIN_VERIFIED = "domain.verified", _("Domain verified")
     DOMAIN_REMOVED = "domain.removed", _("Domain removed")
     DOMAIN_ENROLLMENT_CHANGED = "domain.enrollment_changed", _("Domain enrollment changed")
-    JOIN_REQUESTED = "join.requested", _("Join requested")
-    JOIN_APPROVED = "join.approved", _("Join approved")
-    JOIN_DECLINED = "join.declined", _("Join declined")
-    INVITATION_REQUESTED = "invitation.requested", _("Invitation requested")
-    INVITATION_REQUEST_APPROVED = "invitation.request_approved", _("Invitation request approved")
-    INVITATION_REQUEST_DECLINED = "invitation.request_declined", _("Invitation request declined")
-    SSO_CONNECTION_CREATED = "sso.connection_created", _("SSO connection created")
-    SSO_CONNECTION_CHANGED = "sso.connection_changed", _("SSO connection changed")
-    SSO_CONNECTION_ENABLED = "sso.connection_enabled", _("SSO connection enabled")
-    SSO_CONNECTION_DISABLED = "sso.connection_disabled", _("SSO connection disabled")
-    SSO_CONNECTION_DELETED = "sso.connection_deleted", _("SSO connection deleted")
 
 
 class ActivityEvent(models.Model):
@@ -258,7 +225,8 @@ class ActivityEvent(models.Model):
     )
     actor_email = models.EmailField(max_length=254, blank=True)
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
-    action = models.CharField(max_length=40, choices=ActivityAction.choices)
+    # Every app's actions, registered from its AppConfig.ready().
+    action = models.CharField(max_length=40, choices=activity_action_choices)
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -308,30 +276,12 @@ class ActivityEvent(models.Model):
 
     @property
     def summary(self) -> str:
-        """The details in words, for the Activity tab and the CSV ('Collaborator → Admin')."""
-        return activity_summary(self.action, self.details)
+        """The details in words, for the Activity tab and the CSV (its app's summary)."""
+        return activity_actions.summary(self.action, self.details)
 
 
 def _limit_words(limit) -> str:
     return str(_("the default")) if limit is None else str(limit)
-
-
-# The role words as members.Role labels them (tenants may not import members):
-# the same msgids, so one translation.
-_ROLE_WORDS = {"admin": _("Admin"), "collaborator": _("Collaborator")}
-
-
-# An invitation's status inside a sentence ("as Admin, was revoked").
-_STATUS_WORDS = {
-    "pending": pgettext_lazy("invitation status in a sentence", "pending"),
-    "accepted": pgettext_lazy("invitation status in a sentence", "accepted"),
-    "expired": pgettext_lazy("invitation status in a sentence", "expired"),
-    "revoked": pgettext_lazy("invitation status in a sentence", "revoked"),
-}
-
-
-def _role_words(role: str) -> str:
-    return str(_ROLE_WORDS.get(role, role.capitalize()))
 
 
 def _kind_words(type_: str, plan: str) -> str:
@@ -342,57 +292,31 @@ def _kind_words(type_: str, plan: str) -> str:
     return str(_("Development"))
 
 
-def activity_summary(action: str, details: dict) -> str:
-    """One line describing ``details``; unknown shapes fall back to nothing, never an error."""
-    d = details or {}
-    try:
-        if action == ActivityAction.ROLE_CHANGED:
-            return f"{_role_words(d['old_role'])} → {_role_words(d['new_role'])}"
-        if action in (ActivityAction.TENANT_RENAMED,):
-            return f"“{d['old_name']}” → “{d['new_name']}”"
-        if action == ActivityAction.PLAN_CHANGED:
-            old = _kind_words(d["old_type"], d["old_plan"])
-            return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
-        if action == ActivityAction.MEMBER_LIMIT_CHANGED:
-            return f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
-        if action == ActivityAction.OWNERSHIP_TRANSFERRED:
-            return str(
-                _("the giver left the tenant")
-                if d["then"] == "leave"
-                else _("the giver stayed as a collaborator")
-            )
-        if action == ActivityAction.TENANT_CREATED:
-            return f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}"
-        if action == ActivityAction.INVITATION_EMAIL_FAILED:
-            return d["error"]
-        if action == ActivityAction.INVITATION_DELETED:
-            return _("as %(role)s, was %(status)s") % {
-                "role": _role_words(d["role"]),
-                "status": str(_STATUS_WORDS.get(d["status"], d["status"])),
-            }
-        if action in (ActivityAction.API_KEY_CREATED, ActivityAction.API_KEY_REVOKED):
-            return f"“{d['name']}”"
-        if action == ActivityAction.DOMAIN_ENROLLMENT_CHANGED:
-            old = str(Enrollment(d["old_enrollment"]).label)
-            new = str(Enrollment(d["new_enrollment"]).label)
-            return f"{domain_display(d['domain'])}: {old} → {new}"
-        if action == ActivityAction.DOMAIN_VERIFIED:
-            how = str(_("by DNS") if d["method"] == "dns" else _("by the admin's own address"))
-            return f"{domain_display(d['domain'])}, {how}"
-        if action in (ActivityAction.DOMAIN_ADDED, ActivityAction.DOMAIN_REMOVED):
-            return domain_display(d["domain"])
-        if action in (
-            ActivityAction.INVITATION_REQUESTED,
-            ActivityAction.INVITATION_REQUEST_APPROVED,
-            ActivityAction.INVITATION_REQUEST_DECLINED,
-        ):
-            return ", ".join(d["emails"])
-        if action == ActivityAction.MEMBER_JOINED and d.get("via") == "domain":
-            return _("as %(role)s, through a verified domain") % {"role": _role_words(d["role"])}
-        if action == ActivityAction.MEMBER_JOINED and d.get("via") == "sso":
-            return _("as %(role)s, through single sign-on") % {"role": _role_words(d["role"])}
-        if "role" in d:
-            return _("as %(role)s") % {"role": _role_words(d["role"])}
-    except (KeyError, TypeError, AttributeError, ValueError):
-        pass
-    return ""
+def _plan_change(d: dict) -> str:
+    old = _kind_words(d["old_type"], d["old_plan"])
+    return f"{old} → {_kind_words(d['new_type'], d['new_plan'])}"
+
+
+def _domain_verified(d: dict) -> str:
+    how = str(_("by DNS") if d["method"] == "dns" else _("by the admin's own address"))
+    return f"{domain_display(d['domain'])}, {how}"
+
+
+def _enrollment_change(d: dict) -> str:
+    old = str(Enrollment(d["old_enrollment"]).label)
+    new = str(Enrollment(d["new_enrollment"]).label)
+    return f"{domain_display(d['domain'])}: {old} → {new}"
+
+
+SUMMARIES = {
+    TenantAction.CREATED: lambda d: f"“{d['name']}”, {_kind_words(d['type'], d['plan'])}",
+    TenantAction.RENAMED: lambda d: f"“{d['old_name']}” → “{d['new_name']}”",
+    TenantAction.PLAN_CHANGED: _plan_change,
+    TenantAction.MEMBER_LIMIT_CHANGED: (
+        lambda d: f"{_limit_words(d['old_limit'])} → {_limit_words(d['new_limit'])}"
+    ),
+    TenantAction.DOMAIN_ADDED: lambda d: domain_display(d["domain"]),
+    TenantAction.DOMAIN_REMOVED: lambda d: domain_display(d["domain"]),
+    TenantAction.DOMAIN_VERIFIED: _domain_verified,
+    TenantAction.DOMAIN_ENROLLMENT_CHANGED: _enrollment_change,
+}

@@ -4,11 +4,10 @@ reverse relations (``memberships``, ``invitations``) so this app imports neither
 from django.db.models import Q
 from django.http import Http404
 
+from console import page_cache
 from console.accounts.selectors import two_step_enabled
 from tenants import policies
 from tenants.models import ActivityEvent, Tenant
-
-PENDING = "pending"  # invitations.InvitationStatus.PENDING; not imported (arrows point here)
 
 
 def membership_among(memberships, *, public_id: str):
@@ -50,15 +49,19 @@ def seat_usage(tenant: Tenant) -> policies.SeatUsage:
     """Members and pending invitations of ``tenant``: two indexed counts."""
     return policies.SeatUsage(
         members=tenant.memberships.count(),
-        pending_invitations=tenant.invitations.filter(status=PENDING).count(),
+        # invitations says which hold a seat (tenants knows no status).
+        pending_invitations=tenant.invitations.holding_seats().count(),
         included=policies.seats_included(tenant),
         limit=policies.member_limit(tenant),
     )
 
 
 def tenants_for_user(user):
-    """The user's tenants for the switcher, with the user's role on each."""
-    return user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")
+    """The user's tenants for the switcher, with the user's role on each, and the
+    page cache's versions of each tenant and of the user (``page_cache.with_versions``)."""
+    return page_cache.with_versions(
+        user.memberships.select_related("tenant").order_by("tenant__name", "tenant__pk")
+    )
 
 
 def memberships_for_request(request) -> list:

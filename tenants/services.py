@@ -11,22 +11,24 @@ from django.utils.translation import gettext_lazy
 from console.accounts.models import SecurityEvent
 from console.accounts.selectors import confirmed_addresses, two_step_enabled
 from tenants.activity import activity_record
+from tenants.actors import Actor, actor_require
 from tenants.domain_dns import txt_record_check
 from tenants.domain_names import domain_name_clean, domain_of_address
 from tenants.models import (
-    ActivityAction,
     ActivityEvent,
-    ActorKind,
     Domain,
     Enrollment,
     Plan,
     Tenant,
+    TenantAction,
     TenantType,
 )
 
-# members.Role.ADMIN; members depends on tenants, so the value is named here
-# and the membership is created through the reverse relation.
-OWNER_ROLE = "admin"
+# The permission the tenant's settings need (members.permissions.RENAME_TENANT,
+# DELETE_TENANT; members depends on tenants, so the names are written here).
+RENAME_TENANT = "rename_tenant"
+DELETE_TENANT = "delete_tenant"
+MANAGE_DOMAINS = "manage_domains"
 
 
 @transaction.atomic
@@ -46,10 +48,11 @@ def tenant_create(
     tenant = Tenant(name=name.strip(), type=type, plan=plan)
     tenant.full_clean()
     tenant.save()
-    tenant.memberships.create(user=owner, role=OWNER_ROLE)
+    # Through the reverse relation: members knows which role an owner has.
+    tenant.memberships.create_owner(user=owner)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_CREATED,
+        action=TenantAction.CREATED,
         actor=owner,
         target_user=owner,
         details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
@@ -59,8 +62,9 @@ def tenant_create(
 
 
 @transaction.atomic
-def tenant_rename(*, tenant: Tenant, name: str, actor=None, ip: str | None = None) -> Tenant:
-    old_name = Tenant.objects.values_list("name", flat=True).get(pk=tenant.pk)
+def tenant_rename(*, tenant: Tenant, name: str, actor: Actor, ip: str | None = None) -> Tenant:
+    """Rename the tenant (admins only, re-checked under the tenant lock)."""
+    old_name = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT).name
     tenant.name = name.strip()
     tenant.full_clean(exclude=["public_id"])
     if tenant.name == old_name:
@@ -68,16 +72,16 @@ def tenant_rename(*, tenant: Tenant, name: str, actor=None, ip: str | None = Non
     tenant.save(update_fields=["name"])
     activity_record(
         tenant=tenant,
-        action=ActivityAction.TENANT_RENAMED,
-        actor=actor,
+        action=TenantAction.RENAMED,
         details={"old_name": old_name, "new_name": tenant.name},
         ip=ip,
+        **actor.recorded_as,
     )
     return tenant
 
 
 @transaction.atomic
-def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> Tenant:
+def tenant_operator_save(*, tenant: Tenant, actor: Actor, ip: str | None = None) -> Tenant:
     """Save the Django admin's edit of ``tenant`` (its fields already set from the
     form) and record each change as Operator: created, renamed, plan changed
     (type and plan), member limit changed.
@@ -85,7 +89,7 @@ def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> 
     The stored row is locked and compared with the edit, so the entries say
     what really changed, in the same transaction as the save.
     """
-    actor = {"actor": operator, "actor_kind": ActorKind.OPERATOR, "ip": ip}
+    recorded = {**actor.recorded_as, "ip": ip}
     if tenant.type == TenantType.DEVELOPMENT:
         tenant.plan = ""
     elif tenant.plan not in Plan.values:
@@ -95,49 +99,52 @@ def tenant_operator_save(*, tenant: Tenant, operator, ip: str | None = None) -> 
         tenant.save()
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_CREATED,
+            action=TenantAction.CREATED,
             details={"name": tenant.name, "type": tenant.type, "plan": tenant.plan},
-            **actor,
+            **recorded,
         )
         return tenant
-    old = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    old = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT)
     tenant.save()
     if old.name != tenant.name:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.TENANT_RENAMED,
+            action=TenantAction.RENAMED,
             details={"old_name": old.name, "new_name": tenant.name},
-            **actor,
+            **recorded,
         )
     if (old.type, old.plan) != (tenant.type, tenant.plan):
         activity_record(
             tenant=tenant,
-            action=ActivityAction.PLAN_CHANGED,
+            action=TenantAction.PLAN_CHANGED,
             details={
                 "old_type": old.type,
                 "old_plan": old.plan,
                 "new_type": tenant.type,
                 "new_plan": tenant.plan,
             },
-            **actor,
+            **recorded,
         )
     if old.member_limit_override != tenant.member_limit_override:
         activity_record(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            action=TenantAction.MEMBER_LIMIT_CHANGED,
             details={
                 "old_limit": old.member_limit_override,
                 "new_limit": tenant.member_limit_override,
             },
-            **actor,
+            **recorded,
         )
     return tenant
 
 
 @transaction.atomic
-def tenant_delete(*, tenant: Tenant, confirm_name: str) -> None:
-    """Delete a tenant with its memberships and invitations; the name must be typed exactly."""
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+def tenant_delete(*, tenant: Tenant, actor: Actor, confirm_name: str) -> None:
+    """Delete a tenant with its memberships and invitations; the name must be typed exactly.
+
+    Admins only, re-checked under the tenant lock.
+    """
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=DELETE_TENANT)
     if confirm_name != locked.name:
         raise ValidationError(gettext_lazy("The name you typed does not match the tenant's name."))
     locked.delete()
@@ -199,26 +206,26 @@ TWO_STEP_FIRST = gettext_lazy(
 
 @transaction.atomic
 def tenant_set_two_step_required(
-    *, tenant: Tenant, actor, required: bool, ip: str | None = None
+    *, tenant: Tenant, actor: Actor, required: bool, ip: str | None = None
 ) -> Tenant:
     """Turn the tenant's "Require two-step verification" policy on or off.
 
     Only an admin who has two-step verification on may turn it on (so the
     policy never locks out the person setting it); turning it off needs no
-    second step. The caller checks that ``actor`` is an admin of ``tenant``.
+    second step. ``actor`` must be an admin of ``tenant`` (re-checked under the lock).
     """
-    if required and not two_step_enabled(user=actor):
+    if required and not two_step_enabled(user=actor.user):
         raise ValidationError(TWO_STEP_FIRST)
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=RENAME_TENANT)
     if locked.require_two_step != required:
         locked.require_two_step = required
         locked.save(update_fields=["require_two_step"])
         activity_record(
             tenant=locked,
-            action=ActivityAction.TWO_STEP_REQUIREMENT_CHANGED,
-            actor=actor,
+            action=TenantAction.TWO_STEP_REQUIREMENT_CHANGED,
             details={"required": required},
             ip=ip,
+            **actor.recorded_as,
         )
     tenant.require_two_step = required
     return tenant
@@ -251,7 +258,7 @@ def _address_at(*, user, name: str) -> bool:
     )
 
 
-def _mark_verified(*, domain: Domain, actor, method: str, ip: str | None) -> None:
+def _mark_verified(*, domain: Domain, actor: Actor, method: str, ip: str | None) -> None:
     """Verify ``domain`` (its tenant locked by the caller), or refuse when another
     tenant holds the name verified; the partial unique index backs the check."""
     if _domain_taken_elsewhere(tenant=domain.tenant, name=domain.name):
@@ -265,25 +272,25 @@ def _mark_verified(*, domain: Domain, actor, method: str, ip: str | None) -> Non
         raise ValidationError(DOMAIN_TAKEN, code="taken", params={"name": domain.name}) from None
     activity_record(
         tenant=domain.tenant,
-        action=ActivityAction.DOMAIN_VERIFIED,
-        actor=actor,
+        action=TenantAction.DOMAIN_VERIFIED,
         details={"domain": domain.name, "method": method},
         ip=ip,
+        **actor.recorded_as,
     )
 
 
 @transaction.atomic
-def domain_add(*, tenant: Tenant, actor, name: str, ip: str | None = None) -> Domain:
+def domain_add(*, tenant: Tenant, actor: Actor, name: str, ip: str | None = None) -> Domain:
     """Add a domain to ``tenant``, Unverified, or Verified at once when the adding
     admin's own confirmed address is at it ("domain added", then "domain verified").
 
     Refused (``ValidationError``, nothing saved): not a domain name, a free or
     disposable mail provider (``tenants.domain_names``), a name already on this
-    tenant's list or verified by another tenant. The caller checks that
-    ``actor`` is an admin of ``tenant``.
+    tenant's list or verified by another tenant. ``actor`` must be an admin
+    of ``tenant`` (re-checked under the lock).
     """
     clean = domain_name_clean(name)
-    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=MANAGE_DOMAINS)
     params = {"name": clean}
     if locked.domains.filter(name=clean).exists():
         raise ValidationError(DOMAIN_ALREADY_ADDED, code="duplicate", params=params)
@@ -293,20 +300,20 @@ def domain_add(*, tenant: Tenant, actor, name: str, ip: str | None = None) -> Do
         )
     if _domain_taken_elsewhere(tenant=locked, name=clean):
         raise ValidationError(DOMAIN_TAKEN, code="taken", params=params)
-    domain = Domain.objects.create(tenant=locked, name=clean, added_by=actor)
+    domain = Domain.objects.create(tenant=locked, name=clean, added_by=actor.user)
     activity_record(
         tenant=locked,
-        action=ActivityAction.DOMAIN_ADDED,
-        actor=actor,
+        action=TenantAction.DOMAIN_ADDED,
         details={"domain": clean},
         ip=ip,
+        **actor.recorded_as,
     )
-    if _address_at(user=actor, name=clean):
+    if actor.user is not None and _address_at(user=actor.user, name=clean):
         _mark_verified(domain=domain, actor=actor, method="address", ip=ip)
     return domain
 
 
-def domain_verify(*, domain: Domain, actor, ip: str | None = None) -> Domain:
+def domain_verify(*, domain: Domain, actor: Actor, ip: str | None = None) -> Domain:
     """Verify ``domain`` by its DNS TXT record (``tenants.domain_dns``).
 
     The look-up runs before any lock is taken (it may wait for the network);
@@ -318,7 +325,7 @@ def domain_verify(*, domain: Domain, actor, ip: str | None = None) -> Domain:
         return domain
     txt_record_check(domain=domain.name, token=domain.verification_token)
     with transaction.atomic():
-        Tenant.objects.select_for_update().get(pk=domain.tenant_id)
+        actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
         locked = Domain.objects.select_related("tenant").get(pk=domain.pk)
         if not locked.is_verified:
             _mark_verified(domain=locked, actor=actor, method="dns", ip=ip)
@@ -326,28 +333,28 @@ def domain_verify(*, domain: Domain, actor, ip: str | None = None) -> Domain:
 
 
 @transaction.atomic
-def domain_remove(*, domain: Domain, actor, ip: str | None = None) -> None:
+def domain_remove(*, domain: Domain, actor: Actor, ip: str | None = None) -> None:
     """Remove ``domain`` (always allowed); from the commit on it lets nobody join."""
-    Tenant.objects.select_for_update().get(pk=domain.tenant_id)
+    actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
     deleted, _ = Domain.objects.filter(pk=domain.pk).delete()
     if deleted:
         activity_record(
             tenant=domain.tenant,
-            action=ActivityAction.DOMAIN_REMOVED,
-            actor=actor,
+            action=TenantAction.DOMAIN_REMOVED,
             details={"domain": domain.name},
             ip=ip,
+            **actor.recorded_as,
         )
 
 
 @transaction.atomic
 def domain_set_enrollment(
-    *, domain: Domain, actor, enrollment: str, ip: str | None = None
+    *, domain: Domain, actor: Actor, enrollment: str, ip: str | None = None
 ) -> Domain:
     """Set a verified domain's **Enrollment** (Ask to join, Join automatically, Off)."""
     if enrollment not in Enrollment.values:
         raise ValidationError(gettext_lazy("Choose an enrollment."), code="invalid")
-    Tenant.objects.select_for_update().get(pk=domain.tenant_id)
+    actor_require(actor=actor, tenant_id=domain.tenant_id, permission=MANAGE_DOMAINS)
     locked = Domain.objects.select_related("tenant").get(pk=domain.pk)
     if not locked.is_verified:
         raise ValidationError(DOMAIN_NOT_VERIFIED, code="unverified", params={"name": locked.name})
@@ -357,9 +364,9 @@ def domain_set_enrollment(
         locked.save(update_fields=["enrollment"])
         activity_record(
             tenant=locked.tenant,
-            action=ActivityAction.DOMAIN_ENROLLMENT_CHANGED,
-            actor=actor,
+            action=TenantAction.DOMAIN_ENROLLMENT_CHANGED,
             details={"domain": locked.name, "old_enrollment": old, "new_enrollment": enrollment},
             ip=ip,
+            **actor.recorded_as,
         )
     return locked

@@ -18,6 +18,7 @@ from console.accounts.selectors import two_step_enabled
 from console.client_ip import client_ip
 from console.pagination import DeferredJoinPaginator
 from tenants import policies, selectors, services
+from tenants.activity_actions import activity_actions
 from tenants.forms import (
     ActivityFilterForm,
     TenantCreateForm,
@@ -26,7 +27,7 @@ from tenants.forms import (
     TwoStepPolicyForm,
 )
 from tenants.mixins import TenantMixin
-from tenants.models import ActivityAction, ActorKind, activity_summary
+from tenants.models import ActorKind
 
 
 class TenantCreateView(LoginRequiredMixin, FormView):
@@ -77,7 +78,7 @@ class TenantSettingsView(TenantMixin, TemplateView):
         services.tenant_rename(
             tenant=self.tenant,
             name=form.cleaned_data["name"],
-            actor=request.user,
+            actor=self.actor,
             ip=client_ip(request),
         )
         messages.success(request, _("Tenant renamed."))
@@ -96,7 +97,7 @@ class TenantTwoStepPolicyView(TenantSettingsView):
         required = form.cleaned_data["require_two_step"]
         try:
             services.tenant_set_two_step_required(
-                tenant=self.tenant, actor=request.user, required=required, ip=client_ip(request)
+                tenant=self.tenant, actor=self.actor, required=required, ip=client_ip(request)
             )
         except ValidationError as error:
             form.add_error("require_two_step", error)
@@ -120,7 +121,9 @@ class TenantDeleteView(TenantMixin, TemplateView):
         if form.is_valid():
             try:
                 services.tenant_delete(
-                    tenant=self.tenant, confirm_name=form.cleaned_data["confirm_name"]
+                    tenant=self.tenant,
+                    actor=self.actor,
+                    confirm_name=form.cleaned_data["confirm_name"],
                 )
             except ValidationError as error:
                 form.add_error("confirm_name", error)
@@ -243,7 +246,7 @@ class ActivityCsvView(ActivityFilterMixin, TenantMixin, View):
     def get(self, request, *args, **kwargs):
         entries = selectors.activity_for_tab(tenant=self.tenant, **self.activity_filters())
         writer = csv.writer(_Echo())
-        labels = dict(ActivityAction.choices)
+        labels = dict(activity_actions.choices())
         actor_kinds = dict(ActorKind.choices)
 
         def rows():
@@ -271,7 +274,7 @@ class ActivityCsvView(ActivityFilterMixin, TenantMixin, View):
                             actor,
                             actor_email,
                             target_email,
-                            activity_summary(action, details),
+                            activity_actions.summary(action, details),
                             json.dumps(details, sort_keys=True, ensure_ascii=False),
                             ip,
                         )

@@ -45,6 +45,13 @@ def _empty_cache():
 
 
 @pytest.fixture
+def cache_hits_unverified(settings):
+    """A cached visit as production serves it: the suite's verify mode (tests/settings.py)
+    renders every hit again, which a test counting a hit's queries must not count."""
+    settings.PAGE_CACHE_VERIFY = False
+
+
+@pytest.fixture
 def postgres(settings):
     """Skip (or fail in CI) unless the suite is running on PostgreSQL."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":

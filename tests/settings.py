@@ -30,9 +30,16 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# The page cache on, and every hit checked against a fresh render (a model
+# shown on a cached page that advances no version fails the test that shows it).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": CACHES["pages"],  # noqa: F405
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
+PAGE_CACHE_VERIFY = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server and Chromium talk plain http
 LOCAL_BEAT = False  # the in-process scheduler (console.local_beat) only where a test asks

@@ -19,10 +19,6 @@ class AccountsConfig(AppConfig):
         from console.accounts import codes
 
         codes.connect_receivers()
-        # The page cache's versions advance with every change a cached page shows.
-        from console.page_cache import connect_receivers as connect_page_cache
-
-        connect_page_cache()
         user_logged_in.connect(mark_seen_at_sign_in, dispatch_uid="accounts-session-seen")
         # A deactivated account's sessions end, whoever saved it inactive.
         from django.db.models.signals import post_save

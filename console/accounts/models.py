@@ -83,10 +83,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
 
-    # Advanced in the same transaction as any change to what this person's
-    # pages show: their tenants, invitations, name (console/page_cache.py).
-    page_version = models.PositiveBigIntegerField(default=0, editable=False)
-
     objects = UserManager()
 
     USERNAME_FIELD = "email"

@@ -6,16 +6,30 @@ that type), ``status``, ``detail`` (this occurrence, in words a person can
 act on) and, when input was wrong, ``errors``: one object per wrong address
 or field, each with ``detail`` and a JSON ``pointer`` into the request
 (``#/emails/2``), plus ``address`` for an email address.
+
+Endpoints map no errors themselves: a service refuses with a
+``django.core.exceptions.ValidationError`` (README, "One error style") or
+``PermissionDenied``, and ``install`` maps each kind to its status here, once.
 """
 
 import functools
+import json
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as Refusal
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from console import ratelimit
+from invitations.exceptions import (
+    InvitationActionNotAllowed,
+    InvitationsRefused,
+    MemberLimitReached,
+)
 from invitations.validators import MAX_ADDRESSES_PER_SUBMISSION
+from members.services import LastAdminError, MemberGoneError
+from tenants.actors import TenantGone
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:tenant-console:problem:"
@@ -130,6 +144,61 @@ def pointer(loc) -> str:
     return "#/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+def refusal_problem(request, refusal: Refusal) -> Problem:
+    """A service's refusal as a problem: the ``ValidationError`` hierarchy, most specific first."""
+    detail = " ".join(str(message) for message in refusal.messages)
+    if isinstance(refusal, ratelimit.RateLimited):
+        # The limits are fixed windows whose start is not kept: the window's
+        # length is an honest upper bound on the wait (a day when not said).
+        retry_after = refusal.retry_after or ratelimit.DAY
+        return Problem(429, detail, code="rate-limited", headers={"Retry-After": str(retry_after)})
+    if isinstance(refusal, InvitationsRefused):
+        return _invitations_refused(request, refusal)
+    if isinstance(refusal, MemberLimitReached):
+        return Problem(409, detail, code="member-limit")
+    if refusal.code == "decided":  # a join or invite request approved or declined already
+        return Problem(409, detail, code="already-decided")
+    if isinstance(refusal, LastAdminError):
+        return Problem(409, detail, code="last-admin")
+    if isinstance(refusal, (MemberGoneError, TenantGone)) or refusal.code == "tenant_gone":
+        return Problem(404, detail, code="not-found")
+    if isinstance(refusal, InvitationActionNotAllowed):
+        return Problem(409, detail, code="not-allowed-in-status")
+    return Problem(422, detail, code="invalid-input")
+
+
+def _typed_emails(request) -> list[str]:
+    """The ``emails`` of the request's JSON body, as typed (already validated by ninja)."""
+    try:
+        emails = json.loads(request.body).get("emails", [])
+    except (ValueError, AttributeError):
+        return []
+    return emails if isinstance(emails, list) else []
+
+
+def _invitations_refused(request, refused: InvitationsRefused) -> Problem:
+    if not refused.address_errors:
+        # Only whole-submission refusals are left: the member limit or the plan.
+        return Problem(409, " ".join(refused.errors), code="member-limit")
+    emails = _typed_emails(request)
+    errors = [
+        {
+            "pointer": f"#/emails/{emails.index(typed)}" if typed in emails else "#/emails",
+            "address": typed,
+            "detail": message,
+        }
+        for typed, message in refused.address_errors.items()
+    ]
+    errors += [{"pointer": "#/emails", "detail": message} for message in refused.errors]
+    count = len(refused.address_errors)
+    return Problem(
+        422,
+        f"{count} address{'es' if count != 1 else ''} cannot be invited. Nothing was sent.",
+        code="invalid-addresses",
+        errors=errors,
+    )
+
+
 def install(api) -> None:
     """Replace ninja's error handlers so every error the API returns is a problem."""
 
@@ -157,6 +226,10 @@ def install(api) -> None:
         return problem_response(
             Problem(422, "Some fields are not valid.", code="invalid-input", errors=errors)
         )
+
+    @api.exception_handler(Refusal)
+    def on_refused(request, exc: Refusal):
+        return problem_response(refusal_problem(request, exc))
 
     @api.exception_handler(Http404)
     def on_not_found(request, exc):

@@ -8,19 +8,19 @@ entry in the same transaction.
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from console.api import keys
+from console.api.activity import ApiKeyAction
 from console.api.exceptions import ApiKeyError
 from console.api.models import ApiKey, ApiScope
-from members.models import Membership
 from members.permissions import MANAGE_API_KEYS
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, Tenant
+from tenants.actors import Actor, TenantGone, actor_require
+from tenants.models import Tenant
 
 # "Last used" is a hint, not an audit trail: one write per key per minute at
 # most, so a busy integration does not turn every read into a write.
@@ -28,24 +28,24 @@ LAST_USED_GRANULARITY = timedelta(seconds=60)
 NAME_MAX_LENGTH = 64
 
 
-def _lock_and_require_admin(*, tenant: Tenant, actor_membership: Membership) -> Tenant:
+def _require_key_manager(*, tenant_id: int, actor: Actor) -> Tenant:
+    """Lock the tenant; ``actor`` must still be allowed to manage API keys (``actor_require``)."""
     try:
-        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    except Tenant.DoesNotExist:
-        raise ApiKeyError(_("This tenant no longer exists."), code="tenant_gone") from None
-    actor = Membership.objects.filter(pk=actor_membership.pk, tenant=locked).first()
-    if actor is None:
-        raise PermissionDenied(_("You are no longer a member of this tenant."))
-    if not actor.can(MANAGE_API_KEYS):
-        raise PermissionDenied(_("Only tenant admins can manage API keys."))
-    return locked
+        return actor_require(
+            actor=actor,
+            tenant_id=tenant_id,
+            permission=MANAGE_API_KEYS,
+            refusal=_("Only tenant admins can manage API keys."),
+        )
+    except TenantGone as gone:
+        raise ApiKeyError(gone.message, code=gone.code) from None
 
 
 @transaction.atomic
 def api_key_create(
     *,
     tenant: Tenant,
-    actor_membership: Membership,
+    actor: Actor,
     name: str,
     scope: str,
     expires_at: datetime | None = None,
@@ -66,7 +66,7 @@ def api_key_create(
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise ApiKeyError(_("Choose an expiry date in the future."), code="expires_at")
-    locked = _lock_and_require_admin(tenant=tenant, actor_membership=actor_membership)
+    locked = _require_key_manager(tenant_id=tenant.pk, actor=actor)
     new = keys.new_key()
     api_key = ApiKey.objects.create(
         tenant=locked,
@@ -74,31 +74,27 @@ def api_key_create(
         scope=scope,
         prefix=new.prefix,
         secret_hash=new.secret_hash,
-        created_by=actor_membership.user,
+        created_by=actor.user,
         created_at=now,
         expires_at=expires_at,
     )
     activity_record(
         tenant=locked,
-        action=ActivityAction.API_KEY_CREATED,
-        actor=actor_membership.user,
+        action=ApiKeyAction.CREATED,
         details=_details(api_key),
         ip=ip,
+        **actor.recorded_as,
     )
     return api_key, new.key
 
 
 @transaction.atomic
-def api_key_revoke(
-    *, api_key: ApiKey, actor_membership: Membership, ip: str | None = None
-) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Actor, ip: str | None = None) -> ApiKey:
     """Revoke ``api_key`` at once: its next request gets 401.
 
     Admins only; revoking a revoked key is refused.
     """
-    locked_tenant = _lock_and_require_admin(
-        tenant=api_key.tenant, actor_membership=actor_membership
-    )
+    locked_tenant = _require_key_manager(tenant_id=api_key.tenant_id, actor=actor)
     current = ApiKey.objects.filter(pk=api_key.pk, tenant=locked_tenant).first()
     if current is None:
         raise ApiKeyError(_("This API key no longer exists."), code="gone")
@@ -108,10 +104,10 @@ def api_key_revoke(
     current.save(update_fields=["revoked_at"])
     activity_record(
         tenant=locked_tenant,
-        action=ActivityAction.API_KEY_REVOKED,
-        actor=actor_membership.user,
+        action=ApiKeyAction.REVOKED,
         details=_details(current),
         ip=ip,
+        **actor.recorded_as,
     )
     return current
 

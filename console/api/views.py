@@ -66,7 +66,7 @@ class ApiKeyListView(TenantMixin, ListView):
         try:
             api_key, key = services.api_key_create(
                 tenant=self.tenant,
-                actor_membership=self.membership,
+                actor=self.actor,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_at=timezone.now() + after if after else None,
@@ -86,9 +86,7 @@ class ApiKeyRevokeView(TenantMixin, View):
     def post(self, request, *args, **kwargs):
         api_key = get_object_or_404(ApiKey, pk=kwargs["pk"], tenant=self.tenant)
         try:
-            services.api_key_revoke(
-                api_key=api_key, actor_membership=self.membership, ip=client_ip(request)
-            )
+            services.api_key_revoke(api_key=api_key, actor=self.actor, ip=client_ip(request))
         except ApiKeyError as error:
             messages.error(request, error.message)
         else:

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from console.accounts.models import Segment
 
 SELF_HOSTING_GUIDE_URL = "https://docs.logto.io/logto-oss/get-started-with-oss"
 
-# Under each answer to "What describes you best?".
+# Under each answer to "What describes you best?" (lazy: read per request).
 SEGMENT_DESCRIPTIONS = {
-    Segment.OPEN_SOURCE: "You run or contribute to the open-source edition.",
-    Segment.INDIVIDUAL: "You're building an app on your own or on a side project.",
-    Segment.ENTERPRISE: "You're setting things up for a company and its team.",
+    Segment.OPEN_SOURCE: gettext_lazy("You run or contribute to the open-source edition."),
+    Segment.INDIVIDUAL: gettext_lazy("You're building an app on your own or on a side project."),
+    Segment.ENTERPRISE: gettext_lazy("You're setting things up for a company and its team."),
 }
 
 

@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
+from console import page_cache
 from console.accounts.models import User
 from console.onboarding.models import ChecklistState
-from console.page_cache import users_changed
 from tenants.models import Tenant
 
 TENANT_NAME_SUFFIX = "'s tenant"
@@ -42,4 +42,5 @@ def checklist_record_link_followed(*, user: User, tenant: Tenant, link: str) -> 
     if ChecklistState.objects.filter(pk=state.pk, **{f"{field}__isnull": True}).update(
         **{field: timezone.now()}
     ):
-        users_changed([user.pk])  # the Get started page ticks the step
+        # update() sends no post_save: the Get started page ticks the step.
+        page_cache.changed(users=[user.pk])

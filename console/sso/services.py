@@ -2,9 +2,10 @@
 
 The locking rule is the members services' one: lock the tenant row
 (``SELECT ... FOR UPDATE``), re-read, change, record the activity entry in
-the same transaction. Network look-ups (discovery) run before the lock.
-The connection's allauth ``SocialApp`` is written here and nowhere else.
-The caller checks that ``actor`` is an admin of the tenant.
+the same transaction. ``actor`` (``tenants.actors.Actor``) is checked under
+that lock by ``actor_require`` (an admin: ``manage_sso``). Network look-ups
+(discovery) run before the lock. The connection's allauth ``SocialApp`` is
+written here and nowhere else.
 """
 
 from allauth.socialaccount.models import SocialApp
@@ -15,12 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from console.accounts.models import User
 from console.accounts.services import email_address_confirm
 from console.sso import discovery, encryption
+from console.sso.activity import SsoAction
 from console.sso.models import Protocol, SsoConnection, provider_id_for
 from invitations.access_requests import join_or_request
 from members.models import Membership
+from members.permissions import MANAGE_SSO
 from tenants.activity import activity_record
+from tenants.actors import Actor, actor_require
 from tenants.domain_names import domain_of_address
-from tenants.models import ActivityAction, Tenant
+from tenants.models import Tenant
 
 NEEDS_VERIFIED_DOMAIN = _("Verify a domain on the Domains tab first: a connection needs one.")
 NEEDS_TEST = _(
@@ -33,6 +37,12 @@ OIDC_PROVIDER = "openid_connect"
 
 def _lock(tenant_id: int) -> Tenant:
     return Tenant.objects.select_for_update().get(pk=tenant_id)
+
+
+def _policy_off(tenant: Tenant) -> None:
+    if tenant.require_single_sign_on:
+        tenant.require_single_sign_on = False
+        tenant.save(update_fields=["require_single_sign_on"])
 
 
 def _connection_of(tenant: Tenant) -> SsoConnection | None:
@@ -48,7 +58,7 @@ def _app_settings(issuer: str) -> dict:
 def sso_connection_save(
     *,
     tenant: Tenant,
-    actor,
+    actor: Actor,
     issuer: str,
     client_id: str,
     client_secret: str = "",
@@ -69,7 +79,7 @@ def sso_connection_save(
         raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
     discovery.discover(issuer)
     with transaction.atomic():
-        locked = _lock(tenant.pk)
+        locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=MANAGE_SSO)
         if not locked.domains.filter(verified_at__isnull=False).exists():
             raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
         connection = _connection_of(locked)
@@ -92,7 +102,7 @@ def sso_connection_save(
                 client_id=client_id,
                 secret_encrypted=encryption.encrypt(client_secret),
             )
-            action = ActivityAction.SSO_CONNECTION_CREATED
+            action = SsoAction.CONNECTION_CREATED
         else:
             connection.issuer = issuer
             connection.client_id = client_id
@@ -105,13 +115,13 @@ def sso_connection_save(
             app.client_id = client_id
             app.settings = _app_settings(issuer)
             app.save(update_fields=["client_id", "settings"])
-            action = ActivityAction.SSO_CONNECTION_CHANGED
+            action = SsoAction.CONNECTION_CHANGED
         activity_record(
             tenant=locked,
             action=action,
-            actor=actor,
             details={"protocol": connection.protocol, "issuer": issuer, "client_id": client_id},
             ip=ip,
+            **actor.recorded_as,
         )
     return connection
 
@@ -129,10 +139,12 @@ def sso_connection_test_passed(*, connection: SsoConnection, version: int) -> bo
 
 
 def _set_enabled(
-    *, connection: SsoConnection, actor, enabled: bool, ip: str | None
+    *, connection: SsoConnection, actor: Actor, enabled: bool, ip: str | None
 ) -> SsoConnection:
     with transaction.atomic():
-        locked_tenant = _lock(connection.tenant_id)
+        locked_tenant = actor_require(
+            actor=actor, tenant_id=connection.tenant_id, permission=MANAGE_SSO
+        )
         locked = _connection_of(locked_tenant)
         if locked is None or locked.pk != connection.pk:
             raise ValidationError(CONNECTION_GONE, code="gone")
@@ -143,49 +155,48 @@ def _set_enabled(
         locked.enabled = enabled
         locked.save(update_fields=["enabled", "changed_at"])
         if not enabled:
-            # Nothing may require a connection that is off.
-            Tenant.objects.filter(pk=locked_tenant.pk).update(require_single_sign_on=False)
+            _policy_off(locked_tenant)  # nothing may require a connection that is off
         activity_record(
             tenant=locked_tenant,
-            action=(
-                ActivityAction.SSO_CONNECTION_ENABLED
-                if enabled
-                else ActivityAction.SSO_CONNECTION_DISABLED
-            ),
-            actor=actor,
+            action=SsoAction.CONNECTION_ENABLED if enabled else SsoAction.CONNECTION_DISABLED,
             details={"protocol": locked.protocol},
             ip=ip,
+            **actor.recorded_as,
         )
     return locked
 
 
-def sso_connection_enable(*, connection: SsoConnection, actor, ip: str | None = None):
+def sso_connection_enable(*, connection: SsoConnection, actor: Actor, ip: str | None = None):
     """Enable a connection whose current version passed a test ("SSO connection enabled")."""
     return _set_enabled(connection=connection, actor=actor, enabled=True, ip=ip)
 
 
-def sso_connection_disable(*, connection: SsoConnection, actor, ip: str | None = None):
+def sso_connection_disable(*, connection: SsoConnection, actor: Actor, ip: str | None = None):
     """Disable it ("SSO connection disabled"); Require single sign-on goes off with it."""
     return _set_enabled(connection=connection, actor=actor, enabled=False, ip=ip)
 
 
 @transaction.atomic
-def sso_connection_delete(*, connection: SsoConnection, actor, ip: str | None = None) -> None:
+def sso_connection_delete(
+    *, connection: SsoConnection, actor: Actor, ip: str | None = None
+) -> None:
     """Delete the connection and its ``SocialApp`` ("SSO connection deleted")."""
-    locked_tenant = _lock(connection.tenant_id)
+    locked_tenant = actor_require(
+        actor=actor, tenant_id=connection.tenant_id, permission=MANAGE_SSO
+    )
     locked = _connection_of(locked_tenant)
     if locked is None or locked.pk != connection.pk:
         return
     app = locked.app
     locked.delete()
     app.delete()
-    Tenant.objects.filter(pk=locked_tenant.pk).update(require_single_sign_on=False)
+    _policy_off(locked_tenant)
     activity_record(
         tenant=locked_tenant,
-        action=ActivityAction.SSO_CONNECTION_DELETED,
-        actor=actor,
+        action=SsoAction.CONNECTION_DELETED,
         details={"protocol": locked.protocol},
         ip=ip,
+        **actor.recorded_as,
     )
 
 

@@ -16,6 +16,7 @@ from console.sso.forms import OidcConnectionForm, SsoSignInForm
 from console.sso.models import SsoConnection, provider_id_for
 from console.sso.sign_in import TEST_SESSION_KEY
 from members.permissions import MANAGE_SSO
+from tenants.actors import Actor
 from tenants.mixins import TenantMixin
 
 
@@ -66,7 +67,7 @@ class SsoSettingsView(SsoTabMixin, FormView):
         try:
             services.sso_connection_save(
                 tenant=self.tenant,
-                actor=self.request.user,
+                actor=Actor.member(self.request.user),
                 issuer=form.cleaned_data["issuer"],
                 client_id=form.cleaned_data["client_id"],
                 client_secret=form.cleaned_data["client_secret"],
@@ -121,7 +122,7 @@ class SsoTestView(_SsoActionView):
 class SsoEnableView(_SsoActionView):
     def act(self, connection):
         services.sso_connection_enable(
-            connection=connection, actor=self.request.user, ip=client_ip(self.request)
+            connection=connection, actor=Actor.member(self.request.user), ip=client_ip(self.request)
         )
         messages.success(self.request, _("Single sign-on is enabled."))
 
@@ -129,7 +130,7 @@ class SsoEnableView(_SsoActionView):
 class SsoDisableView(_SsoActionView):
     def act(self, connection):
         services.sso_connection_disable(
-            connection=connection, actor=self.request.user, ip=client_ip(self.request)
+            connection=connection, actor=Actor.member(self.request.user), ip=client_ip(self.request)
         )
         messages.success(self.request, _("Single sign-on is disabled."))
 
@@ -137,7 +138,7 @@ class SsoDisableView(_SsoActionView):
 class SsoDeleteView(_SsoActionView):
     def act(self, connection):
         services.sso_connection_delete(
-            connection=connection, actor=self.request.user, ip=client_ip(self.request)
+            connection=connection, actor=Actor.member(self.request.user), ip=client_ip(self.request)
         )
         messages.success(self.request, _("Connection deleted."))
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from console.webhooks.guard import validate_webhook_url
-from tenants.models import ActivityAction
+from tenants.activity_actions import activity_action_choices
 
 
 class WebhookEndpointForm(forms.Form):
@@ -20,7 +20,7 @@ class WebhookEndpointForm(forms.Form):
     )
     events = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=ActivityAction.choices,
+        choices=activity_action_choices,  # every app's, registered in ready()
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The activity entries this endpoint receives."),
         error_messages={"required": _("Choose at least one event.")},

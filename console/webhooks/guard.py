@@ -10,7 +10,7 @@ from console.outbound import Target, resolve_target
 
 
 def private_urls_allowed() -> bool:
-    return bool(getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_URLS", False))
+    return bool(settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
 
 
 def resolve_webhook_target(url: str) -> Target:

@@ -9,11 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import ActivityAction
+from tenants.activity_actions import activity_actions
 
 SECRET_PREFIX = "whsec_"
 TEST_EVENT_TYPE = "webhook.test"
-LABELLED = frozenset(ActivityAction.values)
 
 
 def new_signing_secret() -> str:
@@ -84,7 +83,7 @@ class WebhookEndpoint(models.Model):
 
     @property
     def event_labels(self) -> list[str]:
-        return [str(ActivityAction(event).label) for event in self.events if event in LABELLED]
+        return [activity_actions.label(event) for event in self.events if event in activity_actions]
 
 
 class DeliveryStatus(models.TextChoices):

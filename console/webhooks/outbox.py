@@ -20,10 +20,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from console.webhooks import selectors
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from console.webhooks.sending import Outcome
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActorKind
+from tenants.models import ActorKind
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,11 @@ class Recorded(NamedTuple):
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 8))
+    return int(settings.WEBHOOK_MAX_ATTEMPTS)
 
 
 def disable_after_failures() -> int:
-    return int(getattr(settings, "WEBHOOK_DISABLE_AFTER_FAILURES", 50))
+    return int(settings.WEBHOOK_DISABLE_AFTER_FAILURES)
 
 
 def retry_backoff(attempts: int) -> timedelta:
@@ -58,7 +59,7 @@ def retry_backoff(attempts: int) -> timedelta:
     6 h; the 8 attempts span about 15 hours, enough to ride out an outage of
     the receiver overnight.
     """
-    base = float(getattr(settings, "WEBHOOK_RETRY_BACKOFF_SECONDS", 30))
+    base = float(settings.WEBHOOK_RETRY_BACKOFF_SECONDS)
     return timedelta(seconds=min(base * 4 ** max(attempts - 1, 0), 6 * 3600))
 
 
@@ -161,7 +162,7 @@ def _disable(*, endpoint: WebhookEndpoint) -> None:
     endpoint.save(update_fields=["enabled", "disabled_at"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
+        action=WebhookAction.CHANGED,
         actor_kind=ActorKind.SYSTEM,
         details={
             "url": endpoint.shown_url,

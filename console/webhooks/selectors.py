@@ -18,7 +18,7 @@ SWEEP_GRACE = timedelta(seconds=60)  # a fresh enqueue gets this long before the
 
 def lease() -> timedelta:
     """A claim older than this belongs to a dead worker (above the task time limit)."""
-    return timedelta(seconds=getattr(settings, "WEBHOOK_LEASE_SECONDS", 300))
+    return timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
 
 
 def endpoints_for_tab(*, tenant) -> list[WebhookEndpoint]:

@@ -40,7 +40,7 @@ def is_retryable_status(status_code: int) -> bool:
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
+    return float(settings.WEBHOOK_TIMEOUT_SECONDS)
 
 
 def signed_headers(*, secret: str, msg_id: str, timestamp: datetime, body: str) -> dict:
@@ -84,7 +84,7 @@ def post(*, url: str, secret: str, msg_id: str, payload: dict, timestamp: dateti
     pool = connection_pool(
         target,
         timeout=timeout_seconds(),
-        ca_certs=getattr(settings, "WEBHOOK_CA_BUNDLE", None) or None,
+        ca_certs=settings.WEBHOOK_CA_BUNDLE or None,
     )
     try:
         response = pool.urlopen(

@@ -1,7 +1,8 @@
 """Writes for webhooks: endpoints (admins only) and the deliveries each activity entry makes.
 
-Endpoint services re-check that the actor may manage webhooks in the tenant
-(the views check too; a service is the last line) and record their activity
+Endpoint services lock the tenant and re-check there that the actor may
+manage webhooks (``tenants.actors.actor_require``; the views check too, a
+service is the last line), then lock the endpoint, and record their activity
 entry in their own transaction, naming the URL without its query string or
 user info (``redacted_url``): the entry is shown on the Activity tab and sent
 to other webhooks, and a receiver's token often rides in the query. The
@@ -15,12 +16,13 @@ tasks never import it.
 
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from console.webhooks import selectors, tasks
+from console.webhooks.activity import WebhookAction
 from console.webhooks.guard import validate_webhook_url
 from console.webhooks.models import (
     TEST_EVENT_TYPE,
@@ -32,7 +34,9 @@ from console.webhooks.models import (
 )
 from members.permissions import MANAGE_WEBHOOKS
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActivityEvent, Tenant
+from tenants.activity_actions import activity_actions
+from tenants.actors import Actor, actor_require
+from tenants.models import ActivityEvent, Tenant
 
 # Each endpoint multiplies every event into one more delivery.
 MAX_ENDPOINTS_PER_TENANT = 10
@@ -41,15 +45,19 @@ MAX_ENDPOINTS_PER_TENANT = 10
 # -- Endpoints (admins) ------------------------------------------------------------------------
 
 
-def _require_manager(*, tenant: Tenant, actor) -> None:
-    membership = tenant.memberships.filter(user=actor).first() if actor is not None else None
-    if membership is None or not membership.can(MANAGE_WEBHOOKS):
-        raise PermissionDenied(_("Only tenant admins can manage webhooks."))
+def _require_manager(*, tenant_id: int, actor: Actor) -> Tenant:
+    """Lock the tenant; ``actor`` must still be allowed to manage webhooks (``actor_require``)."""
+    return actor_require(
+        actor=actor,
+        tenant_id=tenant_id,
+        permission=MANAGE_WEBHOOKS,
+        refusal=_("Only tenant admins can manage webhooks."),
+    )
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = sorted(set(events))
-    unknown = [event for event in chosen if event not in ActivityAction.values]
+    unknown = [event for event in chosen if event not in activity_actions]
     if unknown:
         raise ValidationError(
             {"events": _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}}
@@ -70,13 +78,12 @@ def _clean_url(url: str) -> str:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, tenant: Tenant, actor, url: str, events: Sequence[str], ip: str | None = None
+    *, tenant: Tenant, actor: Actor, url: str, events: Sequence[str], ip: str | None = None
 ) -> WebhookEndpoint:
     """Create an endpoint with a new signing secret; the URL must pass the SSRF guard."""
-    _require_manager(tenant=tenant, actor=actor)
     url, events = _clean_url(url), _clean_events(events)
-    # Lock the tenant so two admins cannot both add the tenth endpoint.
-    Tenant.objects.select_for_update().only("pk").get(pk=tenant.pk)
+    # The tenant lock also keeps two admins from both adding the tenth endpoint.
+    _require_manager(tenant_id=tenant.pk, actor=actor)
     if tenant.webhook_endpoints.count() >= MAX_ENDPOINTS_PER_TENANT:
         raise ValidationError(
             _("A tenant can have at most %(max)s webhooks.") % {"max": MAX_ENDPOINTS_PER_TENANT}
@@ -84,10 +91,10 @@ def webhook_endpoint_create(
     endpoint = WebhookEndpoint.objects.create(tenant=tenant, url=url, events=events)
     activity_record(
         tenant=tenant,
-        action=ActivityAction.WEBHOOK_CREATED,
-        actor=actor,
+        action=WebhookAction.CREATED,
         details={"url": redacted_url(url), "events": events},
         ip=ip,
+        **actor.recorded_as,
     )
     return endpoint
 
@@ -98,11 +105,16 @@ def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
 
 @transaction.atomic
 def webhook_endpoint_change(
-    *, endpoint: WebhookEndpoint, actor, url: str, events: Sequence[str], ip: str | None = None
+    *,
+    endpoint: WebhookEndpoint,
+    actor: Actor,
+    url: str,
+    events: Sequence[str],
+    ip: str | None = None,
 ) -> WebhookEndpoint:
     """Change the URL and events; the entry lists what changed (nothing changed: no entry)."""
-    _require_manager(tenant=endpoint.tenant, actor=actor)
-    url, events = _clean_url(url), _clean_events(events)
+    url, events = _clean_url(url), _clean_events(events)  # DNS: before the lock
+    _require_manager(tenant_id=endpoint.tenant_id, actor=actor)
     locked = _locked(endpoint)
     details: dict = {}
     if locked.url != url:
@@ -115,62 +127,64 @@ def webhook_endpoint_change(
     locked.save(update_fields=["url", "events"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
-        actor=actor,
+        action=WebhookAction.CHANGED,
         details=details,
         ip=ip,
+        **actor.recorded_as,
     )
     return locked
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor, ip: str | None = None) -> None:
+def webhook_endpoint_delete(
+    *, endpoint: WebhookEndpoint, actor: Actor, ip: str | None = None
+) -> None:
     """Delete the endpoint with its deliveries and attempts."""
-    _require_manager(tenant=endpoint.tenant, actor=actor)
+    _require_manager(tenant_id=endpoint.tenant_id, actor=actor)
     locked = _locked(endpoint)
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_DELETED,
-        actor=actor,
+        action=WebhookAction.DELETED,
         details={"url": locked.shown_url},
         ip=ip,
+        **actor.recorded_as,
     )
     locked.delete()
 
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(
-    *, endpoint: WebhookEndpoint, actor, ip: str | None = None
+    *, endpoint: WebhookEndpoint, actor: Actor, ip: str | None = None
 ) -> str:
     """Give the endpoint a new signing secret and return it (shown once).
 
     The old secret stops at once: deliveries still pending are signed with
     the new one when they go out.
     """
-    _require_manager(tenant=endpoint.tenant, actor=actor)
+    _require_manager(tenant_id=endpoint.tenant_id, actor=actor)
     locked = _locked(endpoint)
     locked.secret = new_signing_secret()
     locked.save(update_fields=["secret"])
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
-        actor=actor,
+        action=WebhookAction.CHANGED,
         details={"url": locked.shown_url, "secret": "rotated"},
         ip=ip,
+        **actor.recorded_as,
     )
     return locked.secret
 
 
 @transaction.atomic
 def webhook_endpoint_enable(
-    *, endpoint: WebhookEndpoint, actor, ip: str | None = None
+    *, endpoint: WebhookEndpoint, actor: Actor, ip: str | None = None
 ) -> WebhookEndpoint:
     """Re-enable a disabled endpoint with a fresh failure count.
 
     Its deliveries left pending when it was disabled go out again (the sweep
     takes them), so nothing recorded meanwhile is lost.
     """
-    _require_manager(tenant=endpoint.tenant, actor=actor)
+    _require_manager(tenant_id=endpoint.tenant_id, actor=actor)
     locked = _locked(endpoint)
     if locked.enabled:
         return locked
@@ -183,19 +197,19 @@ def webhook_endpoint_enable(
     )
     activity_record(
         tenant=endpoint.tenant,
-        action=ActivityAction.WEBHOOK_CHANGED,
-        actor=actor,
+        action=WebhookAction.CHANGED,
         details={"url": locked.shown_url, "enabled": True},
         ip=ip,
+        **actor.recorded_as,
     )
     transaction.on_commit(lambda: tasks.enqueue_webhook_deliveries(selectors.pending_ids(locked)))
     return locked
 
 
 @transaction.atomic
-def webhook_send_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
+def webhook_send_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """Queue a ``webhook.test`` event for this endpoint (it needs to be enabled)."""
-    _require_manager(tenant=endpoint.tenant, actor=actor)
+    _require_manager(tenant_id=endpoint.tenant_id, actor=actor)
     locked = _locked(endpoint)
     if not locked.enabled:
         raise ValidationError(_("Re-enable this webhook before sending a test event."))
@@ -206,7 +220,10 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
         payload={
             "type": TEST_EVENT_TYPE,
             "timestamp": now.isoformat(),
-            "data": {"tenant": endpoint.tenant.public_id, "sent_by": actor.email},
+            "data": {
+                "tenant": endpoint.tenant.public_id,
+                "sent_by": actor.user.email if actor.user else None,
+            },
         },
         next_attempt_at=now,
     )

@@ -74,7 +74,7 @@ class WebhookCreateView(_EndpointFormView):
         try:
             endpoint = services.webhook_endpoint_create(
                 tenant=self.tenant,
-                actor=self.request.user,
+                actor=self.actor,
                 ip=client_ip(self.request),
                 **form.cleaned_data,
             )
@@ -108,7 +108,7 @@ class WebhookEditView(_EndpointFormView):
         try:
             services.webhook_endpoint_change(
                 endpoint=self.endpoint,
-                actor=self.request.user,
+                actor=self.actor,
                 ip=client_ip(self.request),
                 **form.cleaned_data,
             )
@@ -136,7 +136,7 @@ class _EndpointActionView(WebhookMixin, View):
 class WebhookDeleteView(_EndpointActionView):
     def act(self, endpoint):
         services.webhook_endpoint_delete(
-            endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
+            endpoint=endpoint, actor=self.actor, ip=client_ip(self.request)
         )
         messages.success(self.request, _("Webhook %(url)s deleted.") % {"url": endpoint.shown_url})
 
@@ -144,7 +144,7 @@ class WebhookDeleteView(_EndpointActionView):
 class WebhookRotateSecretView(_EndpointActionView):
     def act(self, endpoint):
         secret = services.webhook_endpoint_rotate_secret(
-            endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
+            endpoint=endpoint, actor=self.actor, ip=client_ip(self.request)
         )
         self.show_secret_once(endpoint, secret)
         messages.success(
@@ -155,7 +155,7 @@ class WebhookRotateSecretView(_EndpointActionView):
 class WebhookEnableView(_EndpointActionView):
     def act(self, endpoint):
         services.webhook_endpoint_enable(
-            endpoint=endpoint, actor=self.request.user, ip=client_ip(self.request)
+            endpoint=endpoint, actor=self.actor, ip=client_ip(self.request)
         )
         messages.success(
             self.request, _("Webhook %(url)s enabled again.") % {"url": endpoint.shown_url}
@@ -164,7 +164,7 @@ class WebhookEnableView(_EndpointActionView):
 
 class WebhookTestView(_EndpointActionView):
     def act(self, endpoint):
-        services.webhook_send_test(endpoint=endpoint, actor=self.request.user)
+        services.webhook_send_test(endpoint=endpoint, actor=self.actor)
         messages.success(
             self.request, _("Test event queued. Its attempt appears below in a few seconds.")
         )

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('invitations', '0007_invitation_email_language'),
-        ('tenants', '0006_access_requests'),
+        ('tenants', '0007_domains'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from console.api import services
 from console.api.models import ApiKey, ApiScope
+from tenants.actors import Actor
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def make_key(db):
     def make(membership, *, scope=ApiScope.READ_WRITE, expires_at=None, name="HR system"):
         return services.api_key_create(
             tenant=membership.tenant,
-            actor_membership=membership,
+            actor=Actor.member(membership.user),
             name=name,
             scope=scope,
             expires_at=expires_at,

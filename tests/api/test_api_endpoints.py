@@ -6,9 +6,12 @@ import pytest
 from django.utils import timezone
 
 from console.api import cursors
+from console.api.activity import ApiKeyAction
+from invitations.activity import InvitationAction
 from invitations.models import Invitation, InvitationStatus
+from members.activity import MemberAction
 from members.models import Membership, Role
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.models import ActivityEvent, ActorKind
 from tests import factories
 from tests.api.test_api_auth import assert_problem
 
@@ -76,7 +79,7 @@ def test_change_role(api, roomy_tenant):
     assert response.status_code == 200
     assert response.json()["role"] == "admin"
     assert Membership.objects.get(pk=target.pk).role == Role.ADMIN
-    event = ActivityEvent.objects.get(action=ActivityAction.ROLE_CHANGED)
+    event = ActivityEvent.objects.get(action=MemberAction.ROLE_CHANGED)
     # The key acts as the admin who created it.
     assert (event.actor, event.actor_kind) == (roomy_tenant.user, ActorKind.MEMBER)
     assert event.target_user == target.user
@@ -88,7 +91,7 @@ def test_demoting_the_last_admin_is_409_and_changes_nothing(api, roomy_tenant):
     )
     assert "at least one admin" in body["detail"]
     assert Membership.objects.get(pk=roomy_tenant.pk).role == Role.ADMIN
-    assert not ActivityEvent.objects.filter(action=ActivityAction.ROLE_CHANGED).exists()
+    assert not ActivityEvent.objects.filter(action=MemberAction.ROLE_CHANGED).exists()
 
 
 @pytest.mark.parametrize("body", [{"role": "owner"}, {}, {"role": None}])
@@ -108,7 +111,7 @@ def test_remove_member(api, roomy_tenant):
     response = api.delete(f"/members/{target.pk}")
     assert response.status_code == 204
     assert not Membership.objects.filter(pk=target.pk).exists()
-    assert ActivityEvent.objects.filter(action=ActivityAction.MEMBER_REMOVED).count() == 1
+    assert ActivityEvent.objects.filter(action=MemberAction.REMOVED).count() == 1
 
 
 def test_removing_the_last_admin_is_409(api, roomy_tenant):
@@ -153,7 +156,7 @@ def test_invite_sends_every_address(
     assert sorted(item["email"] for item in response.json()["items"]) == sorted(addresses)
     assert sorted(Invitation.objects.values_list("email", flat=True)) == sorted(addresses)
     assert sorted(m.to[0] for m in mailoutbox) == sorted(addresses)
-    sent = ActivityEvent.objects.filter(action=ActivityAction.INVITATION_SENT)
+    sent = ActivityEvent.objects.filter(action=InvitationAction.SENT)
     assert {event.actor for event in sent} == {roomy_tenant.user}
 
 
@@ -178,7 +181,7 @@ def test_invalid_address_is_422_per_address_and_nothing_is_created(api, roomy_te
     ]
     assert not Invitation.objects.exists()
     assert mailoutbox == []
-    assert not ActivityEvent.objects.filter(action=ActivityAction.INVITATION_SENT).exists()
+    assert not ActivityEvent.objects.filter(action=InvitationAction.SENT).exists()
 
 
 @pytest.mark.parametrize("emails", [[], ["  "]])
@@ -280,7 +283,7 @@ def test_revoke_then_delete(api, roomy_tenant):
         ActivityEvent.objects.filter(action__startswith="invitation.").values_list(
             "action", flat=True
         )
-    ) == [ActivityAction.INVITATION_DELETED, ActivityAction.INVITATION_REVOKED]
+    ) == [InvitationAction.DELETED, InvitationAction.REVOKED]
 
 
 # -- Requests per key -------------------------------------------------------------------------
@@ -315,8 +318,8 @@ def test_activity_newest_first_filtered_by_action(api, roomy_tenant):
     api.patch(f"/members/{target.pk}", {"role": "admin"})
     body = api.get("/activity").json()
     assert [item["action"] for item in body["items"]] == [
-        ActivityAction.ROLE_CHANGED,
-        ActivityAction.API_KEY_CREATED,
+        MemberAction.ROLE_CHANGED,
+        ApiKeyAction.CREATED,
     ]
     filtered = api.get("/activity", {"action": "member.role_changed"}).json()["items"]
     assert [item["details"] for item in filtered] == [

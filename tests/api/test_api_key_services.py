@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from console.api import keys, services
+from console.api.activity import ApiKeyAction
 from console.api.exceptions import ApiKeyError
 from console.api.models import ApiKey, ApiScope
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.actors import Actor
+from tenants.models import ActivityEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_create_stores_prefix_and_hash_never_the_key(admin_membership):
     api_key, key = services.api_key_create(
         tenant=admin_membership.tenant,
-        actor_membership=admin_membership,
+        actor=Actor.member(admin_membership.user),
         name="HR system",
         scope=ApiScope.READ_WRITE,
     )
@@ -36,12 +38,12 @@ def test_create_stores_prefix_and_hash_never_the_key(admin_membership):
 def test_create_records_an_activity_entry_without_the_secret(admin_membership):
     api_key, key = services.api_key_create(
         tenant=admin_membership.tenant,
-        actor_membership=admin_membership,
+        actor=Actor.member(admin_membership.user),
         name="HR system",
         scope=ApiScope.READ,
     )
     event = ActivityEvent.objects.get()
-    assert event.action == ActivityAction.API_KEY_CREATED
+    assert event.action == ApiKeyAction.CREATED
     assert event.actor == admin_membership.user
     assert event.details == {"name": "HR system", "scope": "read", "prefix": api_key.prefix}
     assert key.split("_", 2)[2] not in str(event.details)
@@ -49,7 +51,7 @@ def test_create_records_an_activity_entry_without_the_secret(admin_membership):
 
 def test_the_activity_tab_names_the_key(admin_membership, make_key):
     api_key, _ = make_key(admin_membership, name="HR system", scope=ApiScope.READ_WRITE)
-    services.api_key_revoke(api_key=api_key, actor_membership=admin_membership)
+    services.api_key_revoke(api_key=api_key, actor=Actor.member(admin_membership.user))
     assert [event.summary for event in ActivityEvent.objects.all()] == [
         "“HR system”",
         "“HR system”",
@@ -60,7 +62,7 @@ def test_collaborator_cannot_create_a_key(tenant):
     collaborator = factories.MembershipFactory(tenant=tenant)
     with pytest.raises(PermissionDenied):
         services.api_key_create(
-            tenant=tenant, actor_membership=collaborator, name="x", scope=ApiScope.READ
+            tenant=tenant, actor=Actor.member(collaborator.user), name="x", scope=ApiScope.READ
         )
     assert not ApiKey.objects.exists()
     assert not ActivityEvent.objects.exists()
@@ -72,7 +74,7 @@ def test_admin_demoted_meanwhile_cannot_create_a_key(admin_membership):
     with pytest.raises(PermissionDenied):
         services.api_key_create(
             tenant=admin_membership.tenant,
-            actor_membership=admin_membership,
+            actor=Actor.member(admin_membership.user),
             name="x",
             scope=ApiScope.READ,
         )
@@ -92,7 +94,7 @@ def test_invalid_input_creates_nothing(admin_membership, name, scope, expires_in
     with pytest.raises(ApiKeyError):
         services.api_key_create(
             tenant=admin_membership.tenant,
-            actor_membership=admin_membership,
+            actor=Actor.member(admin_membership.user),
             name=name,
             scope=scope,
             expires_at=timezone.now() + expires_in if expires_in else None,
@@ -103,22 +105,22 @@ def test_invalid_input_creates_nothing(admin_membership, name, scope, expires_in
 
 def test_revoke_marks_the_key_and_records_an_entry(admin_membership, make_key):
     api_key, _ = make_key(admin_membership)
-    services.api_key_revoke(api_key=api_key, actor_membership=admin_membership)
+    services.api_key_revoke(api_key=api_key, actor=Actor.member(admin_membership.user))
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert api_key.status() == "Revoked"
     assert list(ActivityEvent.objects.values_list("action", flat=True)) == [
-        ActivityAction.API_KEY_REVOKED,
-        ActivityAction.API_KEY_CREATED,
+        ApiKeyAction.REVOKED,
+        ApiKeyAction.CREATED,
     ]
 
 
 def test_revoking_twice_is_refused_and_records_nothing_more(admin_membership, make_key):
     api_key, _ = make_key(admin_membership)
-    services.api_key_revoke(api_key=api_key, actor_membership=admin_membership)
+    services.api_key_revoke(api_key=api_key, actor=Actor.member(admin_membership.user))
     first = ApiKey.objects.get().revoked_at
     with pytest.raises(ApiKeyError):
-        services.api_key_revoke(api_key=api_key, actor_membership=admin_membership)
+        services.api_key_revoke(api_key=api_key, actor=Actor.member(admin_membership.user))
     assert ApiKey.objects.get().revoked_at == first
     assert ActivityEvent.objects.count() == 2
 
@@ -127,7 +129,7 @@ def test_collaborator_cannot_revoke_a_key(admin_membership, make_key):
     api_key, _ = make_key(admin_membership)
     collaborator = factories.MembershipFactory(tenant=admin_membership.tenant)
     with pytest.raises(PermissionDenied):
-        services.api_key_revoke(api_key=api_key, actor_membership=collaborator)
+        services.api_key_revoke(api_key=api_key, actor=Actor.member(collaborator.user))
     assert ApiKey.objects.get().revoked_at is None
     assert ActivityEvent.objects.count() == 1
 
@@ -136,7 +138,7 @@ def test_admin_of_another_tenant_cannot_revoke_a_key(admin_membership, make_key)
     api_key, _ = make_key(admin_membership)
     other_admin = factories.AdminMembershipFactory()
     with pytest.raises(PermissionDenied):
-        services.api_key_revoke(api_key=api_key, actor_membership=other_admin)
+        services.api_key_revoke(api_key=api_key, actor=Actor.member(other_admin.user))
     assert ApiKey.objects.get().revoked_at is None
 
 

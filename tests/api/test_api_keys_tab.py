@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from console.api.activity import ApiKeyAction
 from console.api.models import ApiKey, ApiScope
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_creating_shows_the_key_once(admin_client, admin_membership):
     assert key.split("_")[1] == api_key.prefix
     assert (api_key.name, api_key.scope) == ("HR system", ApiScope.READ_WRITE)
     assert 29 <= (api_key.expires_at - api_key.created_at).days <= 30
-    assert ActivityEvent.objects.get().action == ActivityAction.API_KEY_CREATED
+    assert ActivityEvent.objects.get().action == ApiKeyAction.CREATED
     # the next visit lists the key but never shows it again, and the session forgot it
     again = admin_client.get(url).content.decode()
     assert "HR system" in again and key not in again
@@ -123,7 +124,7 @@ def test_revoking_a_revoked_key_says_so(admin_client, admin_membership, make_key
     admin_client.post(revoke_url(api_key))
     response = admin_client.post(revoke_url(api_key), follow=True)
     assert "already revoked" in response.content.decode()
-    assert ActivityEvent.objects.filter(action=ActivityAction.API_KEY_REVOKED).count() == 1
+    assert ActivityEvent.objects.filter(action=ApiKeyAction.REVOKED).count() == 1
 
 
 # Admin viewing the tab (the session already remembers the tenant):

@@ -29,7 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from console.webhooks.models import WebhookEndpoint
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, Tenant
+from members.activity import MemberAction
+from tenants.models import Tenant
 from tests import factories
 if sys.argv[1] == "tenant":
     membership = factories.AdminMembershipFactory(tenant__name="Local")
@@ -44,7 +45,7 @@ if sys.argv[1] == "tenant":
 else:
     with transaction.atomic():
         activity_record(
-            tenant=Tenant.objects.get(name="Local"), action=ActivityAction.MEMBER_REMOVED,
+            tenant=Tenant.objects.get(name="Local"), action=MemberAction.REMOVED,
             target_email="leaver@example.com",
         )
 """

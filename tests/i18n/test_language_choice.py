@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from console.accounts.models import User
+from invitations.activity import InvitationAction
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -140,14 +141,14 @@ def test_language_menu_needs_post(client):
 def test_activity_details_speak_the_viewers_language():
     from django.utils import translation
 
-    from tenants.models import ActivityAction, activity_summary
+    from tenants.activity_actions import activity_actions
 
     details = {"role": "admin", "status": "revoked"}
     with translation.override("fr"):
-        assert activity_summary(ActivityAction.INVITATION_DELETED, details) == (
+        assert activity_actions.summary(InvitationAction.DELETED, details) == (
             "en tant que Admin, était révoquée"
         )
     with translation.override("en"):
-        assert activity_summary(ActivityAction.INVITATION_DELETED, details) == (
+        assert activity_actions.summary(InvitationAction.DELETED, details) == (
             "as Admin, was revoked"
         )

@@ -13,6 +13,7 @@ from invitations.models import Invitation, InvitationStatus
 from invitations.services import invitation_accept, invitation_resend, invitation_revoke
 from invitations.views import invitation_in_session
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tests import factories
 from tests.factories import invitation_link_token
 from tests.invitations.conftest import open_url
@@ -185,7 +186,7 @@ def test_review_without_a_link_is_404(client, db):
             "This invitation has expired",
         ),
         (
-            lambda i, admin: invitation_revoke(invitation=i, actor=admin),
+            lambda i, admin: invitation_revoke(invitation=i, actor=Actor.member(admin)),
             "This invitation has been revoked",
         ),
         (
@@ -195,7 +196,7 @@ def test_review_without_a_link_is_404(client, db):
             "This invitation has already been used",
         ),
         (
-            lambda i, admin: invitation_resend(invitation=i, actor=admin),
+            lambda i, admin: invitation_resend(invitation=i, actor=Actor.member(admin)),
             "This invitation has been replaced by a newer one",
         ),
     ],
@@ -239,7 +240,7 @@ def test_accept_just_before_expiry_works(invitation, invitee):
 
 
 def test_resent_link_works_after_the_old_one_is_superseded(client, invitation, admin, invitee):
-    invitation_resend(invitation=invitation, actor=admin)
+    invitation_resend(invitation=invitation, actor=Actor.member(admin))
     invitation.refresh_from_db()
     client.force_login(invitee)
     open_link(client, invitation)

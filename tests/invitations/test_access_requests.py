@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invitations import access_requests
+from invitations.activity import InvitationAction
 from invitations.models import AccessRequest, Invitation, RequestKind, RequestStatus
 from invitations.request_history import access_requests_purge_decided
 from members.models import Membership, Role
-from tenants.models import ActivityAction, ActivityEvent, Enrollment
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, Enrollment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +67,7 @@ def test_a_join_request_is_recorded_and_the_admins_are_emailed(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         access_requests.join_request_create(tenant=acme, user=ana)
-    assert actions(acme)[-1] == ActivityAction.JOIN_REQUESTED
+    assert actions(acme)[-1] == InvitationAction.JOIN_REQUESTED
     assert [m.to for m in mailoutbox] == [[boss.email]]
     assert "ana@acme.test asks to join" in mailoutbox[0].body
 
@@ -88,7 +90,7 @@ def test_one_open_request_per_person_and_tenant(acme, ana, join_request):
 
 
 def test_a_declined_person_waits_30_days(acme, boss, ana, join_request):
-    access_requests.request_decline(access_request=join_request, actor=boss)
+    access_requests.request_decline(access_request=join_request, actor=Actor.member(boss))
     with pytest.raises(Exception, match="was declined"):
         access_requests.join_request_create(tenant=acme, user=ana)
     with time_machine.travel(timezone.now() + timedelta(days=31)):
@@ -126,7 +128,7 @@ def test_a_collaborator_requests_invitations_on_the_members_tab(client, acme):
     request = AccessRequest.objects.get()
     assert request.kind == RequestKind.INVITE
     assert request.emails == ["li@example.com", "mo@example.com"]
-    assert actions(acme)[-1] == ActivityAction.INVITATION_REQUESTED
+    assert actions(acme)[-1] == InvitationAction.REQUESTED
 
 
 def test_an_invite_request_follows_the_invite_forms_address_rules(client, acme):
@@ -173,7 +175,7 @@ def test_approving_a_join_request_with_the_admin_role(
     assert Membership.objects.get(tenant=join_request.tenant, user=ana).role == Role.ADMIN
     join_request.refresh_from_db()
     assert join_request.status == RequestStatus.APPROVED and join_request.role == Role.ADMIN
-    assert ActivityAction.JOIN_APPROVED in actions(join_request.tenant)
+    assert InvitationAction.JOIN_APPROVED in actions(join_request.tenant)
     assert mailoutbox[-1].to == [ana.email] and "approved" in mailoutbox[-1].subject
 
 
@@ -201,7 +203,7 @@ def test_declining_tells_the_requester_and_shows_the_wait(
         client.post(decide_url(join_request, "decline"))
     join_request.refresh_from_db()
     assert join_request.status == RequestStatus.DECLINED
-    assert ActivityAction.JOIN_DECLINED in actions(join_request.tenant)
+    assert InvitationAction.JOIN_DECLINED in actions(join_request.tenant)
     assert mailoutbox[-1].to == [ana.email] and "30 days" in mailoutbox[-1].body
 
 
@@ -219,7 +221,7 @@ def test_approving_an_invite_request_sends_the_invitations(
     assert invitation.email == "li@example.com" and invitation.role == Role.COLLABORATOR
     assert invitation.invited_by == boss
     assert "li@example.com" in [m.to[0] for m in mailoutbox]
-    assert ActivityAction.INVITATION_REQUEST_APPROVED in actions(acme)
+    assert InvitationAction.REQUEST_APPROVED in actions(acme)
 
 
 def test_an_invite_request_whose_address_became_a_member_is_refused_whole(client, acme, boss):
@@ -265,9 +267,9 @@ def test_another_tenants_request_id_is_404(client, join_request):
 
 
 def test_a_decided_request_cannot_be_decided_again(boss, join_request):
-    access_requests.request_decline(access_request=join_request, actor=boss)
+    access_requests.request_decline(access_request=join_request, actor=Actor.member(boss))
     with pytest.raises(Exception, match="already decided"):
-        access_requests.request_approve(access_request=join_request, actor=boss)
+        access_requests.request_approve(access_request=join_request, actor=Actor.member(boss))
 
 
 # -- History ------------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ def test_a_decided_request_cannot_be_decided_again(boss, join_request):
 
 def test_decided_requests_are_purged_after_the_activity_retention(settings, boss, join_request):
     settings.ACTIVITY_RETENTION_DAYS = 10
-    access_requests.request_decline(access_request=join_request, actor=boss)
+    access_requests.request_decline(access_request=join_request, actor=Actor.member(boss))
     open_one = access_requests.join_request_create(
         tenant=join_request.tenant, user=factories.UserFactory(email="li@acme.test")
     )

@@ -16,6 +16,7 @@ from invitations import tokens
 from invitations.exceptions import InvitationActionNotAllowed
 from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
 from invitations.services import invitation_delete, invitation_resend, invitation_revoke
+from tenants.actors import Actor
 from tests import factories
 from tests.invitations.conftest import action_url, list_url
 
@@ -118,7 +119,7 @@ def test_resend_supersedes_the_old_link_and_starts_a_new_week(
     old_token = tokens.link_token(invitation.link_salt)
     three_days_later = timezone.now() + timedelta(days=3)
     with time_machine.travel(three_days_later, tick=False), on_commit():
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     invitation.refresh_from_db()
     assert invitation.sent_at == three_days_later
     assert invitation.expires_at == three_days_later + timedelta(days=7)
@@ -137,7 +138,7 @@ def test_resend_of_a_failed_email_starts_the_send_over(invitation, admin, on_com
         email_status=EmailStatus.FAILED, email_attempts=6, email_error="550 no such user"
     )
     with on_commit():
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     invitation.refresh_from_db()
     assert (invitation.email_status, invitation.email_attempts, invitation.email_error) == (
         EmailStatus.SENT,
@@ -170,18 +171,18 @@ def test_fourth_resend_within_an_hour_is_429_and_sends_nothing(
 
 def test_resend_limit_resets_after_an_hour(invitation, admin):
     for _ in range(3):
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     with pytest.raises(RateLimited):
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1)):
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
 
 
 def test_resend_limit_is_per_invitation(tenant, admin, invitation):
     other = factories.InvitationFactory(tenant=tenant, invited_by=admin)
     for _ in range(3):
-        invitation_resend(invitation=invitation, actor=admin)
-    invitation_resend(invitation=other, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
+    invitation_resend(invitation=other, actor=Actor.member(admin))
 
 
 def test_resend_fails_open_when_the_cache_is_down(invitation, admin, monkeypatch, caplog):
@@ -191,18 +192,18 @@ def test_resend_fails_open_when_the_cache_is_down(invitation, admin, monkeypatch
     monkeypatch.setattr(cache, "get_many", down)
     monkeypatch.setattr(cache, "add", down)
     for _ in range(5):
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     assert "cache unavailable" in caplog.text
 
 
 def test_revoke_refuses_a_revoked_invitation_without_change(invitation, admin):
-    invitation_revoke(invitation=invitation, actor=admin)
+    invitation_revoke(invitation=invitation, actor=Actor.member(admin))
     with pytest.raises(InvitationActionNotAllowed):
-        invitation_revoke(invitation=invitation, actor=admin)
+        invitation_revoke(invitation=invitation, actor=Actor.member(admin))
 
 
 def test_delete_refuses_a_pending_invitation(invitation, admin):
     with pytest.raises(InvitationActionNotAllowed) as refused:
-        invitation_delete(invitation=invitation, actor=admin)
+        invitation_delete(invitation=invitation, actor=Actor.member(admin))
     assert refused.value.message == "This invitation is pending, so it can't be deleted."
     assert Invitation.objects.filter(pk=invitation.pk).exists()

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_resend
+from tenants.actors import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_bulk_resend_respects_the_hourly_limit(
     operator_client, invitation, admin, on_commit, mailoutbox
 ):
     for _ in range(3):
-        invitation_resend(invitation=invitation, actor=admin)
+        invitation_resend(invitation=invitation, actor=Actor.member(admin))
     invitation.refresh_from_db()
     response = run_action(operator_client, "resend_invitations", [invitation], on_commit)
     assert "at most 3 times an hour" in response.content.decode()

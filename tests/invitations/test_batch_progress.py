@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError
 from invitations import services, tasks
 from invitations.models import EmailStatus, Invitation
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 from tests.invitations.conftest import invite_url, list_url
 
@@ -33,10 +34,13 @@ def post(client, tenant, emails: str):
 def test_one_bulk_invite_is_one_batch(pro_tenant, pro_admin):
     tenant, admin = pro_tenant, pro_admin
     first = services.invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["a@example.com", "b@example.com"], role="admin"
+        tenant=tenant,
+        actor=Actor.member(admin),
+        emails=["a@example.com", "b@example.com"],
+        role="admin",
     )
     second = services.invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["c@example.com"], role="admin"
+        tenant=tenant, actor=Actor.member(admin), emails=["c@example.com"], role="admin"
     )
     assert first[0].batch_id is not None
     assert {i.batch_id for i in first} == {first[0].batch_id}
@@ -59,7 +63,7 @@ def test_the_fragment_stops_polling_once_none_is_queued(client, pro_tenant, pro_
     admin_client.force_login(pro_admin)
     batch_id = services.invitation_create_bulk(
         tenant=tenant,
-        inviter=pro_admin,
+        actor=Actor.member(pro_admin),
         emails=["ana@example.com", "li@example.com", "bo@example.com"],
         role=Role.COLLABORATOR,
     )[0].batch_id
@@ -101,7 +105,7 @@ def test_the_tab_without_a_batch_or_with_a_bad_one_shows_no_progress(admin_clien
 
 def test_progress_is_admin_only_and_tenant_scoped(client, collaborator_client, tenant, admin):
     batch_id = services.invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["a@example.com"], role=Role.COLLABORATOR
+        tenant=tenant, actor=Actor.member(admin), emails=["a@example.com"], role=Role.COLLABORATOR
     )[0].batch_id
     assert collaborator_client.get(progress_url(tenant, batch_id)).status_code == 403
 
@@ -128,7 +132,7 @@ def test_a_bulk_invite_enqueues_one_task_that_fans_out(pro_tenant, pro_admin, on
     with mock.patch.object(tasks.send_invitation_batch, "delay") as batch, on_commit():
         created = services.invitation_create_bulk(
             tenant=tenant,
-            inviter=admin,
+            actor=Actor.member(admin),
             emails=[f"p{i}@example.com" for i in range(5)],
             role="admin",
         )
@@ -142,7 +146,7 @@ def test_a_single_send_is_enqueued_directly(tenant, admin, on_commit):
         on_commit(),
     ):
         created = services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["one@example.com"], role="admin"
+            tenant=tenant, actor=Actor.member(admin), emails=["one@example.com"], role="admin"
         )
     batch.assert_not_called()
     send.assert_called_once_with(created[0].pk)
@@ -150,7 +154,10 @@ def test_a_single_send_is_enqueued_directly(tenant, admin, on_commit):
 
 def test_the_batch_task_sends_each_email_once_even_if_run_twice(tenant, admin, mailoutbox):
     created = services.invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["a@example.com", "b@example.com"], role="admin"
+        tenant=tenant,
+        actor=Actor.member(admin),
+        emails=["a@example.com", "b@example.com"],
+        role="admin",
     )
     ids = [i.pk for i in created]
     assert tasks.send_invitation_batch(ids) == 2

@@ -18,6 +18,7 @@ from invitations.emails import message_id
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_resend
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 from tests.factories import invitation_link_token
 from tests.invitations.conftest import action_url, invite_url, list_url
@@ -97,7 +98,7 @@ def test_names_are_escaped_in_the_html_email(db, mailoutbox):
 def test_message_id_is_stable_per_send_and_new_after_resend(invitation, admin, mailoutbox):
     first = message_id(invitation)
     assert message_id(Invitation.objects.get(pk=invitation.pk)) == first
-    invitation_resend(invitation=invitation, actor=admin)
+    invitation_resend(invitation=invitation, actor=Actor.member(admin))
     invitation.refresh_from_db()
     assert message_id(invitation) != first
     assert invitation.link_salt not in first

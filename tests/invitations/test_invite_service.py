@@ -13,6 +13,7 @@ from invitations.exceptions import InvitationsRefused
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.services import invitation_create_bulk, invite_check
 from members.models import Role
+from tenants.actors import Actor
 from tenants.models import ActivityEvent
 from tenants.policies import invitation_lifetime
 from tests import factories
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def invite(tenant, inviter, emails, role=Role.COLLABORATOR):
-    return invitation_create_bulk(tenant=tenant, inviter=inviter, emails=emails, role=role)
+    return invitation_create_bulk(
+        tenant=tenant, actor=Actor.member(inviter), emails=emails, role=role
+    )
 
 
 def test_invite_creates_pending_invitations_with_a_week_to_accept(

@@ -8,9 +8,11 @@ from django.urls import reverse
 
 from invitations.access_requests import domain_enroll, join_offers
 from invitations.models import AccessRequest, RequestKind
+from members.activity import MemberAction
 from members.models import Membership, Role
 from tenants import services as tenant_services
-from tenants.models import ActivityAction, ActivityEvent, Enrollment
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, Enrollment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def test_signing_in_with_a_confirmed_address_joins_as_collaborator(client, acme)
     client.force_login(person)
     membership = Membership.objects.get(tenant=acme, user=person)
     assert membership.role == Role.COLLABORATOR
-    joined = ActivityEvent.objects.get(tenant=acme, action=ActivityAction.MEMBER_JOINED)
+    joined = ActivityEvent.objects.get(tenant=acme, action=MemberAction.JOINED)
     assert joined.details == {"role": "collaborator", "via": "domain"}
 
 
@@ -90,7 +92,7 @@ def test_enrollment_off_neither_joins_nor_offers(client, acme):
 def test_a_removed_domain_stops_joins_at_once(client, acme):
     automatic(acme)
     admin = acme.memberships.get(role=Role.ADMIN).user
-    tenant_services.domain_remove(domain=acme.domains.get(), actor=admin)
+    tenant_services.domain_remove(domain=acme.domains.get(), actor=Actor.member(admin))
     person = factories.UserFactory(email="ana@acme.test")
     client.force_login(person)
     assert not Membership.objects.filter(user=person).exists()

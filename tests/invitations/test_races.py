@@ -11,6 +11,7 @@ from invitations.models import Invitation, InvitationStatus
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_revoke
 from members.models import Membership, Role
 from members.services import membership_change_role
+from tenants.actors import Actor
 from tests import factories
 
 
@@ -80,7 +81,7 @@ def test_concurrent_bulk_invites_of_the_same_address_make_one_pending_invitation
         8,
         lambda i: invitation_create_bulk(
             tenant=tenant,
-            inviter=admin,
+            actor=Actor.member(admin),
             emails=["ana@example.com", f"other{i}@example.com"],
             role=Role.COLLABORATOR,
         ),
@@ -105,7 +106,7 @@ def test_a_revoke_waiting_on_the_admins_demotion_is_refused_once_it_commits(post
     def revoke():
         demoted.wait(10)
         try:
-            invitation_revoke(invitation=invitation, actor=actor.user)
+            invitation_revoke(invitation=invitation, actor=Actor.member(actor.user))
             outcome["result"] = "revoked"
         except Exception as error:
             outcome["result"] = type(error).__name__
@@ -115,7 +116,7 @@ def test_a_revoke_waiting_on_the_admins_demotion_is_refused_once_it_commits(post
     thread = threading.Thread(target=revoke)
     thread.start()
     with transaction.atomic():
-        membership_change_role(membership=actor, role=Role.COLLABORATOR)
+        membership_change_role(membership=actor, role=Role.COLLABORATOR, actor=Actor.system())
         demoted.set()
         # when the admin's revoke (checked by the view before the demotion) runs now
         time.sleep(0.5)

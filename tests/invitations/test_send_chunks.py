@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError
 
 from invitations import services, tasks
 from invitations.models import EmailStatus, Invitation
+from tenants.actors import Actor
 from tests import factories
 from tests.invitations.test_emails_and_jobs import smtp  # noqa: F401  (fixture)
 
@@ -27,7 +28,7 @@ def invite(admin, count: int) -> list[int]:
     with mock.patch.object(tasks.send_invitation_batch, "delay"):
         created = services.invitation_create_bulk(
             tenant=admin.memberships.get().tenant,
-            inviter=admin,
+            actor=Actor.member(admin),
             emails=[f"c{i}@example.com" for i in range(count)],
             role="collaborator",
         )

@@ -18,6 +18,7 @@ from invitations.services import (
     invitation_revoke,
 )
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_a_demoted_admins_stale_action_is_refused_and_changes_nothing(
     admin_membership.save(update_fields=["role"])
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
-        service(invitation=invitation, actor=admin)
+        service(invitation=invitation, actor=Actor.member(admin))
 
     assert _row(invitation) == before
     assert mailoutbox == []
@@ -61,7 +62,7 @@ def test_a_removed_admins_stale_action_is_refused(tenant, admin, admin_membershi
     admin_membership.delete()
 
     with pytest.raises(PermissionDenied, match="no longer a member"):
-        service(invitation=invitation, actor=admin)
+        service(invitation=invitation, actor=Actor.member(admin))
 
     assert _row(invitation) == before
 
@@ -74,7 +75,10 @@ def test_a_demoted_admins_stale_invite_is_refused_and_creates_nothing(
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
         invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["new@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["new@example.com"],
+            role=Role.COLLABORATOR,
         )
 
     assert not Invitation.objects.exists()
@@ -82,10 +86,10 @@ def test_a_demoted_admins_stale_invite_is_refused_and_creates_nothing(
 
 
 def test_an_operator_acts_without_a_tenant_role(tenant, admin):
-    """The admin site passes ``actor=None``: operators are outside tenant roles."""
+    """The admin site passes ``Actor.operator``: operators are outside tenant roles."""
     invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin)
 
-    invitation_revoke(invitation=invitation, actor=None)
+    invitation_revoke(invitation=invitation, actor=Actor.operator(factories.UserFactory()))
 
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
@@ -94,7 +98,7 @@ def test_an_operator_acts_without_a_tenant_role(tenant, admin):
 def test_an_admin_still_in_role_acts(tenant, admin):
     invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin)
 
-    invitation_revoke(invitation=invitation, actor=admin)
+    invitation_revoke(invitation=invitation, actor=Actor.member(admin))
 
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from members import services
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 
 ROUNDS = 5  # the race is timing-dependent: repeat it for confidence
@@ -59,13 +60,13 @@ def test_two_admins_demoting_each_other_at_once_leave_an_admin(postgres, as_acto
                 services.membership_change_role,
                 membership=second,
                 role=Role.COLLABORATOR,
-                actor_membership=first if as_actor else None,
+                actor=Actor.member(first.user) if as_actor else Actor.system(),
             ),
             partial(
                 services.membership_change_role,
                 membership=first,
                 role=Role.COLLABORATOR,
-                actor_membership=second if as_actor else None,
+                actor=Actor.member(second.user) if as_actor else Actor.system(),
             ),
         )
 
@@ -103,7 +104,7 @@ def test_transfer_racing_the_receivers_departure_leaves_an_admin(postgres):
             partial(
                 services.ownership_transfer,
                 tenant=tenant,
-                from_membership=giver,
+                actor=Actor.member(giver.user),
                 to_membership=receiver,
                 then="leave",
             ),
@@ -119,11 +120,13 @@ def test_transfer_racing_the_receivers_departure_leaves_an_admin(postgres):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda a, b: services.membership_change_role(membership=b, role=Role.ADMIN),
-        lambda a, b: services.membership_remove(membership=b),
+        lambda a, b: services.membership_change_role(
+            membership=b, role=Role.ADMIN, actor=Actor.system()
+        ),
+        lambda a, b: services.membership_remove(membership=b, actor=Actor.system()),
         lambda a, b: services.membership_leave(membership=b),
         lambda a, b: services.ownership_transfer(
-            tenant=a.tenant, from_membership=a, to_membership=b, then="stay"
+            tenant=a.tenant, actor=Actor.member(a.user), to_membership=b, then="stay"
         ),
     ],
     ids=["change role", "remove", "leave", "transfer"],

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from members import services
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,9 @@ def member(tenant):
 
 
 def test_admin_makes_a_collaborator_an_admin(sole_admin, member):
-    services.membership_change_role(membership=member, role=Role.ADMIN, actor_membership=sole_admin)
+    services.membership_change_role(
+        membership=member, role=Role.ADMIN, actor=Actor.member(sole_admin.user)
+    )
     member.refresh_from_db()
     assert member.role == Role.ADMIN
 
@@ -38,7 +41,7 @@ def test_admin_makes_a_collaborator_an_admin(sole_admin, member):
 def test_admin_demotes_another_admin(tenant, sole_admin):
     other = factories.AdminMembershipFactory(tenant=tenant)
     services.membership_change_role(
-        membership=other, role=Role.COLLABORATOR, actor_membership=sole_admin
+        membership=other, role=Role.COLLABORATOR, actor=Actor.member(sole_admin.user)
     )
     assert admin_ids(tenant) == {sole_admin.pk}
 
@@ -47,7 +50,7 @@ def test_last_admin_cannot_be_demoted(tenant, sole_admin, member, membership_row
     before = membership_rows()
     with pytest.raises(services.LastAdminError) as refused:
         services.membership_change_role(
-            membership=sole_admin, role=Role.COLLABORATOR, actor_membership=sole_admin
+            membership=sole_admin, role=Role.COLLABORATOR, actor=Actor.member(sole_admin.user)
         )
     assert refused.value.message == services.LAST_ADMIN_MESSAGE
     assert membership_rows() == before
@@ -57,7 +60,7 @@ def test_unknown_role_is_refused(sole_admin, member, membership_rows):
     before = membership_rows()
     with pytest.raises(services.MembershipError):
         services.membership_change_role(
-            membership=member, role="owner", actor_membership=sole_admin
+            membership=member, role="owner", actor=Actor.member(sole_admin.user)
         )
     assert membership_rows() == before
 
@@ -65,7 +68,7 @@ def test_unknown_role_is_refused(sole_admin, member, membership_rows):
 def test_change_role_to_the_same_role_changes_nothing(sole_admin, member, membership_rows):
     before = membership_rows()
     services.membership_change_role(
-        membership=member, role=Role.COLLABORATOR, actor_membership=sole_admin
+        membership=member, role=Role.COLLABORATOR, actor=Actor.member(sole_admin.user)
     )
     assert membership_rows() == before
 
@@ -75,13 +78,13 @@ def test_actor_demoted_meanwhile_cannot_change_roles(tenant, sole_admin, member,
     other = factories.AdminMembershipFactory(tenant=tenant)
     stale_actor = Membership.objects.get(pk=sole_admin.pk)
     services.membership_change_role(
-        membership=sole_admin, role=Role.COLLABORATOR, actor_membership=other
+        membership=sole_admin, role=Role.COLLABORATOR, actor=Actor.member(other.user)
     )
     before = membership_rows()
     # when the stale actor acts, then the service re-reads the actor and refuses
     with pytest.raises(PermissionDenied):
         services.membership_change_role(
-            membership=member, role=Role.ADMIN, actor_membership=stale_actor
+            membership=member, role=Role.ADMIN, actor=Actor.member(stale_actor.user)
         )
     assert membership_rows() == before
 
@@ -91,7 +94,7 @@ def test_change_role_of_a_member_removed_meanwhile_is_refused(sole_admin, member
     before = membership_rows()
     with pytest.raises(services.MemberGoneError):
         services.membership_change_role(
-            membership=member, role=Role.ADMIN, actor_membership=sole_admin
+            membership=member, role=Role.ADMIN, actor=Actor.member(sole_admin.user)
         )
     assert membership_rows() == before
 
@@ -100,20 +103,20 @@ def test_change_role_of_a_member_removed_meanwhile_is_refused(sole_admin, member
 
 
 def test_admin_removes_a_collaborator(tenant, sole_admin, member):
-    services.membership_remove(membership=member, actor_membership=sole_admin)
+    services.membership_remove(membership=member, actor=Actor.member(sole_admin.user))
     assert not Membership.objects.filter(pk=member.pk).exists()
 
 
 def test_admin_removes_another_admin(tenant, sole_admin):
     other = factories.AdminMembershipFactory(tenant=tenant)
-    services.membership_remove(membership=other, actor_membership=sole_admin)
+    services.membership_remove(membership=other, actor=Actor.member(sole_admin.user))
     assert admin_ids(tenant) == {sole_admin.pk}
 
 
 def test_last_admin_cannot_be_removed(sole_admin, member, membership_rows):
     before = membership_rows()
     with pytest.raises(services.LastAdminError):
-        services.membership_remove(membership=sole_admin)
+        services.membership_remove(membership=sole_admin, actor=Actor.system())
     assert membership_rows() == before
 
 
@@ -121,12 +124,12 @@ def test_remove_checks_the_role_as_it_is_now_not_as_loaded(tenant, sole_admin, m
     # given a stale copy that still says "collaborator" although the member is now the only admin
     member = factories.MembershipFactory(tenant=tenant)
     stale = Membership.objects.get(pk=member.pk)
-    services.membership_change_role(membership=member, role=Role.ADMIN)
-    services.membership_remove(membership=sole_admin)
+    services.membership_change_role(membership=member, role=Role.ADMIN, actor=Actor.system())
+    services.membership_remove(membership=sole_admin, actor=Actor.system())
     before = membership_rows()
     # when removing through the stale copy, then the fresh row is the last admin and stays
     with pytest.raises(services.LastAdminError):
-        services.membership_remove(membership=stale)
+        services.membership_remove(membership=stale, actor=Actor.system())
     assert membership_rows() == before
 
 
@@ -163,7 +166,7 @@ def test_last_admin_alone_in_the_tenant_cannot_leave(sole_admin, membership_rows
 
 def test_transfer_then_stay_makes_the_giver_a_collaborator(tenant, sole_admin, member):
     services.ownership_transfer(
-        tenant=tenant, from_membership=sole_admin, to_membership=member, then="stay"
+        tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=member, then="stay"
     )
     sole_admin.refresh_from_db()
     member.refresh_from_db()
@@ -172,7 +175,7 @@ def test_transfer_then_stay_makes_the_giver_a_collaborator(tenant, sole_admin, m
 
 def test_transfer_then_leave_removes_the_giver(tenant, sole_admin, member):
     services.ownership_transfer(
-        tenant=tenant, from_membership=sole_admin, to_membership=member, then="leave"
+        tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=member, then="leave"
     )
     assert admin_ids(tenant) == {member.pk}
     assert not Membership.objects.filter(pk=sole_admin.pk).exists()
@@ -181,7 +184,7 @@ def test_transfer_then_leave_removes_the_giver(tenant, sole_admin, member):
 def test_transfer_to_an_existing_admin_then_leave(tenant, sole_admin):
     other = factories.AdminMembershipFactory(tenant=tenant)
     services.ownership_transfer(
-        tenant=tenant, from_membership=sole_admin, to_membership=other, then="leave"
+        tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=other, then="leave"
     )
     assert admin_ids(tenant) == {other.pk}
 
@@ -193,7 +196,7 @@ def test_last_admin_cannot_transfer_to_themselves(
     before = membership_rows()
     with pytest.raises(services.MembershipError):
         services.ownership_transfer(
-            tenant=tenant, from_membership=sole_admin, to_membership=sole_admin, then=then
+            tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=sole_admin, then=then
         )
     assert membership_rows() == before
 
@@ -208,7 +211,7 @@ def test_last_admin_keeps_the_role_when_the_receiver_left_meanwhile(
     # when the transfer is confirmed, then it is refused and the giver is still the admin
     with pytest.raises(services.MemberGoneError):
         services.ownership_transfer(
-            tenant=tenant, from_membership=sole_admin, to_membership=member, then=then
+            tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=member, then=then
         )
     assert membership_rows() == before
     assert admin_ids(tenant) == {sole_admin.pk}
@@ -218,11 +221,13 @@ def test_last_admin_keeps_the_role_when_the_receiver_left_meanwhile(
 def test_giver_demoted_meanwhile_cannot_transfer(tenant, sole_admin, member, membership_rows, then):
     other = factories.AdminMembershipFactory(tenant=tenant)
     stale_giver = Membership.objects.get(pk=sole_admin.pk)
-    services.membership_change_role(membership=sole_admin, role=Role.COLLABORATOR)
+    services.membership_change_role(
+        membership=sole_admin, role=Role.COLLABORATOR, actor=Actor.system()
+    )
     before = membership_rows()
     with pytest.raises(PermissionDenied):
         services.ownership_transfer(
-            tenant=tenant, from_membership=stale_giver, to_membership=member, then=then
+            tenant=tenant, actor=Actor.member(stale_giver.user), to_membership=member, then=then
         )
     assert membership_rows() == before
     assert admin_ids(tenant) == {other.pk}
@@ -232,7 +237,19 @@ def test_transfer_needs_stay_or_leave(tenant, sole_admin, member, membership_row
     before = membership_rows()
     with pytest.raises(services.MembershipError):
         services.ownership_transfer(
-            tenant=tenant, from_membership=sole_admin, to_membership=member, then="vanish"
+            tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=member, then="vanish"
+        )
+    assert membership_rows() == before
+
+
+def test_an_operator_has_no_admin_role_to_transfer(tenant, member, membership_rows):
+    before = membership_rows()
+    with pytest.raises(services.MembershipError):
+        services.ownership_transfer(
+            tenant=tenant,
+            actor=Actor.operator(factories.UserFactory(is_staff=True)),
+            to_membership=member,
+            then="stay",
         )
     assert membership_rows() == before
 
@@ -242,7 +259,7 @@ def test_transfer_cannot_reach_into_another_tenant(tenant, sole_admin, membershi
     before = membership_rows()
     with pytest.raises(services.MemberGoneError):
         services.ownership_transfer(
-            tenant=tenant, from_membership=sole_admin, to_membership=stranger, then="stay"
+            tenant=tenant, actor=Actor.member(sole_admin.user), to_membership=stranger, then="stay"
         )
     assert membership_rows() == before
 

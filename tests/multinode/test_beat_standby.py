@@ -12,10 +12,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from invitations.activity import InvitationAction
 from invitations.expiry import invitations_expire_stale
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.tasks import sweep_invitation_outbox
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.invitations.test_races import run_together
 from tests.multinode.conftest import wait_for
@@ -63,7 +64,7 @@ def test_expiry_and_the_sweep_run_twice_at_once_change_nothing_twice(postgres):
     # then each invitation expired once, with one activity entry
     assert sorted(counts) == [0, 20]
     assert Invitation.objects.filter(status=InvitationStatus.EXPIRED).count() == 20
-    assert ActivityEvent.objects.filter(action=ActivityAction.INVITATION_EXPIRED).count() == 20
+    assert ActivityEvent.objects.filter(action=InvitationAction.EXPIRED).count() == 20
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ import pytest
 from console.api.models import ApiScope
 from invitations.models import EmailStatus, Invitation
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 
 pytestmark = [
@@ -23,12 +24,13 @@ pytestmark = [
 
 def admin_key():
     from console.api.services import api_key_create
+    from tenants.actors import Actor
 
     tenant = factories.TenantFactory(pro=True)
     membership = factories.AdminMembershipFactory(tenant=tenant)
     _, key = api_key_create(
         tenant=tenant,
-        actor_membership=membership,
+        actor=Actor.member(membership.user),
         name="HR system",
         scope=ApiScope.READ_WRITE,
         expires_at=None,
@@ -82,7 +84,7 @@ def test_a_worker_told_to_stop_finishes_its_email_and_it_goes_out_once(cluster, 
     smtp_sink.delay = 3  # the send is in flight for 3 s
     worker = cluster.worker(INVITATION_EMAIL_LEASE_SECONDS="20")
     [invitation] = invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["ana@example.com"], role=Role.COLLABORATOR
+        tenant=tenant, actor=Actor.member(admin), emails=["ana@example.com"], role=Role.COLLABORATOR
     )
     smtp_sink.wait_for_receiving(1)
 

@@ -24,9 +24,11 @@ from collections import Counter
 import pytest
 
 from console.api.models import ApiScope
+from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, Invitation
 from members.models import Role
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.actors import Actor
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.multinode.conftest import Browser, wait_for
 
@@ -68,7 +70,7 @@ def run_the_flow(cluster, smtp_sink, settings):
     membership.user.save(update_fields=["password"])
     _, key = api_key_create(
         tenant=tenant,
-        actor_membership=membership,
+        actor=Actor.member(membership.user),
         name="HR system",
         scope=ApiScope.READ_WRITE,
         expires_at=None,
@@ -128,9 +130,9 @@ def run_the_flow(cluster, smtp_sink, settings):
 
     # the activity log has one "invitation sent" per address
     sent = Counter(
-        ActivityEvent.objects.filter(
-            tenant=tenant, action=ActivityAction.INVITATION_SENT
-        ).values_list("target_email", flat=True)
+        ActivityEvent.objects.filter(tenant=tenant, action=InvitationAction.SENT).values_list(
+            "target_email", flat=True
+        )
     )
     assert sent == Counter(addresses)
 

@@ -16,6 +16,7 @@ import pytest
 
 from invitations.models import EmailStatus
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 from tests.conftest import WorkerProcess
 from tests.reliability.faults import smtp_url, wait_until
@@ -69,7 +70,7 @@ def test_a_send_whose_worker_was_killed_goes_out_within_three_minutes(
     tenant = factories.TenantFactory(pro=True)
     admin = factories.AdminMembershipFactory(tenant=tenant).user
     [invitation] = invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["ana@example.com"], role=Role.COLLABORATOR
+        tenant=tenant, actor=Actor.member(admin), emails=["ana@example.com"], role=Role.COLLABORATOR
     )
     smtp_sink.wait_for_receiving(1)
 

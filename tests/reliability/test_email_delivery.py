@@ -26,6 +26,7 @@ from invitations import tasks
 from invitations.models import EmailStatus, Invitation
 from invitations.services import invitation_create_bulk
 from members.models import Role
+from tenants.actors import Actor
 from tests import factories
 from tests.reliability.faults import (
     FAST_FAULTS,
@@ -49,7 +50,7 @@ def invite(address: str) -> Invitation:
     tenant = factories.TenantFactory(pro=True)
     admin = factories.AdminMembershipFactory(tenant=tenant).user
     [invitation] = invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=[address], role=Role.COLLABORATOR
+        tenant=tenant, actor=Actor.member(admin), emails=[address], role=Role.COLLABORATOR
     )
     return invitation
 

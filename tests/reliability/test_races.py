@@ -25,6 +25,7 @@ from invitations.services import (
     invitation_revoke,
 )
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.selectors import seat_usage
 from tests import factories
 from tests.factories import TEST_PASSWORD
@@ -70,7 +71,7 @@ def test_concurrent_invites_of_different_addresses_never_pass_the_member_limit(p
             6,
             lambda i, tenant=tenant, admin=admin: invitation_create_bulk(
                 tenant=tenant,
-                inviter=admin,
+                actor=Actor.member(admin),
                 emails=[f"person{i}@example.com"],
                 role=Role.COLLABORATOR,
             ),
@@ -95,7 +96,7 @@ def test_accept_and_revoke_at_once_either_accept_or_revoke(postgres):
             lambda i, invitation=invitation, invitee=invitee, admin=admin: (
                 invitation_accept(invitation=invitation, user=invitee)
                 if i == 0
-                else invitation_revoke(invitation=invitation, actor=admin)
+                else invitation_revoke(invitation=invitation, actor=Actor.member(admin))
             ),
         )
 
@@ -112,7 +113,10 @@ def test_concurrent_resends_respect_the_hourly_limit_and_leave_one_live_link(pos
     invitation = factories.InvitationFactory()
 
     results = run_together(
-        6, lambda i: invitation_resend(invitation=invitation, actor=invitation.invited_by)
+        6,
+        lambda i: invitation_resend(
+            invitation=invitation, actor=Actor.member(invitation.invited_by)
+        ),
     )
 
     assert sum(isinstance(r, Invitation) for r in results) == RESENDS_PER_HOUR, results

@@ -16,6 +16,7 @@ from console.ratelimit import RateLimited
 from invitations.models import Invitation
 from invitations.services import invitation_create_bulk
 from members.models import Role
+from tenants.actors import Actor
 from tenants.models import ActivityEvent
 from tests import factories
 from tests.factories import TEST_PASSWORD
@@ -282,7 +283,7 @@ def test_an_address_invited_too_often_across_tenants_is_refused_by_name(settings
     for membership in memberships[:2]:
         invitation_create_bulk(
             tenant=membership.tenant,
-            inviter=membership.user,
+            actor=Actor.member(membership.user),
             emails=["Victim@Example.com"],
             role=Role.COLLABORATOR,
         )
@@ -291,7 +292,7 @@ def test_an_address_invited_too_often_across_tenants_is_refused_by_name(settings
     with pytest.raises(RateLimited) as refused:
         invitation_create_bulk(
             tenant=memberships[2].tenant,
-            inviter=memberships[2].user,
+            actor=Actor.member(memberships[2].user),
             emails=["victim@example.com", "fresh@example.com"],
             role=Role.COLLABORATOR,
         )

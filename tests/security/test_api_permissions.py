@@ -21,6 +21,7 @@ from console.api.models import ApiKey, ApiScope
 from console.api.services import api_key_create
 from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership
+from tenants.actors import Actor
 from tenants.models import ActivityEvent, Tenant
 from tests import factories
 from tests.factories import give_two_step
@@ -74,7 +75,7 @@ def _join_request(tenant: Tenant) -> AccessRequest:
 
 def _key(membership, scope=ApiScope.READ_WRITE) -> tuple[ApiKey, str]:
     return api_key_create(
-        tenant=membership.tenant, actor_membership=membership, name="probe", scope=scope
+        tenant=membership.tenant, actor=Actor.member(membership.user), name="probe", scope=scope
     )
 
 

@@ -40,6 +40,7 @@ from invitations.models import AccessRequest, EmailStatus, Invitation, Invitatio
 from invitations.services import invitation_accept, invitation_create_bulk, invitation_resend
 from invitations.validators import validate_invitee_email
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.models import Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
@@ -187,7 +188,10 @@ def test_idn_domain_is_accepted_stored_as_typed_and_delivered_to_its_punycode_fo
     smtp_settings(settings, smtp_sink)
     with django_capture_on_commit_callbacks(execute=True):
         [invitation] = invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["Ana@Bücher.Example"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["Ana@Bücher.Example"],
+            role=Role.COLLABORATOR,
         )
 
     assert invitation.email == "ana@bücher.example"
@@ -258,7 +262,10 @@ def test_line_breaks_in_names_never_reach_email_headers(
 
     with django_capture_on_commit_callbacks(execute=True):
         invitation_create_bulk(
-            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(inviter),
+            emails=["ana@example.com"],
+            role=Role.COLLABORATOR,
         )
 
     # then the real SMTP server saw one recipient and only the headers we write
@@ -331,7 +338,10 @@ def test_script_in_names_is_escaped_in_the_html_email_and_plain_in_the_text(
     inviter = factories.AdminMembershipFactory(tenant=tenant, user__name=ATTRIBUTE_BREAKOUT).user
     with django_capture_on_commit_callbacks(execute=True):
         invitation_create_bulk(
-            tenant=tenant, inviter=inviter, emails=["ana@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(inviter),
+            emails=["ana@example.com"],
+            role=Role.COLLABORATOR,
         )
     [message] = smtp_sink.wait_for(1)
     html = message.get_body(("html",)).get_content()
@@ -406,7 +416,7 @@ def test_revoked_token_is_410(invitee_client, invitation):
 
 def test_superseded_token_is_410(invitee_client, invitation, admin):
     old = invitation_link_token(invitation)
-    invitation_resend(invitation=invitation, actor=admin)
+    invitation_resend(invitation=invitation, actor=Actor.member(admin))
     before = snapshot()
     response = accept_with(invitee_client, old)
     assert response.status_code == 410 and "replaced by a newer one" in response.content.decode()
@@ -815,90 +825,6 @@ def test_signing_out_other_sessions_without_csrf_token_is_403(user):
     assert client.post(reverse("usersessions_list")).status_code == 403
 
 
-# -- Domain names (the Domains tab, issue 21) ---------------------------------------------------
-
-HOSTILE_DOMAINS = [
-    ("example.com.", "ends with a dot"),
-    ("a" * 300 + ".com", "is not a domain name"),
-    ("ex" + "a" * 290 + ".example.com", "is not a domain name"),
-    ("exаmple.com", "mixes Latin letters"),  # Cyrillic а: a homoglyph of example.com
-    ("pаypal.com", "mixes Latin letters"),
-    ("xn--80ak6aa92e.com", "mixes Latin letters"),  # the punycode of a mixed-script label
-    ("GMAIL.COM", "free or public mail provider"),
-    ("gmail.com.", "ends with a dot"),
-    ("10minutemail.com", "disposable-mail domain"),
-    ("exa mple.com", "is not a domain name"),
-    ("<script>alert(1)</script>.com", "is not a domain name"),
-    ("example.com/../../etc", "is not a domain name"),
-    ("1.2.3.4", "is not a domain name"),
-    ("exa\x00mple.com", "Null characters are not allowed"),
-]
-
-
-@pytest.mark.parametrize(("name", "message"), HOSTILE_DOMAINS)
-def test_a_hostile_domain_name_is_refused_with_a_clear_message_and_nothing_saved(
-    admin_client, tenant, name, message
-):
-    before = snapshot()
-    response = admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": name})
-    page = response.content.decode()
-    assert response.status_code in (200, 400)
-    if response.status_code == 200:
-        assert message in page
-    assert "<script>alert" not in page
-    assert snapshot() == before
-
-
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [("EXAMPLE.COM", "example.com"), ("Bücher.example", "xn--bcher-kva.example")],
-)
-def test_uppercase_and_idn_domains_are_stored_lower_case_in_idna_form(
-    admin_client, tenant, typed, stored
-):
-    admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": typed})
-    assert list(tenant.domains.values_list("name", flat=True)) == [stored]
-
-
-def test_a_domain_id_past_the_integer_range_is_404(admin_client, tenant):
-    for name in ("tenant_domains:verify", "tenant_domains:remove"):
-        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
-
-
-# -- Invite requests (issue 21): the invite form's address rules --------------------------------
-
-
-@pytest.mark.parametrize(
-    "emails",
-    [
-        "<script>alert(1)</script>@example.com",
-        "a@b@example.com",
-        "x@example.com\r\nBcc: victim@example.com",
-        ",".join(f"p{i}@example.com" for i in range(1001)),
-    ],
-)
-def test_a_hostile_invite_request_is_refused_and_nothing_saved(client, tenant, emails):
-    collaborator = factories.MembershipFactory(tenant=tenant).user
-    client.force_login(collaborator)
-    before = snapshot()
-    response = client.post(tenant_url("requests:invite", tenant), {"emails": emails}, follow=True)
-    assert response.status_code == 200
-    assert "<script>alert" not in response.content.decode()
-    assert snapshot() == before
-
-
-def test_request_ids_past_the_integer_range_are_404(admin_client, tenant):
-    for name in ("requests:approve", "requests:decline"):
-        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
-
-
-def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
-    client.force_login(user)
-    for tenant_id in ("nope", "x" * 300, "%00"):
-        url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
-        assert client.post(url).status_code == 404
-
-
 # -- Keys whose creator may no longer act: deactivated, or short of the tenant's two-step ---------
 
 
@@ -908,7 +834,10 @@ def _bearer(key: str) -> dict:
 
 def _creators_key(membership) -> str:
     return api_key_create(
-        tenant=membership.tenant, actor_membership=membership, name="probe", scope="read_write"
+        tenant=membership.tenant,
+        actor=Actor.member(membership.user),
+        name="probe",
+        scope="read_write",
     )[1]
 
 
@@ -1020,6 +949,90 @@ def test_odd_methods_on_the_api_are_405_problems_and_change_nothing(client, tena
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
     assert method not in response["Allow"]
     assert snapshot() == before
+
+
+# -- Domain names (the Domains tab, issue 21) ---------------------------------------------------
+
+HOSTILE_DOMAINS = [
+    ("example.com.", "ends with a dot"),
+    ("a" * 300 + ".com", "is not a domain name"),
+    ("ex" + "a" * 290 + ".example.com", "is not a domain name"),
+    ("exаmple.com", "mixes Latin letters"),  # Cyrillic а: a homoglyph of example.com
+    ("pаypal.com", "mixes Latin letters"),
+    ("xn--80ak6aa92e.com", "mixes Latin letters"),  # the punycode of a mixed-script label
+    ("GMAIL.COM", "free or public mail provider"),
+    ("gmail.com.", "ends with a dot"),
+    ("10minutemail.com", "disposable-mail domain"),
+    ("exa mple.com", "is not a domain name"),
+    ("<script>alert(1)</script>.com", "is not a domain name"),
+    ("example.com/../../etc", "is not a domain name"),
+    ("1.2.3.4", "is not a domain name"),
+    ("exa\x00mple.com", "Null characters are not allowed"),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), HOSTILE_DOMAINS)
+def test_a_hostile_domain_name_is_refused_with_a_clear_message_and_nothing_saved(
+    admin_client, tenant, name, message
+):
+    before = snapshot()
+    response = admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": name})
+    page = response.content.decode()
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert message in page
+    assert "<script>alert" not in page
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("EXAMPLE.COM", "example.com"), ("Bücher.example", "xn--bcher-kva.example")],
+)
+def test_uppercase_and_idn_domains_are_stored_lower_case_in_idna_form(
+    admin_client, tenant, typed, stored
+):
+    admin_client.post(tenant_url("tenant_domains:list", tenant), {"name": typed})
+    assert list(tenant.domains.values_list("name", flat=True)) == [stored]
+
+
+def test_a_domain_id_past_the_integer_range_is_404(admin_client, tenant):
+    for name in ("tenant_domains:verify", "tenant_domains:remove"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+# -- Invite requests (issue 21): the invite form's address rules --------------------------------
+
+
+@pytest.mark.parametrize(
+    "emails",
+    [
+        "<script>alert(1)</script>@example.com",
+        "a@b@example.com",
+        "x@example.com\r\nBcc: victim@example.com",
+        ",".join(f"p{i}@example.com" for i in range(1001)),
+    ],
+)
+def test_a_hostile_invite_request_is_refused_and_nothing_saved(client, tenant, emails):
+    collaborator = factories.MembershipFactory(tenant=tenant).user
+    client.force_login(collaborator)
+    before = snapshot()
+    response = client.post(tenant_url("requests:invite", tenant), {"emails": emails}, follow=True)
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_request_ids_past_the_integer_range_are_404(admin_client, tenant):
+    for name in ("requests:approve", "requests:decline"):
+        assert admin_client.post(tenant_url(name, tenant, pk=10**30)).status_code == 404
+
+
+def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
+    client.force_login(user)
+    for tenant_id in ("nope", "x" * 300, "%00"):
+        url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
+        assert client.post(url).status_code == 404
 
 
 # -- Single sign-on (issue 22): the issuer URL goes through the outbound-URL guard ---------------

@@ -34,6 +34,7 @@ from console.sso.models import SsoConnection
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership, Role
+from tenants.actors import Actor
 from tenants.domain_dns import record_name, record_value
 from tenants.models import ActivityEvent, Domain, Tenant
 from tests import factories
@@ -686,7 +687,7 @@ def with_api_key(client, w: World) -> None:
     from console.api.services import api_key_create
 
     w.api_key, _ = api_key_create(
-        tenant=w.tenant, actor_membership=w.admin, name="HR system", scope="read_write"
+        tenant=w.tenant, actor=Actor.member(w.admin.user), name="HR system", scope="read_write"
     )
 
 

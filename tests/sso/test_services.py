@@ -16,6 +16,7 @@ from console.sso.services import (
     sso_connection_save,
     sso_connection_test_passed,
 )
+from tenants.actors import Actor
 from tenants.models import ActivityEvent
 from tests import factories
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def _save(admin, issuer, **kwargs):
     values = {"issuer": issuer.url, "client_id": "console", "client_secret": "s3cret"} | kwargs
-    return sso_connection_save(tenant=admin.tenant, actor=admin.user, **values)
+    return sso_connection_save(tenant=admin.tenant, actor=Actor.member(admin.user), **values)
 
 
 def _actions(tenant):
@@ -93,17 +94,17 @@ def test_the_webhooks_setting_does_not_open_sso_to_private_urls(sso_admin, issue
 def test_enable_needs_a_test_since_the_last_change(sso_admin, issuer_server):
     connection = _save(sso_admin, issuer_server)
     with pytest.raises(ValidationError, match="Test sign-in first"):
-        sso_connection_enable(connection=connection, actor=sso_admin.user)
+        sso_connection_enable(connection=connection, actor=Actor.member(sso_admin.user))
 
     assert sso_connection_test_passed(connection=connection, version=connection.version)
-    connection = sso_connection_enable(connection=connection, actor=sso_admin.user)
+    connection = sso_connection_enable(connection=connection, actor=Actor.member(sso_admin.user))
     assert connection.enabled
 
     changed = _save(sso_admin, issuer_server, client_id="other", client_secret="")
     assert not changed.enabled  # a change needs a new test
     assert encryption.decrypt(changed.secret_encrypted) == "s3cret"  # blank keeps the secret
     with pytest.raises(ValidationError, match="Test sign-in first"):
-        sso_connection_enable(connection=changed, actor=sso_admin.user)
+        sso_connection_enable(connection=changed, actor=Actor.member(sso_admin.user))
     assert _actions(sso_admin.tenant)[-3:] == [
         "sso.connection_created",
         "sso.connection_enabled",
@@ -123,16 +124,16 @@ def test_disable_turns_require_single_sign_on_off_and_delete_removes_the_app(
 ):
     connection = _save(sso_admin, issuer_server)
     sso_connection_test_passed(connection=connection, version=connection.version)
-    sso_connection_enable(connection=connection, actor=sso_admin.user)
-    type(sso_admin.tenant).objects.filter(pk=sso_admin.tenant.pk).update(
+    sso_connection_enable(connection=connection, actor=Actor.member(sso_admin.user))
+    type(sso_admin.tenant).objects.filter(pk=sso_admin.tenant.pk).update(  # the policy is on
         require_single_sign_on=True
     )
 
-    sso_connection_disable(connection=connection, actor=sso_admin.user)
+    sso_connection_disable(connection=connection, actor=Actor.member(sso_admin.user))
     sso_admin.tenant.refresh_from_db()
     assert not sso_admin.tenant.require_single_sign_on
 
-    sso_connection_delete(connection=connection, actor=sso_admin.user)
+    sso_connection_delete(connection=connection, actor=Actor.member(sso_admin.user))
     assert not SsoConnection.objects.exists()
     assert not SocialApp.objects.exists()
     assert _actions(sso_admin.tenant)[-2:] == ["sso.connection_disabled", "sso.connection_deleted"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from invitations import outbox
 from invitations import services as invitation_services
+from invitations.activity import InvitationAction
 from invitations.exceptions import (
     InvitationActionNotAllowed,
     InvitationEmailMismatch,
@@ -22,9 +23,11 @@ from invitations.expiry import invitations_expire_stale
 from invitations.models import EmailStatus, Invitation, InvitationStatus
 from invitations.tasks import expire_stale_invitations
 from members import services as member_services
+from members.activity import MemberAction
 from members.models import Membership, Role
 from tenants import services as tenant_services
-from tenants.models import ActivityAction, ActivityEvent, ActorKind, Plan, TenantType
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, ActorKind, Plan, TenantAction, TenantType
 from tests import factories
 from tests.invitations.conftest import action_url, invite_url, open_url
 
@@ -62,7 +65,7 @@ def members_url(tenant, name, pk):
 def test_role_changed_by_an_admin(admin_client, tenant, admin):
     target = factories.MembershipFactory(tenant=tenant)
     admin_client.post(members_url(tenant, "change_role", target.pk), {"role": Role.ADMIN})
-    event = only_entry(tenant, ActivityAction.ROLE_CHANGED)
+    event = only_entry(tenant, MemberAction.ROLE_CHANGED)
     assert (event.actor, event.actor_kind, event.target_user, event.ip) == (
         admin,
         ActorKind.MEMBER,
@@ -75,7 +78,9 @@ def test_role_changed_by_an_admin(admin_client, tenant, admin):
 def test_demoting_the_last_admin_records_nothing(admin_membership):
     with pytest.raises(member_services.LastAdminError):
         member_services.membership_change_role(
-            membership=admin_membership, role=Role.COLLABORATOR, actor_membership=admin_membership
+            membership=admin_membership,
+            role=Role.COLLABORATOR,
+            actor=Actor.member(admin_membership.user),
         )
     no_entries()
 
@@ -83,7 +88,7 @@ def test_demoting_the_last_admin_records_nothing(admin_membership):
 def test_same_role_records_nothing(tenant, admin_membership):
     target = factories.MembershipFactory(tenant=tenant)
     member_services.membership_change_role(
-        membership=target, role=Role.COLLABORATOR, actor_membership=admin_membership
+        membership=target, role=Role.COLLABORATOR, actor=Actor.member(admin_membership.user)
     )
     no_entries()
 
@@ -92,7 +97,7 @@ def test_member_removed_by_an_admin(admin_client, tenant, admin):
     target = factories.MembershipFactory(tenant=tenant)
     admin_client.post(members_url(tenant, "remove", target.pk))
     assert not Membership.objects.filter(pk=target.pk).exists()
-    event = only_entry(tenant, ActivityAction.MEMBER_REMOVED)
+    event = only_entry(tenant, MemberAction.REMOVED)
     assert (event.actor, event.target_user, event.target_email, event.ip) == (
         admin,
         target.user,
@@ -107,7 +112,7 @@ def test_removal_by_a_demoted_admin_records_nothing(tenant, admin_membership):
     stale = factories.AdminMembershipFactory(tenant=tenant)
     Membership.objects.filter(pk=stale.pk).update(role=Role.COLLABORATOR)
     with pytest.raises(PermissionDenied):
-        member_services.membership_remove(membership=target, actor_membership=stale)
+        member_services.membership_remove(membership=target, actor=Actor.member(stale.user))
     no_entries()
 
 
@@ -115,7 +120,7 @@ def test_member_left(client, tenant, admin):
     member = factories.MembershipFactory(tenant=tenant)
     client.force_login(member.user)
     client.post(reverse("members:leave", kwargs={"tenant_id": tenant.public_id}))
-    event = only_entry(tenant, ActivityAction.MEMBER_LEFT)
+    event = only_entry(tenant, MemberAction.LEFT)
     assert (event.actor, event.target_user, event.ip) == (member.user, member.user, IP)
 
 
@@ -129,7 +134,7 @@ def test_last_admin_leaving_records_nothing(admin_client, tenant, admin_membersh
 def test_ownership_transferred(admin_client, tenant, admin, then):
     target = factories.MembershipFactory(tenant=tenant)
     admin_client.post(members_url(tenant, "transfer", target.pk), {"then": then})
-    event = only_entry(tenant, ActivityAction.OWNERSHIP_TRANSFERRED)
+    event = only_entry(tenant, MemberAction.OWNERSHIP_TRANSFERRED)
     assert (event.actor, event.target_user, event.ip) == (admin, target.user, IP)
     assert event.details == {"receiver_old_role": "collaborator", "then": then}
 
@@ -138,7 +143,10 @@ def test_transfer_by_a_non_admin_records_nothing(tenant, admin_membership):
     giver = factories.MembershipFactory(tenant=tenant)
     with pytest.raises(PermissionDenied):
         member_services.ownership_transfer(
-            tenant=tenant, from_membership=giver, to_membership=admin_membership, then="stay"
+            tenant=tenant,
+            actor=Actor.member(giver.user),
+            to_membership=admin_membership,
+            then="stay",
         )
     no_entries()
 
@@ -152,8 +160,8 @@ def test_operator_role_change_and_removal_in_the_django_admin(operator_client, t
     )
     events = list(ActivityEvent.objects.filter(tenant=tenant).order_by("id"))
     assert [e.action for e in events] == [
-        ActivityAction.ROLE_CHANGED,
-        ActivityAction.MEMBER_REMOVED,
+        MemberAction.ROLE_CHANGED,
+        MemberAction.REMOVED,
     ]
     assert {(e.actor, e.actor_kind, e.actor_label) for e in events} == {
         (operator_client.operator, ActorKind.OPERATOR, "Operator")
@@ -166,7 +174,7 @@ def test_operator_adding_a_member_records_member_joined(operator_client, tenant)
         reverse("admin:members_membership_add"),
         {"user": user.pk, "tenant": tenant.pk, "role": Role.COLLABORATOR},
     )
-    event = only_entry(tenant, ActivityAction.MEMBER_JOINED)
+    event = only_entry(tenant, MemberAction.JOINED)
     assert (event.actor, event.actor_kind, event.target_user) == (
         operator_client.operator,
         ActorKind.OPERATOR,
@@ -186,7 +194,7 @@ def test_invitation_sent_one_entry_per_address(admin_client, tenant, admin, mail
         {"emails": "\n".join(emails), "role": Role.COLLABORATOR, "reviewed_cost": "8.00"},
     )
     events = list(ActivityEvent.objects.filter(tenant=tenant).order_by("id"))
-    assert [e.action for e in events] == [ActivityAction.INVITATION_SENT] * 3
+    assert [e.action for e in events] == [InvitationAction.SENT] * 3
     assert [e.target_email for e in events] == emails
     assert {(e.actor, e.ip, e.details["role"]) for e in events} == {(admin, IP, "collaborator")}
 
@@ -194,7 +202,10 @@ def test_invitation_sent_one_entry_per_address(admin_client, tenant, admin, mail
 def test_refused_invite_records_nothing(tenant, admin):
     with pytest.raises(InvitationsRefused):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["ok@example.com", "not-an-address"], role="admin"
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["ok@example.com", "not-an-address"],
+            role="admin",
         )
     no_entries()
 
@@ -203,7 +214,7 @@ def test_invite_over_the_member_limit_records_nothing(tenant, admin):
     emails = [f"p{i}@example.com" for i in range(5)]  # a Development tenant holds 3
     with pytest.raises(InvitationsRefused):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=emails, role=Role.COLLABORATOR
+            tenant=tenant, actor=Actor.member(admin), emails=emails, role=Role.COLLABORATOR
         )
     assert not Invitation.objects.exists()
     no_entries()
@@ -212,8 +223,8 @@ def test_invite_over_the_member_limit_records_nothing(tenant, admin):
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("resend", ActivityAction.INVITATION_RESENT),
-        ("revoke", ActivityAction.INVITATION_REVOKED),
+        ("resend", InvitationAction.RESENT),
+        ("revoke", InvitationAction.REVOKED),
     ],
 )
 def test_pending_invitation_actions(admin_client, tenant, admin, action, expected):
@@ -234,7 +245,7 @@ def test_invitation_deleted(admin_client, tenant, admin):
     )
     admin_client.post(action_url(invitation, "delete"))
     assert not Invitation.objects.filter(pk=invitation.pk).exists()
-    event = only_entry(tenant, ActivityAction.INVITATION_DELETED)
+    event = only_entry(tenant, InvitationAction.DELETED)
     assert (event.actor, event.target_email) == (admin, invitation.email)
     assert event.details == {"role": "collaborator", "status": "revoked"}
 
@@ -251,7 +262,7 @@ def test_invitation_deleted(admin_client, tenant, admin):
 def test_refused_invitation_actions_record_nothing(tenant, admin, service, status):
     invitation = factories.InvitationFactory(tenant=tenant, invited_by=admin, status=status)
     with pytest.raises(InvitationActionNotAllowed):
-        service(invitation=invitation, actor=admin)
+        service(invitation=invitation, actor=Actor.member(admin))
     no_entries()
 
 
@@ -261,8 +272,8 @@ def test_invitation_accepted_records_accepted_and_member_joined(tenant, admin):
     invitation_services.invitation_accept(invitation=invitation, user=invitee, ip="198.51.100.4")
     events = list(ActivityEvent.objects.filter(tenant=tenant).order_by("id"))
     assert [e.action for e in events] == [
-        ActivityAction.MEMBER_JOINED,
-        ActivityAction.INVITATION_ACCEPTED,
+        MemberAction.JOINED,
+        InvitationAction.ACCEPTED,
     ]
     assert {(e.actor, e.actor_kind, e.target_user, e.ip) for e in events} == {
         (invitee, ActorKind.MEMBER, invitee, "198.51.100.4")
@@ -276,8 +287,8 @@ def test_accept_through_the_review_page_records_the_ip(client, tenant, admin):
     client.get(open_url(factories.invitation_link_token(invitation)))
     client.post(reverse("invitations:review"))
     assert set(ActivityEvent.objects.values_list("action", "ip")) == {
-        (ActivityAction.MEMBER_JOINED, IP),
-        (ActivityAction.INVITATION_ACCEPTED, IP),
+        (MemberAction.JOINED, IP),
+        (InvitationAction.ACCEPTED, IP),
     }
 
 
@@ -308,7 +319,7 @@ def test_expiry_job_records_one_system_entry_per_expired_invitation(tenant, admi
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
         assert expire_stale_invitations.apply().get() == 4
     events = list(ActivityEvent.objects.order_by("id"))
-    assert {e.action for e in events} == {ActivityAction.INVITATION_EXPIRED}
+    assert {e.action for e in events} == {InvitationAction.EXPIRED}
     assert {(e.actor, e.actor_kind, e.actor_label, e.ip) for e in events} == {
         (None, ActorKind.SYSTEM, "System", None)
     }
@@ -343,18 +354,21 @@ def test_expiry_sends_the_signal_with_the_entries(tenant, admin):
     assert sorted(e.pk for e in received) == sorted(
         ActivityEvent.objects.values_list("pk", flat=True)
     )
-    assert all(e.action == ActivityAction.INVITATION_EXPIRED and e.tenant_id for e in received)
+    assert all(e.action == InvitationAction.EXPIRED and e.tenant_id for e in received)
 
 
 def test_stale_invitations_expired_while_inviting_are_recorded(tenant, admin):
     old = factories.InvitationFactory(tenant=tenant, invited_by=admin)
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         invitation_services.invitation_create_bulk(
-            tenant=tenant, inviter=admin, emails=["new@example.com"], role=Role.COLLABORATOR
+            tenant=tenant,
+            actor=Actor.member(admin),
+            emails=["new@example.com"],
+            role=Role.COLLABORATOR,
         )
     assert sorted(ActivityEvent.objects.values_list("action", "target_email")) == [
-        (ActivityAction.INVITATION_EXPIRED, old.email),
-        (ActivityAction.INVITATION_SENT, "new@example.com"),
+        (InvitationAction.EXPIRED, old.email),
+        (InvitationAction.SENT, "new@example.com"),
     ]
 
 
@@ -369,8 +383,8 @@ def test_operator_expire_now_and_revoke_in_the_django_admin(operator_client, ten
     )
     events = list(ActivityEvent.objects.order_by("id"))
     assert [(e.action, e.target_email) for e in events] == [
-        (ActivityAction.INVITATION_EXPIRED, first.email),
-        (ActivityAction.INVITATION_REVOKED, second.email),
+        (InvitationAction.EXPIRED, first.email),
+        (InvitationAction.REVOKED, second.email),
     ]
     assert {(e.actor, e.actor_kind, e.ip) for e in events} == {
         (operator_client.operator, ActorKind.OPERATOR, IP)
@@ -396,7 +410,7 @@ def test_email_failed_records_a_system_entry(tenant, admin):
     )
     claimed = outbox.invitation_email_claim(invitation_id=invitation.pk)
     assert outbox.invitation_email_mark_failed(invitation=claimed, error="550 no")
-    event = only_entry(tenant, ActivityAction.INVITATION_EMAIL_FAILED)
+    event = only_entry(tenant, InvitationAction.EMAIL_FAILED)
     assert (event.actor_kind, event.target_email, event.details) == (
         ActorKind.SYSTEM,
         invitation.email,
@@ -422,7 +436,7 @@ def test_tenant_created_from_the_console(client, user):
     client.post(reverse("tenants:create"), {"name": "Acme", "type": TenantType.DEVELOPMENT})
     event = ActivityEvent.objects.get()
     assert (event.action, event.tenant.name, event.actor, event.ip) == (
-        ActivityAction.TENANT_CREATED,
+        TenantAction.CREATED,
         "Acme",
         user,
         IP,
@@ -442,7 +456,7 @@ def test_tenant_renamed(admin_client, tenant, admin):
         reverse("tenant_settings:settings", kwargs={"tenant_id": tenant.public_id}),
         {"name": "New name"},
     )
-    event = only_entry(tenant, ActivityAction.TENANT_RENAMED)
+    event = only_entry(tenant, TenantAction.RENAMED)
     assert (event.actor, event.ip, event.details) == (
         admin,
         IP,
@@ -452,7 +466,7 @@ def test_tenant_renamed(admin_client, tenant, admin):
 
 def test_refused_rename_records_nothing(tenant, admin):
     with pytest.raises(ValidationError):
-        tenant_services.tenant_rename(tenant=tenant, name="x" * 65, actor=admin)
+        tenant_services.tenant_rename(tenant=tenant, name="x" * 65, actor=Actor.member(admin))
     no_entries()
 
 
@@ -476,14 +490,14 @@ def test_operator_changes_plan_and_member_limit(operator_client, tenant):
         member_limit_override=10,
     )
     events = {e.action: e for e in ActivityEvent.objects.filter(tenant=tenant)}
-    assert set(events) == {ActivityAction.PLAN_CHANGED, ActivityAction.MEMBER_LIMIT_CHANGED}
-    assert events[ActivityAction.PLAN_CHANGED].details == {
+    assert set(events) == {TenantAction.PLAN_CHANGED, TenantAction.MEMBER_LIMIT_CHANGED}
+    assert events[TenantAction.PLAN_CHANGED].details == {
         "old_type": "development",
         "old_plan": "",
         "new_type": "production",
         "new_plan": "pro",
     }
-    assert events[ActivityAction.MEMBER_LIMIT_CHANGED].details == {
+    assert events[TenantAction.MEMBER_LIMIT_CHANGED].details == {
         "old_limit": None,
         "new_limit": 10,
     }
@@ -497,7 +511,7 @@ def test_operator_rename_and_unchanged_save(operator_client, tenant):
     tenant_admin_post(operator_client, tenant)  # nothing changed: nothing recorded
     no_entries()
     tenant_admin_post(operator_client, tenant, name="Renamed")
-    event = only_entry(tenant, ActivityAction.TENANT_RENAMED)
+    event = only_entry(tenant, TenantAction.RENAMED)
     assert event.actor_kind == ActorKind.OPERATOR
     assert event.details == {"old_name": old, "new_name": "Renamed"}
 
@@ -505,7 +519,9 @@ def test_operator_rename_and_unchanged_save(operator_client, tenant):
 def test_operator_invalid_edit_records_nothing(operator_client, tenant):
     tenant.name = ""
     with pytest.raises(ValidationError):
-        tenant_services.tenant_operator_save(tenant=tenant, operator=operator_client.operator)
+        tenant_services.tenant_operator_save(
+            tenant=tenant, actor=Actor.operator(operator_client.operator)
+        )
     tenant_admin_post(operator_client, tenant, name="", member_limit_override=5)
     no_entries()
 
@@ -517,7 +533,7 @@ def test_operator_creates_a_tenant(operator_client):
     )
     event = ActivityEvent.objects.get()
     assert (event.action, event.tenant.name, event.actor_kind) == (
-        ActivityAction.TENANT_CREATED,
+        TenantAction.CREATED,
         "Made by ops",
         ActorKind.OPERATOR,
     )

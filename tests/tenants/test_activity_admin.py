@@ -5,8 +5,10 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
 from django.urls import reverse
 
+from invitations.activity import InvitationAction
+from members.activity import MemberAction
 from tenants.activity import activity_record
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.models import ActivityEvent, ActorKind, TenantAction
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,7 @@ def events():
         return [
             activity_record(
                 tenant=tenant,
-                action=ActivityAction.ROLE_CHANGED,
+                action=MemberAction.ROLE_CHANGED,
                 actor=factories.UserFactory(email="actor@example.com"),
                 target_email="bob@example.com",
                 details={"old_role": "admin", "new_role": "collaborator"},
@@ -35,7 +37,7 @@ def events():
             ),
             activity_record(
                 tenant=factories.TenantFactory(name="Elsewhere"),
-                action=ActivityAction.INVITATION_EXPIRED,
+                action=InvitationAction.EXPIRED,
                 target_email="carol@example.com",
             ),
         ]
@@ -52,7 +54,7 @@ def test_lists_searches_and_filters(operator_client, events):
     page = operator_client.get(CHANGELIST, {"actor_kind__exact": ActorKind.SYSTEM}).content.decode()
     assert "carol@example.com" in page and "bob@example.com" not in page
     page = operator_client.get(
-        CHANGELIST, {"action__exact": ActivityAction.ROLE_CHANGED}
+        CHANGELIST, {"action__exact": MemberAction.ROLE_CHANGED}
     ).content.decode()
     assert "bob@example.com" in page and "carol@example.com" not in page
 
@@ -63,9 +65,7 @@ def test_changelist_queries_do_not_grow_with_rows(
     tenant = factories.TenantFactory()
     with transaction.atomic():
         for i in range(30):
-            activity_record(
-                tenant=tenant, action=ActivityAction.MEMBER_LEFT, target_email=f"{i}@x.io"
-            )
+            activity_record(tenant=tenant, action=MemberAction.LEFT, target_email=f"{i}@x.io")
     with django_assert_max_num_queries(8):
         assert operator_client.get(CHANGELIST).status_code == 200
 
@@ -85,7 +85,7 @@ def test_superusers_cannot_add_change_or_delete(operator_client, events):
     )
     assert ActivityEvent.objects.count() == 2
     event.refresh_from_db()
-    assert (event.target_email, event.action) == ("bob@example.com", ActivityAction.ROLE_CHANGED)
+    assert (event.target_email, event.action) == ("bob@example.com", MemberAction.ROLE_CHANGED)
 
 
 def test_operator_actor_is_named_in_the_admin(operator_client):
@@ -93,7 +93,7 @@ def test_operator_actor_is_named_in_the_admin(operator_client):
     with transaction.atomic():
         activity_record(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            action=TenantAction.MEMBER_LIMIT_CHANGED,
             actor=factories.UserFactory(email="ops@example.com"),
             actor_kind=ActorKind.OPERATOR,
         )

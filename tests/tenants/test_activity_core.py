@@ -5,6 +5,8 @@ from django.db import transaction
 from django.test import RequestFactory
 
 from console.client_ip import client_ip
+from invitations.activity import InvitationAction
+from members.activity import MemberAction
 from tenants.activity import (
     ActivityOutsideTransaction,
     activity_entry,
@@ -12,7 +14,7 @@ from tenants.activity import (
     activity_record_bulk,
     activity_recorded,
 )
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.models import ActivityEvent, ActorKind, TenantAction
 from tests.factories import TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def test_record_writes_the_entry_and_sends_the_signal_with_it(received):
     with transaction.atomic():
         event = activity_record(
             tenant=tenant,
-            action=ActivityAction.ROLE_CHANGED,
+            action=MemberAction.ROLE_CHANGED,
             actor=actor,
             target_user=target,
             details={"old_role": "collaborator", "new_role": "admin"},
@@ -61,10 +63,10 @@ def test_no_actor_means_system_and_operator_is_explicit():
     tenant = TenantFactory()
     operator = UserFactory(is_staff=True)
     with transaction.atomic():
-        system = activity_record(tenant=tenant, action=ActivityAction.INVITATION_EXPIRED)
+        system = activity_record(tenant=tenant, action=InvitationAction.EXPIRED)
         op = activity_record(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LIMIT_CHANGED,
+            action=TenantAction.MEMBER_LIMIT_CHANGED,
             actor=operator,
             actor_kind=ActorKind.OPERATOR,
         )
@@ -78,7 +80,7 @@ def test_unknown_action_or_actor_kind_is_refused_and_nothing_written():
         with pytest.raises(ValueError):
             activity_record(tenant=tenant, action="member.danced")
         with pytest.raises(ValueError):
-            activity_record(tenant=tenant, action=ActivityAction.MEMBER_LEFT, actor_kind="robot")
+            activity_record(tenant=tenant, action=MemberAction.LEFT, actor_kind="robot")
     assert not ActivityEvent.objects.exists()
 
 
@@ -88,7 +90,7 @@ def test_bulk_is_one_insert_and_one_signal(received, django_assert_num_queries):
     entries = [
         activity_entry(
             tenant=tenant,
-            action=ActivityAction.INVITATION_SENT,
+            action=InvitationAction.SENT,
             actor=actor,
             target_email=f"p{i}@example.com",
         )
@@ -112,7 +114,7 @@ def test_bulk_of_nothing_writes_and_sends_nothing(received, django_assert_num_qu
 def test_rolled_back_change_takes_its_entry_with_it():
     tenant = TenantFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
-        activity_record(tenant=tenant, action=ActivityAction.TENANT_RENAMED)
+        activity_record(tenant=tenant, action=TenantAction.RENAMED)
         raise RuntimeError("the change failed")
     assert not ActivityEvent.objects.exists()
 
@@ -121,18 +123,16 @@ def test_rolled_back_change_takes_its_entry_with_it():
 def test_recording_outside_a_transaction_is_refused():
     tenant = TenantFactory()
     with pytest.raises(ActivityOutsideTransaction):
-        activity_record(tenant=tenant, action=ActivityAction.TENANT_RENAMED)
+        activity_record(tenant=tenant, action=TenantAction.RENAMED)
     with pytest.raises(ActivityOutsideTransaction):
-        activity_record_bulk(
-            entries=[activity_entry(tenant=tenant, action=ActivityAction.TENANT_RENAMED)]
-        )
+        activity_record_bulk(entries=[activity_entry(tenant=tenant, action=TenantAction.RENAMED)])
     assert not ActivityEvent.objects.exists()
 
 
 def test_deleting_the_tenant_deletes_its_log():
     tenant = TenantFactory()
     with transaction.atomic():
-        activity_record(tenant=tenant, action=ActivityAction.TENANT_CREATED)
+        activity_record(tenant=tenant, action=TenantAction.CREATED)
     tenant.delete()
     assert not ActivityEvent.objects.exists()
 
@@ -141,9 +141,7 @@ def test_deleted_accounts_still_read_by_their_email():
     tenant = TenantFactory()
     actor, target = UserFactory(), UserFactory()
     with transaction.atomic():
-        activity_record(
-            tenant=tenant, action=ActivityAction.MEMBER_REMOVED, actor=actor, target_user=target
-        )
+        activity_record(tenant=tenant, action=MemberAction.REMOVED, actor=actor, target_user=target)
     emails = (actor.email, target.email)
     actor.delete()
     target.delete()
@@ -194,6 +192,6 @@ def test_recording_never_waits_for_the_tenant_row_lock(postgres):
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
-            activity_record(tenant=tenant, action=ActivityAction.INVITATION_REVOKED)
+            activity_record(tenant=tenant, action=InvitationAction.REVOKED)
         holder.rollback()
     assert ActivityEvent.objects.filter(tenant=tenant).count() == 1

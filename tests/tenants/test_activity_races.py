@@ -6,13 +6,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from invitations.activity import InvitationAction
 from invitations.exceptions import InvitationError
 from invitations.expiry import invitations_expire_stale
 from invitations.models import InvitationStatus
 from invitations.services import invitation_accept, invitation_revoke
 from members import services as member_services
+from members.activity import MemberAction
 from members.models import Role
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.actors import Actor
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.invitations.test_races import run_together
 
@@ -38,13 +41,13 @@ def _last_admin_round():
     results = run_together(
         2,
         lambda i: member_services.membership_change_role(
-            membership=(second, first)[i], role=Role.COLLABORATOR
+            membership=(second, first)[i], role=Role.COLLABORATOR, actor=Actor.system()
         ),
     )
 
     assert sum(isinstance(r, member_services.LastAdminError) for r in results) == 1, results
     event = ActivityEvent.objects.get(tenant=tenant)
-    assert event.action == ActivityAction.ROLE_CHANGED
+    assert event.action == MemberAction.ROLE_CHANGED
     winner = next(r for r in results if not isinstance(r, Exception))
     assert event.target_user_id == winner.user_id
 
@@ -65,7 +68,7 @@ def _accept_revoke_round():
         lambda i: (
             invitation_accept(invitation=invitation, user=invitee)
             if i == 0
-            else invitation_revoke(invitation=invitation, actor=admin)
+            else invitation_revoke(invitation=invitation, actor=Actor.member(admin))
         ),
     )
 
@@ -73,11 +76,11 @@ def _accept_revoke_round():
     invitation.refresh_from_db()
     if invitation.status == InvitationStatus.ACCEPTED:
         assert actions(tenant) == [
-            ActivityAction.INVITATION_ACCEPTED,
-            ActivityAction.MEMBER_JOINED,
+            InvitationAction.ACCEPTED,
+            MemberAction.JOINED,
         ]
     else:
-        assert actions(tenant) == [ActivityAction.INVITATION_REVOKED]
+        assert actions(tenant) == [InvitationAction.REVOKED]
 
 
 def test_expiry_job_and_accepts_at_once_never_deadlock(postgres):
@@ -106,11 +109,10 @@ def _expiry_accept_round():
     assert results[0] == 5, results
     assert not [r for r in results[1:] if isinstance(r, Exception)], results
     assert actions(tenant) == sorted(
-        [ActivityAction.INVITATION_EXPIRED] * 5
-        + [ActivityAction.INVITATION_ACCEPTED, ActivityAction.MEMBER_JOINED] * 4
+        [InvitationAction.EXPIRED] * 5 + [InvitationAction.ACCEPTED, MemberAction.JOINED] * 4
     )
     assert {
         e.target_email
-        for e in ActivityEvent.objects.filter(action=ActivityAction.INVITATION_EXPIRED)
+        for e in ActivityEvent.objects.filter(action=InvitationAction.EXPIRED)
         if e.tenant_id == tenant.pk
     } == {i.email for i in stale}

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenants.models import ActivityAction, ActivityEvent
+from members.activity import MemberAction
+from tenants.models import ActivityEvent
 from tenants.services import activity_purge_old
 from tenants.tasks import purge_old_activity
 from tests import factories
@@ -21,7 +22,7 @@ def make(tenant, ages_in_days):
     return ActivityEvent.objects.bulk_create(
         ActivityEvent(
             tenant=tenant,
-            action=ActivityAction.MEMBER_LEFT,
+            action=MemberAction.LEFT,
             actor_kind="system",
             target_email=f"{i}@example.com",
             created_at=now - timedelta(days=age),

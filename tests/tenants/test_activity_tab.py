@@ -8,8 +8,10 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from invitations.activity import InvitationAction
+from members.activity import MemberAction
 from tenants.activity import activity_entry, activity_record_bulk
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from tenants.models import ActivityEvent, ActorKind, TenantAction
 from tenants.views import ACTIVITY_CSV_HEADER, ACTIVITY_PER_PAGE, csv_cell
 from tests import factories
 
@@ -27,7 +29,7 @@ def csv_url(tenant, **query):
 
 
 def record(tenant, count=1, **fields):
-    fields.setdefault("action", ActivityAction.INVITATION_SENT)
+    fields.setdefault("action", InvitationAction.SENT)
     with transaction.atomic():
         return activity_record_bulk(
             entries=[activity_entry(tenant=tenant, **fields) for _ in range(count)]
@@ -72,10 +74,10 @@ def test_the_settings_nav_shows_activity_to_admins_only(client, tenant, admin, c
 
 
 def test_lists_this_tenants_entries_newest_first(admin_client, tenant, admin):
-    record(tenant, action=ActivityAction.MEMBER_JOINED, target_email="first@example.com")
+    record(tenant, action=MemberAction.JOINED, target_email="first@example.com")
     record(
         tenant,
-        action=ActivityAction.ROLE_CHANGED,
+        action=MemberAction.ROLE_CHANGED,
         actor=admin,
         target_email="second@example.com",
         details={"old_role": "collaborator", "new_role": "admin"},
@@ -95,9 +97,9 @@ def test_lists_this_tenants_entries_newest_first(admin_client, tenant, admin):
 
 
 def test_filters_by_action(admin_client, tenant):
-    record(tenant, action=ActivityAction.INVITATION_SENT, target_email="a@example.com")
-    record(tenant, action=ActivityAction.INVITATION_REVOKED, target_email="b@example.com")
-    response = admin_client.get(tab_url(tenant, action=ActivityAction.INVITATION_REVOKED))
+    record(tenant, action=InvitationAction.SENT, target_email="a@example.com")
+    record(tenant, action=InvitationAction.REVOKED, target_email="b@example.com")
+    response = admin_client.get(tab_url(tenant, action=InvitationAction.REVOKED))
     assert [e.target_email for e in response.context["events"]] == ["b@example.com"]
 
 
@@ -122,17 +124,17 @@ def test_invalid_filters_are_shown_and_not_applied(admin_client, tenant):
 
 def test_empty_states(admin_client, tenant):
     assert "No activity yet" in admin_client.get(tab_url(tenant)).content.decode()
-    page = admin_client.get(tab_url(tenant, action=ActivityAction.MEMBER_LEFT)).content.decode()
+    page = admin_client.get(tab_url(tenant, action=MemberAction.LEFT)).content.decode()
     assert "No matching activity" in page
 
 
 def test_pages_keep_the_filter(admin_client, tenant):
-    record(tenant, count=ACTIVITY_PER_PAGE + 5, action=ActivityAction.INVITATION_SENT)
-    record(tenant, count=3, action=ActivityAction.MEMBER_LEFT)
-    first = admin_client.get(tab_url(tenant, action=ActivityAction.INVITATION_SENT))
+    record(tenant, count=ACTIVITY_PER_PAGE + 5, action=InvitationAction.SENT)
+    record(tenant, count=3, action=MemberAction.LEFT)
+    first = admin_client.get(tab_url(tenant, action=InvitationAction.SENT))
     assert len(first.context["events"]) == ACTIVITY_PER_PAGE
-    assert f"action={ActivityAction.INVITATION_SENT}&amp;page=2" in first.content.decode()
-    second = admin_client.get(tab_url(tenant, action=ActivityAction.INVITATION_SENT, page=2))
+    assert f"action={InvitationAction.SENT}&amp;page=2" in first.content.decode()
+    second = admin_client.get(tab_url(tenant, action=InvitationAction.SENT, page=2))
     assert len(second.context["events"]) == 5
     # Past the end: the last page, not a 404.
     assert admin_client.get(tab_url(tenant, page=99)).status_code == 200
@@ -151,14 +153,14 @@ def test_operator_entries_read_operator(admin_client, tenant):
 def test_csv_has_a_header_and_the_filtered_rows(admin_client, tenant, admin):
     record(
         tenant,
-        action=ActivityAction.ROLE_CHANGED,
+        action=MemberAction.ROLE_CHANGED,
         actor=admin,
         target_email="bob@example.com",
         details={"old_role": "admin", "new_role": "collaborator"},
         ip="198.51.100.9",
     )
-    record(tenant, action=ActivityAction.INVITATION_SENT, target_email="carol@example.com")
-    response = admin_client.get(csv_url(tenant, action=ActivityAction.ROLE_CHANGED))
+    record(tenant, action=InvitationAction.SENT, target_email="carol@example.com")
+    response = admin_client.get(csv_url(tenant, action=MemberAction.ROLE_CHANGED))
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = csv_rows(response)
@@ -184,12 +186,12 @@ def test_csv_defuses_formulas(dangerous):
 def test_csv_defuses_a_hostile_tenant_name_in_the_details(admin_client, tenant):
     record(
         tenant,
-        action=ActivityAction.TENANT_RENAMED,
+        action=TenantAction.RENAMED,
         details={"old_name": "x", "new_name": '=HYPERLINK("http://evil")'},
     )
     record(
         tenant,
-        action=ActivityAction.INVITATION_EMAIL_FAILED,
+        action=InvitationAction.EMAIL_FAILED,
         details={"error": "@cmd|' /C calc'!A0"},
     )
     rows = csv_rows(admin_client.get(csv_url(tenant)))[1:]

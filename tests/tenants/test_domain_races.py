@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from invitations import access_requests
 from invitations.models import AccessRequest
 from tenants import services
-from tenants.models import ActivityAction, ActivityEvent, Domain
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, Domain, TenantAction
 from tests import factories
 from tests.invitations.test_races import run_together
 
@@ -22,7 +23,12 @@ def test_two_tenants_verifying_one_domain_at_once_one_wins(postgres, dns_server)
         for _ in range(2):
             admin = factories.AdminMembershipFactory()
             domains.append(
-                (services.domain_add(tenant=admin.tenant, actor=admin.user, name=name), admin.user)
+                (
+                    services.domain_add(
+                        tenant=admin.tenant, actor=Actor.member(admin.user), name=name
+                    ),
+                    admin.user,
+                )
             )
         dns_server.records[f"_tenant-console.{name}"] = [
             f"tenant-console-verification={domain.verification_token}" for domain, _ in domains
@@ -31,15 +37,14 @@ def test_two_tenants_verifying_one_domain_at_once_one_wins(postgres, dns_server)
         results = run_together(
             2,
             lambda i, domains=domains: services.domain_verify(
-                domain=domains[i][0], actor=domains[i][1]
+                domain=domains[i][0], actor=Actor.member(domains[i][1])
             ),
         )
 
         assert sum(isinstance(r, ValidationError) for r in results) == 1, results
         assert Domain.objects.filter(name=name, verified_at__isnull=False).count() == 1
         assert (
-            ActivityEvent.objects.filter(action=ActivityAction.DOMAIN_VERIFIED).count()
-            == round_ + 1
+            ActivityEvent.objects.filter(action=TenantAction.DOMAIN_VERIFIED).count() == round_ + 1
         )
 
 

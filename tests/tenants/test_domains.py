@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from tenants import services
+from tenants.activity_actions import activity_actions
+from tenants.actors import Actor
 from tenants.domain_dns import record_name, record_value
 from tenants.domain_names import domain_name_clean
-from tenants.models import ActivityAction, ActivityEvent, Domain, Enrollment, activity_summary
+from tenants.models import ActivityEvent, Domain, Enrollment, TenantAction
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,31 +103,33 @@ def test_disposable_mail_domains_are_refused(name):
 
 
 def test_adding_a_domain_not_at_the_admins_address_leaves_it_unverified(tenant, admin):
-    domain = services.domain_add(tenant=tenant, actor=admin, name="Acme.test")
+    domain = services.domain_add(tenant=tenant, actor=Actor.member(admin), name="Acme.test")
     assert domain.name == "acme.test" and not domain.is_verified
     assert domain.enrollment == Enrollment.ASK
-    assert actions(tenant) == [ActivityAction.DOMAIN_ADDED]
+    assert actions(tenant) == [TenantAction.DOMAIN_ADDED]
 
 
 def test_adding_the_domain_of_the_admins_confirmed_address_verifies_it_at_once(tenant):
     admin = factories.AdminMembershipFactory(tenant=tenant, user__email="boss@acme.test").user
-    domain = services.domain_add(tenant=tenant, actor=admin, name="acme.test")
+    domain = services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test")
     assert domain.is_verified
-    assert actions(tenant) == [ActivityAction.DOMAIN_ADDED, ActivityAction.DOMAIN_VERIFIED]
+    assert actions(tenant) == [TenantAction.DOMAIN_ADDED, TenantAction.DOMAIN_VERIFIED]
 
 
 def test_an_unconfirmed_address_at_the_domain_does_not_verify_it(tenant):
     admin = factories.AdminMembershipFactory(
         tenant=tenant, user__email="boss@acme.test", user__email_verified=False
     ).user
-    domain = services.domain_add(tenant=tenant, actor=admin, name="acme.test")
+    domain = services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test")
     assert not domain.is_verified
 
 
 def test_a_domain_verified_by_another_tenant_is_refused_and_nothing_is_saved(tenant, admin):
     factories.DomainFactory(name="acme.test", verified=True)
     assert (
-        refusal_code(lambda: services.domain_add(tenant=tenant, actor=admin, name="ACME.test"))
+        refusal_code(
+            lambda: services.domain_add(tenant=tenant, actor=Actor.member(admin), name="ACME.test")
+        )
         == "taken"
     )
     assert not tenant.domains.exists() and actions(tenant) == []
@@ -133,20 +137,24 @@ def test_a_domain_verified_by_another_tenant_is_refused_and_nothing_is_saved(ten
 
 def test_a_domain_unverified_elsewhere_may_be_added(tenant, admin):
     factories.DomainFactory(name="acme.test")
-    assert services.domain_add(tenant=tenant, actor=admin, name="acme.test").pk
+    assert services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test").pk
 
 
 def test_the_same_domain_twice_in_one_tenant_is_refused(tenant, admin):
-    services.domain_add(tenant=tenant, actor=admin, name="acme.test")
+    services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test")
     assert (
-        refusal_code(lambda: services.domain_add(tenant=tenant, actor=admin, name="acme.test"))
+        refusal_code(
+            lambda: services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test")
+        )
         == "duplicate"
     )
 
 
 def test_a_free_provider_is_refused_and_nothing_is_saved(tenant, admin):
     assert (
-        refusal_code(lambda: services.domain_add(tenant=tenant, actor=admin, name="gmail.com"))
+        refusal_code(
+            lambda: services.domain_add(tenant=tenant, actor=Actor.member(admin), name="gmail.com")
+        )
         == "free_provider"
     )
     assert not Domain.objects.exists() and actions(tenant) == []
@@ -163,7 +171,7 @@ def test_the_database_allows_one_verified_tenant_per_domain(db):
 
 @pytest.fixture
 def domain(tenant, admin):
-    return services.domain_add(tenant=tenant, actor=admin, name="acme.test")
+    return services.domain_add(tenant=tenant, actor=Actor.member(admin), name="acme.test")
 
 
 def publish(dns_server, domain, value=None) -> None:
@@ -183,26 +191,26 @@ def test_each_tenant_gets_its_own_token_for_one_domain(domain):
 
 def test_the_right_txt_record_verifies_the_domain(dns_server, domain, admin, tenant):
     publish(dns_server, domain)
-    services.domain_verify(domain=domain, actor=admin)
+    services.domain_verify(domain=domain, actor=Actor.member(admin))
     domain.refresh_from_db()
     assert domain.is_verified
     assert dns_server.queries == ["_tenant-console.acme.test"]
-    assert actions(tenant)[-1] == ActivityAction.DOMAIN_VERIFIED
+    assert actions(tenant)[-1] == TenantAction.DOMAIN_VERIFIED
 
 
 def test_a_missing_record_is_named_and_nothing_changes(dns_server, domain, admin, tenant):
     with pytest.raises(ValidationError) as caught:
-        services.domain_verify(domain=domain, actor=admin)
+        services.domain_verify(domain=domain, actor=Actor.member(admin))
     assert caught.value.code == "no_record"
     assert "No TXT record was found at _tenant-console.acme.test" in caught.value.messages[0]
     domain.refresh_from_db()
-    assert not domain.is_verified and actions(tenant) == [ActivityAction.DOMAIN_ADDED]
+    assert not domain.is_verified and actions(tenant) == [TenantAction.DOMAIN_ADDED]
 
 
 def test_a_wrong_value_says_what_was_expected_and_found(dns_server, domain, admin):
     publish(dns_server, domain, value="tenant-console-verification=someone-elses")
     with pytest.raises(ValidationError) as caught:
-        services.domain_verify(domain=domain, actor=admin)
+        services.domain_verify(domain=domain, actor=Actor.member(admin))
     assert caught.value.code == "wrong_value"
     assert "someone-elses" in caught.value.messages[0]
     assert domain.verification_token in caught.value.messages[0]
@@ -213,7 +221,7 @@ def test_a_wrong_value_says_what_was_expected_and_found(dns_server, domain, admi
 def test_a_server_that_never_answers_is_a_timeout(dns_server, domain, admin):
     dns_server.mode = "timeout"
     with pytest.raises(ValidationError) as caught:
-        services.domain_verify(domain=domain, actor=admin)
+        services.domain_verify(domain=domain, actor=Actor.member(admin))
     assert caught.value.code == "timeout"
     assert "timed out" in caught.value.messages[0]
 
@@ -221,7 +229,7 @@ def test_a_server_that_never_answers_is_a_timeout(dns_server, domain, admin):
 def test_a_server_error_is_a_failed_lookup(dns_server, domain, admin):
     dns_server.mode = "servfail"
     with pytest.raises(ValidationError) as caught:
-        services.domain_verify(domain=domain, actor=admin)
+        services.domain_verify(domain=domain, actor=Actor.member(admin))
     assert caught.value.code == "lookup_failed"
 
 
@@ -229,7 +237,7 @@ def test_a_domain_verified_elsewhere_meanwhile_is_refused_at_verify(dns_server, 
     publish(dns_server, domain)
     factories.DomainFactory(name="acme.test", verified=True)
     with pytest.raises(ValidationError) as caught:
-        services.domain_verify(domain=domain, actor=admin)
+        services.domain_verify(domain=domain, actor=Actor.member(admin))
     assert caught.value.code == "taken"
     domain.refresh_from_db()
     assert not domain.is_verified
@@ -238,31 +246,33 @@ def test_a_domain_verified_elsewhere_meanwhile_is_refused_at_verify(dns_server, 
 def test_name_servers_may_be_given_with_a_port(settings, dns_server, domain, admin):
     settings.DNS_NAMESERVERS = [f"127.0.0.1:{dns_server.port}", " "]
     publish(dns_server, domain)
-    assert services.domain_verify(domain=domain, actor=admin).is_verified
+    assert services.domain_verify(domain=domain, actor=Actor.member(admin)).is_verified
 
 
 # -- Removing and enrollment ---------------------------------------------------------------------
 
 
 def test_removing_a_domain_deletes_it_and_records_it(tenant, admin, domain):
-    services.domain_remove(domain=domain, actor=admin)
+    services.domain_remove(domain=domain, actor=Actor.member(admin))
     assert not Domain.objects.exists()
-    assert actions(tenant)[-1] == ActivityAction.DOMAIN_REMOVED
+    assert actions(tenant)[-1] == TenantAction.DOMAIN_REMOVED
 
 
 def test_enrollment_changes_on_a_verified_domain(tenant, admin):
     domain = factories.DomainFactory(tenant=tenant, verified=True)
-    services.domain_set_enrollment(domain=domain, actor=admin, enrollment=Enrollment.AUTOMATIC)
+    services.domain_set_enrollment(
+        domain=domain, actor=Actor.member(admin), enrollment=Enrollment.AUTOMATIC
+    )
     domain.refresh_from_db()
     assert domain.enrollment == Enrollment.AUTOMATIC
-    assert actions(tenant) == [ActivityAction.DOMAIN_ENROLLMENT_CHANGED]
+    assert actions(tenant) == [TenantAction.DOMAIN_ENROLLMENT_CHANGED]
 
 
 def test_an_unverified_domain_has_no_enrollment_to_change(tenant, admin, domain):
     assert (
         refusal_code(
             lambda: services.domain_set_enrollment(
-                domain=domain, actor=admin, enrollment=Enrollment.AUTOMATIC
+                domain=domain, actor=Actor.member(admin), enrollment=Enrollment.AUTOMATIC
             )
         )
         == "unverified"
@@ -273,22 +283,22 @@ def test_an_unverified_domain_has_no_enrollment_to_change(tenant, admin, domain)
 
 
 def test_domain_and_request_entries_read_in_words():
-    assert activity_summary("domain.added", {"domain": "xn--bcher-kva.de"}) == "bücher.de"
+    assert activity_actions.summary("domain.added", {"domain": "xn--bcher-kva.de"}) == "bücher.de"
     assert (
-        activity_summary("domain.verified", {"domain": "acme.test", "method": "dns"})
+        activity_actions.summary("domain.verified", {"domain": "acme.test", "method": "dns"})
         == "acme.test, by DNS"
     )
     assert (
-        activity_summary(
+        activity_actions.summary(
             "domain.enrollment_changed",
             {"domain": "acme.test", "old_enrollment": "ask", "new_enrollment": "automatic"},
         )
         == "acme.test: Ask to join → Join automatically"
     )
-    assert activity_summary("invitation.requested", {"emails": ["a@x.test", "b@x.test"]}) == (
-        "a@x.test, b@x.test"
-    )
+    assert activity_actions.summary(
+        "invitation.requested", {"emails": ["a@x.test", "b@x.test"]}
+    ) == ("a@x.test, b@x.test")
     assert (
-        activity_summary("member.joined", {"role": "collaborator", "via": "domain"})
+        activity_actions.summary("member.joined", {"role": "collaborator", "via": "domain"})
         == "as Collaborator, through a verified domain"
     )

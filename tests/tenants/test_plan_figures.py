@@ -19,6 +19,7 @@ from invitations.models import Invitation
 from invitations.services import invitation_create_bulk
 from members.models import Role
 from members.permissions import ROLE_DESCRIPTIONS
+from tenants.actors import Actor
 from tests import factories
 from tests.factories import invitation_link_token
 
@@ -115,7 +116,7 @@ def test_new_links_live_for_the_new_lifetime_and_the_review_page_shows_it(client
     tenant, admin = signed_in_admin(client)
     before = timezone.now()
     (invitation,) = invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["new@example.com"], role=Role.ADMIN
+        tenant=tenant, actor=Actor.member(admin), emails=["new@example.com"], role=Role.ADMIN
     )
     assert invitation.expires_at - invitation.sent_at == timedelta(days=3)
     assert invitation.expires_at >= before + timedelta(days=3)
@@ -138,7 +139,7 @@ def test_the_expired_link_page_states_the_new_lifetime(client):
 def test_the_invitation_email_states_the_new_lifetime(client):
     tenant, admin = signed_in_admin(client)
     (invitation,) = invitation_create_bulk(
-        tenant=tenant, inviter=admin, emails=["new@example.com"], role=Role.COLLABORATOR
+        tenant=tenant, actor=Actor.member(admin), emails=["new@example.com"], role=Role.COLLABORATOR
     )
     message = invitation_email_message(Invitation.objects.get(pk=invitation.pk))
     html = " ".join(re.sub(r"<[^>]+>", " ", message.alternatives[0][0]).split())

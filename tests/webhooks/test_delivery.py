@@ -12,8 +12,11 @@ import pytest
 from django.utils import timezone
 
 from console.webhooks import tasks
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from tenants.models import ActivityAction, ActivityEvent, ActorKind
+from members.activity import MemberAction
+from tenants.actors import Actor
+from tenants.models import ActivityEvent, ActorKind
 from tests import factories
 from tests.webhooks.conftest import record
 from tests.webhooks.receiver import Reply
@@ -41,7 +44,7 @@ def emit(tenant, django_capture_on_commit_callbacks):
 
     def emit(**kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return record(tenant, ActivityAction.MEMBER_JOINED, **kwargs)
+            return record(tenant, MemberAction.JOINED, **kwargs)
 
     return emit
 
@@ -201,7 +204,7 @@ def test_after_n_failed_deliveries_in_a_row_the_endpoint_is_disabled_and_admins_
     assert collaborator.email not in email.to
     assert endpoint.url in email.body
     assert "2 failed deliveries in a row" in email.body
-    entry = ActivityEvent.objects.get(action=ActivityAction.WEBHOOK_CHANGED)
+    entry = ActivityEvent.objects.get(action=WebhookAction.CHANGED)
     assert entry.actor_kind == ActorKind.SYSTEM
     assert entry.details["enabled"] is False
 
@@ -275,7 +278,7 @@ def test_reenabling_sends_the_deliveries_left_pending(
 
     # given a delivery written while the endpoint was enabled, then the endpoint disabled
     with django_capture_on_commit_callbacks(execute=False):
-        record(endpoint.tenant, ActivityAction.MEMBER_JOINED)
+        record(endpoint.tenant, MemberAction.JOINED)
     type(endpoint).objects.filter(pk=endpoint.pk).update(
         enabled=False, disabled_at=timezone.now(), consecutive_failures=50
     )
@@ -283,7 +286,7 @@ def test_reenabling_sends_the_deliveries_left_pending(
 
     # when an admin re-enables it
     with django_capture_on_commit_callbacks(execute=True):
-        services.webhook_endpoint_enable(endpoint=endpoint, actor=admin)
+        services.webhook_endpoint_enable(endpoint=endpoint, actor=Actor.member(admin))
 
     # then the waiting delivery goes out
     receiver.wait_for(1)

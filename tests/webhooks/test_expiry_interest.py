@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from console.webhooks import tasks
 from console.webhooks.models import WebhookDelivery
+from invitations.activity import InvitationAction
 from invitations.expiry import invitations_expire_stale
+from members.activity import MemberAction
 from tenants import activity
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,20 +32,20 @@ def _expire_three(tenant):
 
 def test_no_endpoint_wants_expiries_so_none_is_wanted(tenant, make_endpoint):
     make_endpoint(events=["member.joined"])
-    assert activity.activity_wanted(ActivityAction.INVITATION_EXPIRED) is False
-    assert activity.activity_wanted(ActivityAction.MEMBER_JOINED) is True
+    assert activity.activity_wanted(InvitationAction.EXPIRED) is False
+    assert activity.activity_wanted(MemberAction.JOINED) is True
 
 
 def test_a_disabled_endpoint_wants_nothing(tenant, make_endpoint):
     make_endpoint(events=["invitation.expired"], enabled=False)
-    assert activity.activity_wanted(ActivityAction.INVITATION_EXPIRED) is False
+    assert activity.activity_wanted(InvitationAction.EXPIRED) is False
 
 
 def test_expiry_writes_deliveries_for_an_endpoint_that_wants_it(tenant, make_endpoint):
     make_endpoint(events=["invitation.expired"])
     assert _expire_three(tenant) == 3
     assert WebhookDelivery.objects.filter(event_type="invitation.expired").count() == 3
-    assert ActivityEvent.objects.filter(action=ActivityAction.INVITATION_EXPIRED).count() == 3
+    assert ActivityEvent.objects.filter(action=InvitationAction.EXPIRED).count() == 3
 
 
 def test_expiry_sends_no_signal_when_no_endpoint_wants_it(postgres, tenant, make_endpoint):
@@ -62,7 +64,7 @@ def test_expiry_sends_no_signal_when_no_endpoint_wants_it(postgres, tenant, make
         activity.activity_recorded.disconnect(dispatch_uid="test.spy")
     assert sent == [] and WebhookDelivery.objects.count() == 0
     # The entries are recorded all the same.
-    assert ActivityEvent.objects.filter(action=ActivityAction.INVITATION_EXPIRED).count() == 3
+    assert ActivityEvent.objects.filter(action=InvitationAction.EXPIRED).count() == 3
 
 
 def test_a_listener_without_a_check_wants_everything(tenant):
@@ -71,6 +73,6 @@ def test_a_listener_without_a_check_wants_everything(tenant):
 
     activity.activity_recorded.connect(listener, dispatch_uid="test.unchecked")
     try:
-        assert activity.activity_wanted(ActivityAction.INVITATION_EXPIRED) is True
+        assert activity.activity_wanted(InvitationAction.EXPIRED) is True
     finally:
         activity.activity_recorded.disconnect(dispatch_uid="test.unchecked")

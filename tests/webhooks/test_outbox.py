@@ -6,8 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from console.webhooks import services, tasks
 from console.webhooks.models import DeliveryStatus, WebhookDelivery
+from invitations.activity import InvitationAction
+from members.activity import MemberAction
 from tenants.activity import activity_entry, activity_record, activity_record_bulk
-from tenants.models import ActivityAction
+from tenants.models import TenantAction
 from tests import factories
 from tests.webhooks.conftest import record
 
@@ -32,9 +34,7 @@ def test_an_entry_writes_one_delivery_per_enabled_endpoint_that_wants_it(
     make_endpoint(events=["member.joined"], tenant=factories.TenantFactory())
 
     # when
-    event = record(
-        tenant, ActivityAction.MEMBER_JOINED, target_user=admin, details={"role": "admin"}
-    )
+    event = record(tenant, MemberAction.JOINED, target_user=admin, details={"role": "admin"})
 
     # then
     [delivery] = WebhookDelivery.objects.all()
@@ -59,7 +59,7 @@ def test_an_entry_writes_one_delivery_per_enabled_endpoint_that_wants_it(
 def test_a_rolled_back_change_leaves_no_delivery(tenant, make_endpoint):
     make_endpoint(events=["tenant.renamed"])
     with pytest.raises(RuntimeError), transaction.atomic():
-        activity_record(tenant=tenant, action=ActivityAction.TENANT_RENAMED)
+        activity_record(tenant=tenant, action=TenantAction.RENAMED)
         raise RuntimeError("the change failed after its entry")
     assert not WebhookDelivery.objects.exists()
 
@@ -69,7 +69,7 @@ def test_deliveries_are_enqueued_only_after_commit(
 ):
     make_endpoint(events=["tenant.renamed"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        record(tenant, ActivityAction.TENANT_RENAMED)
+        record(tenant, TenantAction.RENAMED)
         assert no_enqueue == []
     for callback in callbacks:
         callback()
@@ -78,7 +78,7 @@ def test_deliveries_are_enqueued_only_after_commit(
 
 def test_no_endpoint_no_delivery_and_one_query(tenant, django_assert_num_queries):
     with transaction.atomic():
-        event = activity_entry(tenant=tenant, action=ActivityAction.TENANT_RENAMED)
+        event = activity_entry(tenant=tenant, action=TenantAction.RENAMED)
         with django_assert_num_queries(1):  # the endpoints of the tenant: none
             services.deliveries_for_events(events=[event])
     assert not WebhookDelivery.objects.exists()
@@ -87,7 +87,7 @@ def test_no_endpoint_no_delivery_and_one_query(tenant, django_assert_num_queries
 def _bulk_queries(tenant, count: int) -> int:
     entries = [
         activity_entry(
-            tenant=tenant, action=ActivityAction.INVITATION_SENT, target_email=f"p{i}@example.com"
+            tenant=tenant, action=InvitationAction.SENT, target_email=f"p{i}@example.com"
         )
         for i in range(count)
     ]
@@ -118,8 +118,7 @@ def test_entries_recorded_without_their_tenant_loaded_cost_no_query_each(
     with transaction.atomic():
         events = activity_record_bulk(
             entries=[
-                activity_entry(tenant=tenant, action=ActivityAction.INVITATION_EXPIRED)
-                for _ in range(20)
+                activity_entry(tenant=tenant, action=InvitationAction.EXPIRED) for _ in range(20)
             ]
         )
         bare = [type(e)(pk=e.pk, tenant_id=e.tenant_id, action=e.action) for e in events]

@@ -4,11 +4,15 @@ import socket
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from standardwebhooks import Webhook
 
 from console.webhooks import services
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.actors import Actor
+from tenants.models import ActivityEvent
 from tests import factories
 from tests.webhooks.test_guard import resolving_to
 
@@ -28,14 +32,17 @@ def entries(tenant, action):
 
 def test_admin_creates_an_endpoint_with_a_standard_webhooks_secret(tenant, admin):
     endpoint = services.webhook_endpoint_create(
-        tenant=tenant, actor=admin, url=URL, events=["member.joined", "invitation.accepted"]
+        tenant=tenant,
+        actor=Actor.member(admin),
+        url=URL,
+        events=["member.joined", "invitation.accepted"],
     )
 
     assert endpoint.secret.startswith("whsec_")
     # The package accepts it and signs with it (24 to 64 bytes of key).
     assert Webhook(endpoint.secret).sign("msg_1", endpoint.created_at, "{}").startswith("v1,")
     assert endpoint.events == ["invitation.accepted", "member.joined"]
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CREATED)
+    [entry] = entries(tenant, WebhookAction.CREATED)
     assert entry.actor == admin
     assert entry.details == {"url": URL, "events": ["invitation.accepted", "member.joined"]}
     assert endpoint.secret not in str(entry.details)
@@ -43,10 +50,10 @@ def test_admin_creates_an_endpoint_with_a_standard_webhooks_secret(tenant, admin
 
 def test_each_endpoint_gets_its_own_secret(tenant, admin):
     first = services.webhook_endpoint_create(
-        tenant=tenant, actor=admin, url=URL, events=["member.joined"]
+        tenant=tenant, actor=Actor.member(admin), url=URL, events=["member.joined"]
     )
     second = services.webhook_endpoint_create(
-        tenant=tenant, actor=admin, url=URL, events=["member.joined"]
+        tenant=tenant, actor=Actor.member(admin), url=URL, events=["member.joined"]
     )
     assert first.secret != second.secret
 
@@ -54,16 +61,16 @@ def test_each_endpoint_gets_its_own_secret(tenant, admin):
 def test_collaborator_cannot_create_an_endpoint(tenant, collaborator):
     with pytest.raises(PermissionDenied):
         services.webhook_endpoint_create(
-            tenant=tenant, actor=collaborator, url=URL, events=["member.joined"]
+            tenant=tenant, actor=Actor.member(collaborator), url=URL, events=["member.joined"]
         )
     assert not WebhookEndpoint.objects.exists()
-    assert not ActivityEvent.objects.filter(action=ActivityAction.WEBHOOK_CREATED).exists()
+    assert not ActivityEvent.objects.filter(action=WebhookAction.CREATED).exists()
 
 
 def test_admin_of_another_tenant_cannot_create_an_endpoint_here(tenant, outsider):
     with pytest.raises(PermissionDenied):
         services.webhook_endpoint_create(
-            tenant=tenant, actor=outsider, url=URL, events=["member.joined"]
+            tenant=tenant, actor=Actor.member(outsider), url=URL, events=["member.joined"]
         )
     assert not WebhookEndpoint.objects.exists()
 
@@ -73,19 +80,21 @@ def test_a_private_url_is_refused_when_saved(tenant, admin, monkeypatch):
     with pytest.raises(ValidationError) as refused:
         services.webhook_endpoint_create(
             tenant=tenant,
-            actor=admin,
+            actor=Actor.member(admin),
             url="https://internal.example.com/",
             events=["member.joined"],
         )
     assert "private, loopback or link-local" in refused.value.message_dict["url"][0]
     assert not WebhookEndpoint.objects.exists()
-    assert not ActivityEvent.objects.filter(action=ActivityAction.WEBHOOK_CREATED).exists()
+    assert not ActivityEvent.objects.filter(action=WebhookAction.CREATED).exists()
 
 
 def test_unknown_or_no_events_are_refused(tenant, admin):
     for events in ([], ["member.exploded"]):
         with pytest.raises(ValidationError) as refused:
-            services.webhook_endpoint_create(tenant=tenant, actor=admin, url=URL, events=events)
+            services.webhook_endpoint_create(
+                tenant=tenant, actor=Actor.member(admin), url=URL, events=events
+            )
         assert "events" in refused.value.message_dict
     assert not WebhookEndpoint.objects.exists()
 
@@ -95,7 +104,7 @@ def test_a_tenant_has_at_most_ten_endpoints(tenant, admin, make_endpoint):
         make_endpoint()
     with pytest.raises(ValidationError):
         services.webhook_endpoint_create(
-            tenant=tenant, actor=admin, url=URL, events=["member.joined"]
+            tenant=tenant, actor=Actor.member(admin), url=URL, events=["member.joined"]
         )
     assert WebhookEndpoint.objects.count() == services.MAX_ENDPOINTS_PER_TENANT
 
@@ -103,11 +112,11 @@ def test_a_tenant_has_at_most_ten_endpoints(tenant, admin, make_endpoint):
 def test_change_records_what_changed(tenant, admin, make_endpoint):
     endpoint = make_endpoint(events=["member.joined"])
     services.webhook_endpoint_change(
-        endpoint=endpoint, actor=admin, url=URL + "2", events=["member.removed"]
+        endpoint=endpoint, actor=Actor.member(admin), url=URL + "2", events=["member.removed"]
     )
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.events) == (URL + "2", ["member.removed"])
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {
         "old_url": URL,
         "new_url": URL + "2",
@@ -119,9 +128,9 @@ def test_change_records_what_changed(tenant, admin, make_endpoint):
 def test_saving_without_a_change_records_nothing(tenant, admin, make_endpoint):
     endpoint = make_endpoint(events=["member.joined"])
     services.webhook_endpoint_change(
-        endpoint=endpoint, actor=admin, url=URL, events=["member.joined"]
+        endpoint=endpoint, actor=Actor.member(admin), url=URL, events=["member.joined"]
     )
-    assert entries(tenant, ActivityAction.WEBHOOK_CHANGED) == []
+    assert entries(tenant, WebhookAction.CHANGED) == []
 
 
 def test_collaborator_cannot_change_delete_rotate_enable_or_test(
@@ -131,12 +140,21 @@ def test_collaborator_cannot_change_delete_rotate_enable_or_test(
     before = WebhookEndpoint.objects.values().get()
     for call in (
         lambda: services.webhook_endpoint_change(
-            endpoint=endpoint, actor=collaborator, url=URL + "x", events=["member.left"]
+            endpoint=endpoint,
+            actor=Actor.member(collaborator),
+            url=URL + "x",
+            events=["member.left"],
         ),
-        lambda: services.webhook_endpoint_delete(endpoint=endpoint, actor=collaborator),
-        lambda: services.webhook_endpoint_rotate_secret(endpoint=endpoint, actor=collaborator),
-        lambda: services.webhook_endpoint_enable(endpoint=endpoint, actor=collaborator),
-        lambda: services.webhook_send_test(endpoint=endpoint, actor=collaborator),
+        lambda: services.webhook_endpoint_delete(
+            endpoint=endpoint, actor=Actor.member(collaborator)
+        ),
+        lambda: services.webhook_endpoint_rotate_secret(
+            endpoint=endpoint, actor=Actor.member(collaborator)
+        ),
+        lambda: services.webhook_endpoint_enable(
+            endpoint=endpoint, actor=Actor.member(collaborator)
+        ),
+        lambda: services.webhook_send_test(endpoint=endpoint, actor=Actor.member(collaborator)),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -147,33 +165,33 @@ def test_collaborator_cannot_change_delete_rotate_enable_or_test(
 
 def test_delete_removes_the_endpoint_and_records_it(tenant, admin, make_endpoint):
     endpoint = make_endpoint()
-    services.webhook_endpoint_delete(endpoint=endpoint, actor=admin)
+    services.webhook_endpoint_delete(endpoint=endpoint, actor=Actor.member(admin))
     assert not WebhookEndpoint.objects.exists()
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_DELETED)
+    [entry] = entries(tenant, WebhookAction.DELETED)
     assert entry.details == {"url": URL}
 
 
 def test_rotate_gives_a_new_secret_and_records_it_without_the_secret(tenant, admin, make_endpoint):
     endpoint = make_endpoint()
     old = endpoint.secret
-    new = services.webhook_endpoint_rotate_secret(endpoint=endpoint, actor=admin)
+    new = services.webhook_endpoint_rotate_secret(endpoint=endpoint, actor=Actor.member(admin))
     endpoint.refresh_from_db()
     assert new == endpoint.secret != old
     assert new.startswith("whsec_")
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {"url": URL, "secret": "rotated"}
 
 
 def test_reenable_resets_the_failure_count_and_records_it(tenant, admin, make_endpoint):
     endpoint = make_endpoint(enabled=False, consecutive_failures=50)
-    services.webhook_endpoint_enable(endpoint=endpoint, actor=admin)
+    services.webhook_endpoint_enable(endpoint=endpoint, actor=Actor.member(admin))
     endpoint.refresh_from_db()
     assert (endpoint.enabled, endpoint.disabled_at, endpoint.consecutive_failures) == (
         True,
         None,
         0,
     )
-    [entry] = entries(tenant, ActivityAction.WEBHOOK_CHANGED)
+    [entry] = entries(tenant, WebhookAction.CHANGED)
     assert entry.details == {"url": URL, "enabled": True}
 
 
@@ -181,10 +199,10 @@ def test_reenable_checks_the_url_again(tenant, admin, make_endpoint, monkeypatch
     endpoint = make_endpoint(enabled=False, consecutive_failures=50)
     monkeypatch.setattr(socket, "getaddrinfo", resolving_to("192.168.0.1"))
     with pytest.raises(ValidationError):
-        services.webhook_endpoint_enable(endpoint=endpoint, actor=admin)
+        services.webhook_endpoint_enable(endpoint=endpoint, actor=Actor.member(admin))
     endpoint.refresh_from_db()
     assert endpoint.enabled is False
-    assert entries(tenant, ActivityAction.WEBHOOK_CHANGED) == []
+    assert entries(tenant, WebhookAction.CHANGED) == []
 
 
 def test_send_test_queues_a_test_delivery(
@@ -192,7 +210,7 @@ def test_send_test_queues_a_test_delivery(
 ):
     endpoint = make_endpoint()
     with django_capture_on_commit_callbacks() as callbacks:
-        delivery = services.webhook_send_test(endpoint=endpoint, actor=admin)
+        delivery = services.webhook_send_test(endpoint=endpoint, actor=Actor.member(admin))
     assert delivery.event_type == "webhook.test"
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.payload["data"] == {"tenant": tenant.public_id, "sent_by": admin.email}
@@ -202,7 +220,7 @@ def test_send_test_queues_a_test_delivery(
 def test_send_test_is_refused_for_a_disabled_endpoint(tenant, admin, make_endpoint):
     endpoint = make_endpoint(enabled=False)
     with pytest.raises(ValidationError):
-        services.webhook_send_test(endpoint=endpoint, actor=admin)
+        services.webhook_send_test(endpoint=endpoint, actor=Actor.member(admin))
     assert not WebhookDelivery.objects.exists()
 
 
@@ -210,5 +228,59 @@ def test_other_tenants_admin_cannot_act_on_this_tenants_endpoint(make_endpoint):
     endpoint = make_endpoint()
     stranger = factories.AdminMembershipFactory().user
     with pytest.raises(PermissionDenied):
-        services.webhook_endpoint_delete(endpoint=endpoint, actor=stranger)
+        services.webhook_endpoint_delete(endpoint=endpoint, actor=Actor.member(stranger))
+    assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def _sql_after_savepoints(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda endpoint, actor: services.webhook_endpoint_change(
+            endpoint=endpoint, actor=actor, url=URL + "2", events=["member.left"]
+        ),
+        lambda endpoint, actor: services.webhook_endpoint_delete(endpoint=endpoint, actor=actor),
+        lambda endpoint, actor: services.webhook_endpoint_rotate_secret(
+            endpoint=endpoint, actor=actor
+        ),
+        lambda endpoint, actor: services.webhook_endpoint_enable(endpoint=endpoint, actor=actor),
+        lambda endpoint, actor: services.webhook_send_test(endpoint=endpoint, actor=actor),
+    ],
+    ids=["change", "delete", "rotate", "enable", "test"],
+)
+def test_the_admin_is_checked_under_the_tenant_lock(tenant, admin, make_endpoint, call):
+    endpoint = make_endpoint(enabled=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        call(endpoint, Actor.member(admin))
+
+    # given the tenant locked first, the role read next, then the endpoint locked
+    sql = _sql_after_savepoints(queries)
+    assert sql[0].startswith('SELECT "tenants_tenant"') and "FOR UPDATE" in sql[0]
+    assert "members_membership" in sql[1]
+    assert "webhooks_webhookendpoint" in sql[2] and "FOR UPDATE" in sql[2]
+
+
+def test_creating_checks_the_admin_under_the_tenant_lock(tenant, admin):
+    with CaptureQueriesContext(connection) as queries:
+        services.webhook_endpoint_create(
+            tenant=tenant, actor=Actor.member(admin), url=URL, events=["member.joined"]
+        )
+
+    sql = _sql_after_savepoints(queries)
+    assert sql[0].startswith('SELECT "tenants_tenant"') and "FOR UPDATE" in sql[0]
+    assert "members_membership" in sql[1]
+
+
+def test_an_admin_demoted_before_the_lock_is_refused(tenant, admin_membership, make_endpoint):
+    endpoint = make_endpoint()
+    actor = Actor.member(admin_membership.user)
+    admin_membership.role = "collaborator"
+    admin_membership.save(update_fields=["role"])
+
+    with pytest.raises(PermissionDenied):
+        services.webhook_endpoint_delete(endpoint=endpoint, actor=actor)
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()

@@ -7,8 +7,9 @@ import socket
 import pytest
 from django.urls import reverse
 
+from console.webhooks.activity import WebhookAction
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint, redacted_url
-from tenants.models import ActivityAction, ActivityEvent
+from tenants.models import ActivityEvent
 from tests.webhooks.test_guard import resolving_to
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_the_shown_url_has_no_query_string_or_user_info(address, shown):
 def test_the_created_entry_names_the_url_without_its_query(admin_client, tenant):
     add_webhook(admin_client, tenant)
 
-    entry = ActivityEvent.objects.get(tenant=tenant, action=ActivityAction.WEBHOOK_CREATED)
+    entry = ActivityEvent.objects.get(tenant=tenant, action=WebhookAction.CREATED)
     assert entry.details["url"] == SHOWN
     assert SECRET not in json.dumps(entry.details)
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 
 from console.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from members.activity import MemberAction
 from tenants.activity import activity_record
-from tenants.models import ActivityAction
 from tests import factories
 from tests.reliability.faults import wait_until
 from tests.smtp import free_port
@@ -29,7 +29,7 @@ def tenant_with_admin(db):
     return membership.tenant, membership.user
 
 
-def emit(tenant, action=ActivityAction.MEMBER_REMOVED):
+def emit(tenant, action=MemberAction.REMOVED):
     """An entry committed by a service; its deliveries are enqueued on commit."""
     with transaction.atomic():
         activity_record(tenant=tenant, action=action, target_email="leaver@example.com")

@@ -38,6 +38,13 @@ def python_calls(source) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Pinned Django internals, on purpose: makemessages has no public hook for
+# another template language. ``Command.build_file_class``, ``BuildFile.preprocess()``
+# and the ``path`` / ``work_path`` it reads and writes are undocumented; the
+# alternative (Babel's extractors and writer) would replace Django's own .po
+# handling for every file to serve the .jinja ones. The layout this relies on
+# is checked by tests/console/test_django_internals.py, which fails on a Django
+# that changes it.
 class BuildFile(makemessages.BuildFile):
     def preprocess(self):
         if not self.path.endswith(".jinja"):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_page_version'),
+        ('accounts', '0006_remove_user_page_version'),
     ]
 
     operations = [

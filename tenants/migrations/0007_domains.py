@@ -11,16 +11,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_page_version'),
+        ('tenants', '0006_remove_tenant_page_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='activityevent',
-            name='action',
-            field=models.CharField(choices=[('member.joined', 'Member joined'), ('member.role_changed', 'Role changed'), ('member.removed', 'Member removed'), ('member.left', 'Member left'), ('member.ownership_transferred', 'Ownership transferred'), ('invitation.sent', 'Invitation sent'), ('invitation.resent', 'Invitation resent'), ('invitation.revoked', 'Invitation revoked'), ('invitation.deleted', 'Invitation deleted'), ('invitation.accepted', 'Invitation accepted'), ('invitation.expired', 'Invitation expired'), ('invitation.email_failed', 'Invitation email failed'), ('tenant.created', 'Tenant created'), ('tenant.renamed', 'Tenant renamed'), ('tenant.plan_changed', 'Plan changed'), ('tenant.member_limit_changed', 'Member limit changed'), ('tenant.two_step_requirement_changed', 'Two-step requirement changed'), ('api_key.created', 'API key created'), ('api_key.revoked', 'API key revoked'), ('webhook.created', 'Webhook created'), ('webhook.changed', 'Webhook changed'), ('webhook.deleted', 'Webhook deleted'), ('domain.added', 'Domain added'), ('domain.verified', 'Domain verified'), ('domain.removed', 'Domain removed'), ('domain.enrollment_changed', 'Domain enrollment changed')], max_length=40),
-        ),
         migrations.CreateModel(
             name='Domain',
             fields=[

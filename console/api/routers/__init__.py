@@ -1,0 +1,1 @@
+"""The API's endpoints: one django-ninja ``Router`` per resource, mounted by ``console.api.api``."""
