@@ -12,13 +12,19 @@ class SsoAction(models.TextChoices):
     CONNECTION_ENABLED = "sso.connection_enabled", _("SSO connection enabled")
     CONNECTION_DISABLED = "sso.connection_disabled", _("SSO connection disabled")
     CONNECTION_DELETED = "sso.connection_deleted", _("SSO connection deleted")
+    REQUIREMENT_CHANGED = "sso.requirement_changed", _("Single sign-on requirement changed")
 
 
 def _connection(details: dict) -> str:
     return details.get("issuer", "")
 
 
+def _requirement(details: dict) -> str:
+    return str(_("required") if details["required"] else _("not required"))
+
+
 SUMMARIES = {
+    SsoAction.REQUIREMENT_CHANGED: _requirement,
     SsoAction.CONNECTION_CREATED: _connection,
     SsoAction.CONNECTION_CHANGED: _connection,
 }

@@ -200,6 +200,47 @@ def sso_connection_delete(
     )
 
 
+NEEDS_ENABLED = _("Enable the connection first: only an enabled connection can be required.")
+NEEDS_OWN_SSO_SESSION = _(
+    "Sign in through the connection yourself first (Sign in with SSO), "
+    "so you know it works before everyone has to."
+)
+
+
+@transaction.atomic
+def sso_requirement_set(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    required: bool,
+    actor_signed_in_through_it: bool,
+    ip: str | None = None,
+) -> Tenant:
+    """Turn **Require single sign-on** on or off ("Single sign-on requirement changed").
+
+    On only while the tenant's connection is enabled, and only by an admin whose
+    session signed in through it (``ValidationError`` otherwise, nothing changed).
+    """
+    locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=MANAGE_SSO)
+    if locked.require_single_sign_on == required:
+        return locked
+    if required:
+        if not SsoConnection.objects.filter(tenant=locked, enabled=True).exists():
+            raise ValidationError(NEEDS_ENABLED, code="not_enabled")
+        if not actor_signed_in_through_it:
+            raise ValidationError(NEEDS_OWN_SSO_SESSION, code="not_signed_in_through_it")
+    locked.require_single_sign_on = required
+    locked.save(update_fields=["require_single_sign_on"])
+    activity_record(
+        tenant=locked,
+        action=SsoAction.REQUIREMENT_CHANGED,
+        details={"required": required},
+        ip=ip,
+        **actor.recorded_as,
+    )
+    return locked
+
+
 # -- Signing in -----------------------------------------------------------------------------------
 
 

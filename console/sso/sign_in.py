@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from console.accounts.models import SecurityAction
@@ -76,6 +77,15 @@ def provider_answered(request, sociallogin):
         signed_in.append(connection.tenant.public_id)
     request.session[SSO_SESSION_KEY] = signed_in
     logger.info("sso.signed_in", extra={"tenant": connection.tenant.public_id})
+    next_url = (getattr(sociallogin, "state", None) or {}).get("next") or ""
+    if (
+        membership is not None
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and next_url != reverse("home")
+    ):
+        return redirect(next_url)
     if membership is None:
         messages.info(
             request,

@@ -12,4 +12,5 @@ urlpatterns = [
     path("enable/", views.SsoEnableView.as_view(), name="enable"),
     path("disable/", views.SsoDisableView.as_view(), name="disable"),
     path("delete/", views.SsoDeleteView.as_view(), name="delete"),
+    path("require/", views.SsoRequireView.as_view(), name="require"),
 ]

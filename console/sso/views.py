@@ -3,9 +3,11 @@
 
 from allauth.socialaccount.adapter import get_adapter
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
@@ -17,7 +19,8 @@ from console.sso.models import SsoConnection, provider_id_for
 from console.sso.sign_in import TEST_SESSION_KEY
 from members.permissions import MANAGE_SSO
 from tenants.actors import Actor
-from tenants.mixins import TenantMixin
+from tenants.mixins import SSO_SESSION_KEY, TenantMixin
+from tenants.selectors import membership_for_member
 
 
 def _to_provider(request, connection: SsoConnection, *, next_url: str):
@@ -27,6 +30,7 @@ def _to_provider(request, connection: SsoConnection, *, next_url: str):
 
 class SsoTabMixin(TenantMixin):
     permission_required = MANAGE_SSO
+    open_to_two_step_admins_without_sso = True
 
     def tab(self):
         return redirect("tenant_sso:settings", tenant_id=self.tenant.public_id)
@@ -55,6 +59,8 @@ class SsoSettingsView(SsoTabMixin, FormView):
             "openid_connect_callback", kwargs={"provider_id": provider_id_for(self.tenant)}
         )
         context.update(
+            signed_in_through_it=self.tenant.public_id
+            in self.request.session.get(SSO_SESSION_KEY, []),
             settings_tab="sso",
             connection=self.connection(),
             redirect_uri=self.request.build_absolute_uri(callback),
@@ -141,6 +147,53 @@ class SsoDeleteView(_SsoActionView):
             connection=connection, actor=Actor.member(self.request.user), ip=client_ip(self.request)
         )
         messages.success(self.request, _("Connection deleted."))
+
+
+class SsoRequireView(SsoTabMixin, View):
+    """**Require single sign-on** on or off (``required`` = ``on`` turns it on)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        required = request.POST.get("required") == "on"
+        try:
+            services.sso_requirement_set(
+                tenant=self.tenant,
+                actor=Actor.member(request.user),
+                required=required,
+                actor_signed_in_through_it=self.tenant.public_id
+                in request.session.get(SSO_SESSION_KEY, []),
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.tab()
+        if required:
+            message = _("Single sign-on is now required for members at your verified domains.")
+        else:
+            message = _("Single sign-on is no longer required.")
+        messages.success(request, message)
+        return self.tab()
+
+
+class SsoContinueView(LoginRequiredMixin, View):
+    """A member held back by Require single sign-on goes to the tenant's provider,
+    and back to the page they asked for (``next``, this site only)."""
+
+    def get(self, request, *args, **kwargs):
+        membership = membership_for_member(user=request.user, public_id=kwargs["tenant_id"])
+        connection = selectors.connection_of(tenant=membership.tenant)
+        if connection is None or not connection.enabled:
+            return redirect("home")
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse(
+                "onboarding:get_started", kwargs={"tenant_id": membership.tenant.public_id}
+            )
+        request.session.pop(TEST_SESSION_KEY, None)
+        return _to_provider(request, connection, next_url=next_url)
 
 
 class SsoSignInView(FormView):

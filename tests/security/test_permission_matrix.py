@@ -906,7 +906,11 @@ MATRIX.update(
                     tenant_page(collaborator=FORBIDDEN, admin=Expect(302)),
                 )
             }
-            for action in ("test", "enable", "disable", "delete")
+            for action in ("test", "enable", "disable", "delete", "require")
+        },
+        # Where Require single sign-on sends a member: without an enabled connection, home.
+        "sso:continue": {
+            "get": Case(t("sso:continue"), tenant_page(collaborator=Expect(302), admin=Expect(302)))
         },
         "sso:sign_in": {
             "get": Case(plain("sso:sign_in"), everyone(Expect(200))),
