@@ -2,6 +2,7 @@
 ``console.sso.services``; the provider's answer is handled in ``console.sso.sign_in``."""
 
 from allauth.socialaccount.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from console.client_ip import client_ip
-from console.sso import selectors, services
+from console.sso import discovery, selectors, services
 from console.sso.forms import OidcConnectionForm, SsoSignInForm
 from console.sso.models import SsoConnection, provider_id_for
 from console.sso.sign_in import TEST_SESSION_KEY
@@ -26,6 +27,22 @@ from tenants.selectors import membership_for_member
 def _to_provider(request, connection: SsoConnection, *, next_url: str):
     provider = get_adapter(request).get_provider(request, connection.app.provider_id)
     return provider.redirect(request, "login", next_url=next_url)
+
+
+def _forms_may_leave_for_the_provider(response):
+    """A page whose form starts a sign-in lets the form's redirect reach the provider.
+
+    The console's policy says ``form-action 'self'``, and browsers apply it to
+    the redirects after a form is sent too, so **Test sign-in** and **Sign in
+    with SSO** would stop at the provider's door. On these two pages only, a
+    form may also lead to https addresses (and, with ``SSO_ALLOW_PRIVATE_URLS``,
+    to http ones: a provider on 127.0.0.1 in development and tests).
+    """
+    targets = "'self' https:" + (" http:" if discovery.private_urls_allowed() else "")
+    response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action {targets}"
+    )
+    return response
 
 
 class SsoTabMixin(TenantMixin):
@@ -44,6 +61,11 @@ class SsoSettingsView(SsoTabMixin, FormView):
 
     template_name = "sso/settings.html"
     form_class = OidcConnectionForm
+
+    def render_to_response(self, context, **response_kwargs):
+        return _forms_may_leave_for_the_provider(
+            super().render_to_response(context, **response_kwargs)
+        )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -201,6 +223,11 @@ class SsoSignInView(FormView):
 
     template_name = "sso/sign_in.html"
     form_class = SsoSignInForm
+
+    def render_to_response(self, context, **response_kwargs):
+        return _forms_may_leave_for_the_provider(
+            super().render_to_response(context, **response_kwargs)
+        )
 
     def form_valid(self, form):
         connection = selectors.enabled_connection_for_email(email=form.cleaned_data["email"])
