@@ -295,6 +295,9 @@ def sso_sign_in(*, connection: SsoConnection, email: str, name: str = "", ip: st
         if not SsoConnection.objects.filter(pk=connection.pk, enabled=True).exists():
             raise SignInRefused(SIGN_IN_OFF, reason="disabled")
         user = User.objects.filter(email__iexact=email).first()
+        if user is not None and not user.is_active:
+            # An operator switched the account off: the provider cannot switch it on.
+            raise SignInRefused(ACCOUNT_OFF, reason="deactivated")
         if user is None:
             user = User.objects.create_user(email=email, password=None, name=name[:150])
         email_address_confirm(user=user)
@@ -303,4 +306,5 @@ def sso_sign_in(*, connection: SsoConnection, email: str, name: str = "", ip: st
     return user, membership
 
 
+ACCOUNT_OFF = _("This account is deactivated. Nothing was changed.")
 SIGN_IN_OFF = _("Single sign-on is not enabled for this tenant. Nothing was changed.")

@@ -225,3 +225,17 @@ def test_a_full_tenant_makes_a_join_request_instead(client, sso_admin, idp):
     user = User.objects.get(email="late@example-corp.test")
     assert not Membership.objects.filter(tenant=tenant, user=user).exists()
     assert AccessRequest.objects.filter(tenant=tenant, requester=user).exists()
+
+
+def test_a_deactivated_account_is_not_signed_in_by_the_provider(client, sso_admin, idp):
+    configure(client, sso_admin, idp)
+    existing = factories.UserFactory(email="gone@example-corp.test", is_active=False)
+    person = idp.add_person(existing.email)
+    before = snapshot()
+
+    response = client.get(idp.sign_in(start_sso(client, existing.email), person))
+
+    assert response.status_code == 403
+    assert "deactivated" in response.content.decode()
+    assert snapshot() == before
+    assert "_auth_user_id" not in client.session
