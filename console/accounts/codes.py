@@ -16,6 +16,7 @@ import time
 from allauth.account import app_settings
 from allauth.account.internal.userkit import user_id_to_str
 from allauth.account.signals import email_confirmed, email_verification_code_rejected
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.core.cache import cache
 
 from console.accounts.models import normalize_email
@@ -67,11 +68,37 @@ def _on_rejected(sender, request=None, user=None, last_attempt=False, **kwargs):
     if not email:
         return
     state = still_valid(user=user, email=email)
+    if last_attempt and request is not None:
+        _free_the_wait_for_a_new_code(request, email)
     if last_attempt or state is None:
         _forget(email)
         return
     state["failed_attempts"] = state.get("failed_attempts", 0) + 1
     remember(state)
+
+
+def _free_the_wait_for_a_new_code(request, email: str) -> None:
+    """The code was voided by wrong guesses: the next sign-in may mail a new one at once.
+
+    allauth allows one code per address every 10 s (``confirm_email``'s
+    ``/key`` rate); a person who mistyped three times and signs in again
+    would otherwise be refused. Only the per-address wait is cleared: the
+    per-client hourly cap (``/ip``) keeps counting, so guessing three times
+    is no way to mail more codes from one machine. allauth's public
+    ``ratelimit.clear`` clears every rate of the action, so this names the
+    ``/key`` rates through its internal ``clear`` (django-allauth 65.x;
+    ``tests/onboarding/test_signup.py`` pins the behaviour).
+    """
+    configured = app_settings.RATE_LIMITS.get("confirm_email") or ""
+    per_address = ",".join(rate for rate in configured.split(",") if rate.endswith("/key"))
+    if per_address:
+        allauth_ratelimit.clear(
+            request,
+            app="allauth.account",
+            action="confirm_email",
+            config={"confirm_email": per_address},
+            key=email.lower(),
+        )
 
 
 def connect_receivers() -> None:
