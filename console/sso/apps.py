@@ -8,6 +8,17 @@ class SsoConfig(AppConfig):
     verbose_name = _("Single sign-on")
 
     def ready(self):
+        # allauth's own admin pages would let an operator edit a tenant's SocialApp
+        # (or its secret) by hand: connections change only through our services,
+        # and no social accounts or tokens are kept. (admin's autodiscover ran
+        # before this: django.contrib.admin comes first in INSTALLED_APPS.)
+        from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+        from django.contrib import admin
+
+        for model in (SocialApp, SocialAccount, SocialToken):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
+
         from console import page_cache
         from console.sso.activity import SUMMARIES, SsoAction
         from console.sso.models import SsoConnection
