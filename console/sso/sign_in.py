@@ -39,8 +39,13 @@ def _connection_for(sociallogin) -> SsoConnection | None:
 
 
 def _asserted(sociallogin) -> tuple[str, str]:
-    user = sociallogin.user
-    return (getattr(user, "email", "") or "", getattr(user, "name", "") or "")
+    """The address and the name the provider asserted (user info, else the ID token)."""
+    extra = sociallogin.account.extra_data or {}
+    claims = extra.get("userinfo") or extra.get("id_token") or extra
+    name = claims.get("name") or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if part
+    )
+    return (getattr(sociallogin.user, "email", "") or "", str(name or "").strip())
 
 
 def refusal_page(request, message, *, status: int = 403):

@@ -113,6 +113,7 @@ def test_a_new_person_at_the_domain_signs_in_with_sso_and_is_a_collaborator(clie
     )
     user = User.objects.get(email="new.person@example-corp.test")
     assert not user.has_usable_password()
+    assert user.name == "New Person"  # the name from the provider
     assert EmailAddress.objects.get(user=user).verified
     assert Membership.objects.get(tenant=tenant, user=user).role == Role.COLLABORATOR
     joined = ActivityEvent.objects.get(tenant=tenant, action="member.joined", target_user=user)
