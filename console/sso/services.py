@@ -257,7 +257,7 @@ OUTSIDE_DOMAINS = _(
     "The identity provider signed you in as %(email)s, which is not at a verified domain "
     "of “%(tenant)s”. Nothing was changed."
 )
-NO_EMAIL = _("The identity provider did not tell us your email address. Nothing was changed.")
+NO_EMAIL = _("The identity provider did not tell us a verified email address. Nothing was changed.")
 
 
 def address_at_verified_domain(*, tenant: Tenant, email: str) -> bool:

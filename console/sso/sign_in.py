@@ -45,7 +45,12 @@ def _asserted(sociallogin) -> tuple[str, str]:
     name = claims.get("name") or " ".join(
         part for part in (claims.get("given_name"), claims.get("family_name")) if part
     )
-    return (getattr(sociallogin.user, "email", "") or "", str(name or "").strip())
+    email = getattr(sociallogin.user, "email", "") or ""
+    # A provider that says outright it has not verified the address is not
+    # believed (one that says nothing, like Entra ID, is: it is the tenant's own).
+    if str(claims.get("email_verified", "")).lower() == "false":
+        email = ""
+    return (email, str(name or "").strip())
 
 
 def refusal_page(request, message, *, status: int = 403):

@@ -67,11 +67,12 @@ class IdentityProvider:
         )
         response.raise_for_status()
 
-    def add_person(self, email: str, password: str = "idp-passw0rd", name: str = "") -> str:
+    def add_person(
+        self, email: str, password: str = "idp-passw0rd", name: str = "", verified: bool = True
+    ) -> str:
         username = email.replace("@", "_at_")
-        self.setup(
-            users=[{"username": username, "email": email, "password": password, "name": name}]
-        )
+        person = {"username": username, "email": email, "password": password, "name": name}
+        self.setup(users=[{**person, "verified": verified}])
         return username
 
     def add_client(self, client_id: str, secret: str, redirect_uri: str) -> None:

@@ -240,3 +240,15 @@ def test_a_deactivated_account_is_not_signed_in_by_the_provider(client, sso_admi
     assert "deactivated" in response.content.decode()
     assert snapshot() == before
     assert "_auth_user_id" not in client.session
+
+
+def test_an_address_the_provider_has_not_verified_is_refused(client, sso_admin, idp):
+    configure(client, sso_admin, idp)
+    person = idp.add_person("unverified@example-corp.test", verified=False)
+    before = snapshot()
+
+    response = client.get(idp.sign_in(start_sso(client, "unverified@example-corp.test"), person))
+
+    assert response.status_code == 403
+    assert "did not tell us a verified email address" in response.content.decode()
+    assert snapshot() == before
