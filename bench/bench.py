@@ -570,6 +570,70 @@ def bench_bulk_invite(tenant, admin) -> dict:
     return {"seconds": round(seconds, 3), "queries": len(ctx.captured_queries)}
 
 
+# ---------------------------------------------------------------- SCIM
+
+
+def bench_scim_create(count: int) -> dict:
+    """``count`` Users created one request at a time through /scim/v2/<tenant>/Users (the
+    whole Django stack in-process, a real SCIM key), on a Pro tenant with a verified domain.
+    Queries are counted per request: the figure is the most any request made, and the run
+    fails if the later requests make more than the first ones (it must not grow with the
+    tenant)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from console.accounts.models import User
+    from console.api.models import ApiScope
+    from console.api.services import api_key_create
+    from console.scim.models import ProvisionedUser
+    from members.models import Membership, Role
+    from tenants.actors import Actor
+    from tenants.models import Domain, Tenant
+
+    owner = User.objects.create_user(f"scim-owner-{secrets.token_hex(3)}@scim.example")
+    tenant = Tenant.objects.create(name="SCIM Co", type="production", plan="pro")
+    admin = Membership.objects.create(tenant=tenant, user=owner, role=Role.ADMIN)
+    Domain.objects.create(tenant=tenant, name="scim.example", verified_at=timezone.now())
+    key = api_key_create(
+        tenant=tenant, actor=Actor.member(admin.user), name="idp", scope=ApiScope.SCIM
+    )[1]
+    host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h), "localhost").lstrip(".")
+    client = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = f"/scim/v2/{tenant.public_id}/Users"
+    queries = []
+    started = time.perf_counter()
+    for i in range(count):
+        body = {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": f"person{i}@scim.example",
+            "name": {"givenName": "Person", "familyName": str(i)},
+            "active": True,
+        }
+        connection.queries_log.clear()  # it keeps 9,000 at most: the count needs room
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                url, json.dumps(body), content_type="application/scim+json", secure=True
+            )
+        if response.status_code != 201:
+            raise SystemExit(f"SCIM create answered {response.status_code}: {response.content!r}")
+        queries.append(len(ctx.captured_queries))
+    seconds = time.perf_counter() - started
+    assert ProvisionedUser.objects.filter(tenant=tenant).count() == count
+    # The key's "last used" is written at most once a minute: the first request has one more.
+    early, late = max(queries[: max(count // 10, 1)]), max(queries[count // 2 :])
+    if late > early:
+        raise SystemExit(f"SCIM create queries grew: {early} then {late}")
+    return {
+        "users": count,
+        "seconds": round(seconds, 3),
+        "per_second": round(count / seconds, 1),
+        "queries_per_request": max(queries),
+    }
+
+
 # ---------------------------------------------------------------- expiry
 
 
@@ -783,6 +847,14 @@ def markdown(results: dict) -> str:
         "| job | measured | reference | ratio (higher is better) |",
         "|---|---:|---:|---:|",
         f"| bulk invite of 500 addresses | {b['seconds']} s, {b['queries']} queries | — | — |",
+        *(
+            [
+                f"| SCIM create of {sc['users']} Users, one request each | {sc['seconds']} s, "
+                f"{sc['queries_per_request']} queries a request | — | — |"
+            ]
+            if (sc := results.get("scim_create_1000"))
+            else []
+        ),
         f"| expire {e['rows']:,} pending ({e['stale']:,} stale) | {e['seconds']} s "
         f"| raw SQL {e['raw_sql_seconds']} s | {e['ratio']} |",
         f"| {m['emails']} invitation emails via worker | {m['seconds']} s "
@@ -819,6 +891,11 @@ def main():
             "earlier run"
         ),
     )
+    parser.add_argument(
+        "--scim",
+        action="store_true",
+        help="only scim_create_1000 (SCIM Users created through the API), on a fresh database",
+    )
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     args.seconds = max(2, 20 // scale)
@@ -839,6 +916,15 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if args.scim:
+        result = {"scim_create_1000": bench_scim_create(1000 // scale), "machine": machine()}
+        (RESULTS / "scim.json").write_text(json.dumps(result, indent=2) + "\n")
+        s = result["scim_create_1000"]
+        print(
+            f"| SCIM create of {s['users']} Users | {s['seconds']} s, {s['per_second']}/s, "
+            f"{s['queries_per_request']} queries a request |"
+        )
+        return
     call_command("collectstatic", interactive=False, verbosity=0)
     print("Seeding", flush=True)
     call_command(
@@ -895,6 +981,8 @@ def main():
     results["enqueue_1000"] = bench_enqueue(1000 // scale)
     print("Bulk invite of 500", flush=True)
     results["bulk_invite_500"] = bench_bulk_invite(pro_tenant("Bulk Co", admin), admin)
+    print("SCIM: 1,000 Users created through /scim/v2/", flush=True)
+    results["scim_create_1000"] = bench_scim_create(1000 // scale)
     print("Expiry job", flush=True)
     results["expire_100k"] = bench_expiry(100_000 // scale)
     print("Email throughput", flush=True)

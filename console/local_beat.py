@@ -18,9 +18,12 @@ processes on one machine each run one; the jobs' claims keep that harmless.
 import logging
 import threading
 
+from celery.beat import Scheduler
 from django.conf import settings
 from django.core.signals import request_started
 from django.db import close_old_connections, connection
+
+from console.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +33,6 @@ _stop = threading.Event()
 
 
 def _run() -> None:
-    from celery.beat import Scheduler
-
-    from console.celery import app
-
     scheduler = Scheduler(app, lazy=False)
     for entry in scheduler.schedule.values():
         _apply(scheduler, entry)

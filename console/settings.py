@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ninja",  # the API docs page's templates and assets, served from the package
     "console.api",
     "console.sso",
+    "console.scim",
     # Accounts: django-allauth (account, mfa, usersessions, and socialaccount's
     # OpenID Connect provider for console.sso); see "Accounts" below.
     "allauth",

@@ -60,6 +60,7 @@ urlpatterns = [
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),
     path("api/v1/", api.urls),
+    path("scim/v2/<str:tenant_id>/", include("console.scim.urls")),
     # Django's set_language (the anonymous visitor's language cookie); GET
     # and POST only, like every other page (tests/security/test_hostile_input.py).
     path(

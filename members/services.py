@@ -12,17 +12,23 @@ functions cannot deadlock with each other or with ``tenant_delete``.
 
 from typing import Literal
 
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from console.accounts.models import User, normalize_email
+from console.accounts.services import email_address_confirm
 from members.activity import MemberAction
 from members.models import Membership, Role
 from members.permissions import MANAGE_MEMBERS
 from members.selectors import is_last_admin
+from tenants import policies
 from tenants.activity import activity_record
 from tenants.actors import Actor, TenantGone, actor_require
-from tenants.models import Tenant
+from tenants.domain_names import domain_of_address
+from tenants.models import ActorKind, Tenant
+from tenants.selectors import seat_usage
 
 LAST_ADMIN_MESSAGE = _("A tenant needs at least one admin. Make another member an admin first.")
 
@@ -40,6 +46,10 @@ class LastAdminError(MembershipError):
     def __init__(self, message: str | None = None):
         # The default is lazy, so it is said in the language of the request.
         super().__init__(message or LAST_ADMIN_MESSAGE, code="last_admin")
+
+
+class MemberLimitError(MembershipError):
+    """The tenant is full: one more member would pass its member limit."""
 
 
 class MemberGoneError(MembershipError):
@@ -145,7 +155,11 @@ def membership_remove(
     actor: Actor,
     ip: str | None = None,
 ) -> None:
-    """An admin removes a member. Refuses to remove the tenant's last admin."""
+    """An admin removes a member. Refuses to remove the tenant's last admin.
+
+    Removed by an identity provider (``actor`` is SCIM: ``active: false`` or
+    delete): when the person now belongs to no tenant at all, their sessions
+    end (they left the company)."""
     tenant = _require_manager(actor, membership.tenant_id)
     current = _reread(membership, tenant)
     if is_last_admin(current):
@@ -159,6 +173,65 @@ def membership_remove(
         ip=ip,
         **actor.recorded_as,
     )
+    if (
+        actor.kind == ActorKind.SCIM
+        and not Membership.objects.filter(user_id=current.user_id).exists()
+    ):
+        for session in UserSession.objects.filter(user_id=current.user_id):
+            session.end()
+
+
+@transaction.atomic
+def membership_provision(
+    *,
+    tenant: Tenant,
+    email: str,
+    name: str = "",
+    actor: Actor,
+    ip: str | None = None,
+) -> Membership:
+    """An identity provider (SCIM) adds the person with ``email`` as a Collaborator.
+
+    The address must be at one of the tenant's verified domains. An existing
+    account gets the membership (an existing member keeps theirs, unchanged);
+    otherwise the account is created with that address confirmed and no
+    password (they sign in with single sign-on or set a password by reset).
+    The member limit counts as at acceptance (members only), checked under
+    the tenant lock with ``actor`` re-checked there; all or nothing, one
+    "member joined" entry.
+    """
+    locked = _require_manager(actor, tenant.pk)
+    email = normalize_email(email)
+    domain = domain_of_address(email)
+    if not domain or not locked.domains.filter(name=domain, verified_at__isnull=False).exists():
+        raise MembershipError(
+            _("The address must be at one of the tenant's verified domains."),
+            code="domain_not_verified",
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        existing = Membership.objects.filter(tenant=locked, user=user).first()
+        if existing is not None:  # already in: nothing changes, nothing is recorded
+            return existing
+    usage = seat_usage(locked)
+    if usage.limit is not None and usage.members + 1 > usage.limit:
+        raise MemberLimitError(
+            policies.member_limit_full_message(locked, limit=usage.limit, members=usage.members),
+            code="member_limit",
+        )
+    if user is None:
+        user = User.objects.create_user(email, password=None, name=name[:150])
+        email_address_confirm(user=user)
+    membership = Membership.objects.create(tenant=locked, user=user, role=Role.COLLABORATOR)
+    activity_record(
+        tenant=locked,
+        action=MemberAction.JOINED,
+        target_user=user,
+        details={"role": Role.COLLABORATOR, "via": "scim"},
+        ip=ip,
+        **actor.recorded_as,
+    )
+    return membership
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 Every service that changes a tenant takes the acting person as one keyword,
 ``actor``, an ``Actor``: a member signed in to the console, an operator in
 the Django admin, the system (a job), or an API key (which acts as the admin
-who created it). SCIM will be one more constructor.
+who created it), or an identity provider through a SCIM key (``scim``).
 
 ``actor_require`` is the one check. It locks the tenant row
 (``SELECT ... FOR UPDATE``, the lock role changes and removals take) and only
@@ -39,7 +39,8 @@ class TenantGone(ValidationError):
 
 @dataclass(frozen=True)
 class Actor:
-    """The acting person: build one with ``member``, ``operator``, ``system`` or ``api_key``.
+    """The acting person: build one with ``member``, ``operator``, ``system``, ``for_api_key``
+    or ``scim``.
 
     ``user`` is the person the activity log names (the key's creator for a
     key, nobody for the system); ``kind`` is how the log records them
@@ -74,6 +75,13 @@ class Actor:
         """
         user = creator if creator is not None else api_key.created_by
         return cls(kind=ActorKind.MEMBER, user=user, by_role=True, api_key=api_key)
+
+    @classmethod
+    def scim(cls, api_key, *, creator=None) -> "Actor":
+        """An identity provider through a SCIM key: recorded as SCIM, allowed what the
+        key's creator may do now (their role is checked under the lock, as for any key)."""
+        user = creator if creator is not None else api_key.created_by
+        return cls(kind=ActorKind.SCIM, user=user, by_role=True, api_key=api_key)
 
     @property
     def user_id(self) -> int | None:

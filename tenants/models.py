@@ -166,11 +166,12 @@ class Domain(models.Model):
 
 class ActorKind(models.TextChoices):
     """Who made a change: a signed-in member, an operator in the Django admin,
-    or a job (expiry, email delivery)."""
+    a job (expiry, email delivery), or an identity provider through SCIM."""
 
     MEMBER = "member", _("Member")
     OPERATOR = "operator", _("Operator")
     SYSTEM = "system", _("System")
+    SCIM = "scim", _("SCIM")
 
 
 class TenantAction(models.TextChoices):

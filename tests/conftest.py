@@ -51,6 +51,18 @@ def cache_hits_unverified(settings):
     settings.PAGE_CACHE_VERIFY = False
 
 
+@pytest.fixture(autouse=True)
+def _celery_may_join_results():
+    """Celery's "a task is running here" flag is one global per process: eager
+    tasks set it and put back what they found, so two threads running tasks
+    at once (the race tests) can leave it set, and a later test's
+    ``result.get()`` would be refused ("Never call result.get() within a
+    task!"). Every test starts outside any task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def postgres(settings):
     """Skip (or fail in CI) unless the suite is running on PostgreSQL."""

@@ -40,6 +40,13 @@ class ApiKeyAuth(HttpBearer):
         holder = selectors.key_holder_for_token(token, now=timezone.now())
         if holder is None:
             return None
+        if holder.api_key.is_scim:
+            raise Problem(
+                403,
+                "This key has the SCIM scope: it works only for SCIM provisioning "
+                "(/scim/v2/<tenant>/), not in this API.",
+                code="scim-key",
+            )
         if two_step_missing(tenant=holder.tenant, user=holder.membership.user):
             raise problems.two_step_required()
         _count_request(holder.api_key)

@@ -28,7 +28,11 @@ class ApiKeyCreateForm(forms.Form):
         choices=ApiScope.choices,
         initial=ApiScope.READ,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose Read, or Read and write.")},
+        help_text=_(
+            "A SCIM key is for an identity provider (Okta, Entra ID) creating and removing "
+            "members; it works nowhere else."
+        ),
+        error_messages={"required": _("Choose Read, Read and write, or SCIM.")},
     )
     expires_in = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, required=False)
 

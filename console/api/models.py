@@ -9,6 +9,8 @@ from console.api.keys import PREFIX_LENGTH
 class ApiScope(models.TextChoices):
     READ = "read", _("Read")
     READ_WRITE = "read_write", _("Read and write")
+    # Only /scim/v2/<tenant>/ (an identity provider's provisioning); nothing in /api/v1.
+    SCIM = "scim", _("SCIM")
 
 
 class ApiKey(models.Model):
@@ -38,7 +40,8 @@ class ApiKey(models.Model):
         indexes = [models.Index("tenant", models.F("id").desc(), name="api_apikey_tab_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(scope__in=["read", "read_write"]), name="api_apikey_scope_valid"
+                condition=models.Q(scope__in=["read", "read_write", "scim"]),
+                name="api_apikey_scope_valid",
             ),
         ]
 
@@ -48,6 +51,10 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiScope.READ_WRITE
+
+    @property
+    def is_scim(self) -> bool:
+        return self.scope == ApiScope.SCIM
 
     def status(self, now=None) -> str:
         """'Revoked', 'Expired' or 'Active', as the API keys tab shows it."""

@@ -5,6 +5,7 @@ import pytest
 
 from invitations.models import Invitation
 from members.models import Role
+from tenants.actors import Actor
 from tenants.services import tenant_set_two_step_required
 from tests import factories
 from tests.api.test_api_auth import assert_problem
@@ -24,7 +25,7 @@ def deactivate(user) -> None:
 def require_two_step(tenant, *, by) -> None:
     """Another admin (with two-step on) turns on "Require two-step verification"."""
     give_two_step(by.user)
-    tenant_set_two_step_required(tenant=tenant, actor=by.user, required=True)
+    tenant_set_two_step_required(tenant=tenant, actor=Actor.member(by.user), required=True)
 
 
 # -- A deactivated creator ---------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_key_of_a_creator_with_two_step_works_under_the_policy(api_as, admin_mem
     give_two_step(admin_membership.user)
     _, key = make_key(admin_membership)
     tenant_set_two_step_required(
-        tenant=admin_membership.tenant, actor=admin_membership.user, required=True
+        tenant=admin_membership.tenant, actor=Actor.member(admin_membership.user), required=True
     )
 
     assert api_as(key).get("/members").status_code == 200

@@ -131,7 +131,8 @@ def test_revoking_a_revoked_key_says_so(admin_client, admin_membership, make_key
 #   1. session   2. user   3. the user's memberships with tenants (scoping + header)
 #   4. my pending invitations (header)   5. the keys count (paginator)
 #   6. the page of keys with their creators
-API_KEYS_TAB_QUERIES = 6
+#   7. the tenants offering this address "Request to join" (header)
+API_KEYS_TAB_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [3, 40])

@@ -43,7 +43,7 @@ def test_database_pooling_pgbouncer_turns_off_server_side_cursors_and_prepared_s
 
 SESSION_STATE = re.compile(
     r"pg_advisory|pg_try_advisory|SET\s+SESSION|execute\(\s*[\"']SET\s+(?!LOCAL)|"
-    r"LISTEN\s|PREPARE\s|WITH\s+HOLD|DECLARE\s",
+    r"LISTEN\s|PREPARE\s|WITH\s+HOLD|\bDECLARE\s+\S+\s.*\bCURSOR\b",
     re.IGNORECASE,
 )
 

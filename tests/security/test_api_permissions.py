@@ -29,6 +29,7 @@ from tests.factories import give_two_step
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 CALLERS = [
+    "scim",
     "no_key",
     "revoked",
     "expired",
@@ -95,6 +96,8 @@ def world(db):
     expired, keys["expired"] = _key(admin)
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     keys["other_tenant"] = _key(other)[1]
+    # An identity provider's key (issue 23): SCIM only, nothing in this API.
+    keys["scim"] = _key(admin, ApiScope.SCIM)[1]
     # An admin whose account an operator deactivated after they made a key.
     deactivated = factories.AdminMembershipFactory(tenant=admin.tenant)
     keys["deactivated_creator"] = _key(deactivated)[1]
@@ -214,6 +217,8 @@ def put_under_policy(w: World, caller: str) -> None:
 def expected_status(endpoint: Endpoint, caller: str) -> int:
     if caller in UNAUTHENTICATED:
         return 401
+    if caller == "scim":
+        return 403
     if caller == "read" and endpoint.write:
         return 403
     if caller == "other_tenant" and endpoint.ids:
@@ -236,6 +241,8 @@ def test_api_permission_matrix(client, world, name, caller, mailoutbox):
         assert world.tenant.name not in response.content.decode()
     if caller == "no_two_step_under_policy":
         assert response.json()["type"] == "urn:tenant-console:problem:two-step-required"
+    if caller == "scim":
+        assert response.json()["type"] == "urn:tenant-console:problem:scim-key"
     changes_this_tenant = status < 400 and endpoint.write and caller in WRITERS
     if changes_this_tenant:
         assert snapshot(world.tenant) != before

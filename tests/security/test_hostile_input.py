@@ -580,6 +580,8 @@ def _method_cases():
     for name, route, callback in console_patterns():
         if route.startswith("api/v1/"):
             continue  # the JSON API answers other methods itself: tests/api/test_api_methods.py
+        if route.startswith("scim/v2/"):
+            continue  # SCIM answers them itself (a SCIM error): tests/scim/test_scim_users.py
         handled = handled_methods(name, callback)
         view_class = getattr(callback, "view_class", None)
         for method in ("get", "post", "put", "patch", "delete"):
@@ -1084,3 +1086,84 @@ def test_a_hostile_address_at_sign_in_with_sso_is_refused_and_nothing_saved(
     assert response.status_code == 200
     assert "<script>alert" not in response.content.decode()
     assert snapshot() == before
+
+
+# -- SCIM (issue 23): hostile queries, ids and bodies --------------------------------------------
+
+
+@pytest.fixture
+def scim_world(tenant):
+    from console.api.models import ApiScope
+
+    admin = factories.AdminMembershipFactory(tenant=tenant)
+    factories.DomainFactory(tenant=tenant, name="corp.test", verified=True)
+    key = api_key_create(
+        tenant=tenant, actor=Actor.member(admin.user), name="idp", scope=ApiScope.SCIM
+    )[1]
+    return tenant, {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def scim_rows(tenant):
+    from console.scim.models import ProvisionedUser
+
+    return (snapshot(), sorted(ProvisionedUser.objects.filter(tenant=tenant).values_list("pk")))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"filter": 'userName eq "x" or 1 eq 1'},
+        {"filter": "userName eq \"a' OR '1'='1\""},
+        {"filter": 'userName eq "' + "a" * 10_000 + '"'},
+        {"filter": "userName pr"},
+        {"filter": "\x00"},
+        {"startIndex": "-5", "count": "99999999999999999999"},
+        {"startIndex": "abc"},
+        {"attributes": "password,userName"},
+        {"attributes": 'members[value eq "1"]'},
+        {"excludedAttributes": "../../etc"},
+    ],
+)
+def test_hostile_scim_queries_are_answered_as_scim_and_change_nothing(client, scim_world, query):
+    tenant, headers = scim_world
+    before = scim_rows(tenant)
+    response = client.get(f"/scim/v2/{tenant.public_id}/Users", query, **headers)
+    assert response.status_code in (200, 400)
+    assert response["Content-Type"].startswith("application/scim+json")
+    assert "Traceback" not in response.content.decode()
+    assert scim_rows(tenant) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Users/99999999999999999999999",
+        "Users/-1",
+        "Users/1%00",
+        "Groups/..%2f..%2fadmin",
+        "Users/ ",
+    ],
+)
+def test_hostile_scim_ids_are_404(client, scim_world, path):
+    tenant, headers = scim_world
+    before = scim_rows(tenant)
+    for method in ("get", "delete"):
+        response = getattr(client, method)(f"/scim/v2/{tenant.public_id}/{path}", **headers)
+        assert response.status_code == 404
+    assert scim_rows(tenant) == before
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), st.lists, max_leaves=8))
+@HYPOTHESIS
+def test_any_json_body_to_scim_create_is_a_scim_answer(scim_world, body):
+    tenant, headers = scim_world
+    before = scim_rows(tenant)
+    response = Client().post(
+        f"/scim/v2/{tenant.public_id}/Users",
+        json.dumps(body),
+        content_type="application/scim+json",
+        **headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert scim_rows(tenant) == before

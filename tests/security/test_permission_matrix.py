@@ -789,6 +789,38 @@ MATRIX.update(
 )
 
 
+# -- SCIM (issue 23): Bearer SCIM keys only; a browser's session is 401 for everyone ----------
+
+
+def scim(name: str, **kwargs):
+    return lambda w: reverse(f"scim:{name}", kwargs={"tenant_id": w.tenant.public_id, **kwargs})
+
+
+SCIM_URLS = {
+    "spc": ({}, ("get",)),
+    "resource_types": ({}, ("get",)),
+    "resource_type": ({"pk": "User"}, ("get",)),
+    "schemas": ({}, ("get",)),
+    "schema": ({"pk": "urn:ietf:params:scim:schemas:core:2.0:User"}, ("get",)),
+    "users": ({}, ("get", "post")),
+    "user": ({"pk": "1"}, ("get",)),
+    "groups": ({}, ("get",)),
+    "group": ({"pk": "admins"}, ("get",)),
+    "search": ({}, ("post",)),
+    "users_search": ({}, ("post",)),
+    "groups_search": ({}, ("post",)),
+    "not_found": ({}, ("get", "post")),
+}
+MATRIX.update(
+    {
+        f"scim:{name}": {
+            method: Case(scim(name, **kwargs), everyone(UNAUTHORIZED)) for method in methods
+        }
+        for name, (kwargs, methods) in SCIM_URLS.items()
+    }
+)
+
+
 # -- Languages and time zones (issue 15) ---------------------------------------------------
 
 MATRIX.update(

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('socialaccount', '0006_alter_socialaccount_extra_data'),
-        ('tenants', '0008_tenant_require_single_sign_on'),
+        ('tenants', '0009_tenant_require_single_sign_on'),
     ]
 
     operations = [

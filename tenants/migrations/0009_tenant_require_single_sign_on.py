@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0007_domains'),
+        ('tenants', '0008_actor_kind_scim'),
     ]
 
     operations = [
