@@ -5,6 +5,8 @@ the console runs on a SQLite file, runs tasks in-process and prints emails.
 Production (``DEBUG`` false) requires ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,12 +53,16 @@ INSTALLED_APPS = [
     "console.webhooks",
     "ninja",  # the API docs page's templates and assets, served from the package
     "console.api",
+    "console.sso",
     "console.scim",
-    # Accounts: django-allauth (account, mfa, usersessions); see "Accounts" below.
+    # Accounts: django-allauth (account, mfa, usersessions, and socialaccount's
+    # OpenID Connect provider for console.sso); see "Accounts" below.
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -346,6 +352,22 @@ DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
 # One lookup gives up after this long and says the name servers did not answer.
 DNS_TIMEOUT_SECONDS = env.float("DNS_TIMEOUT_SECONDS", default=5.0)
 
+# Single sign-on (console.sso) ----------------------------------------------
+# Issuers (discovery, token, keys) on private, loopback or link-local
+# addresses, and plain http to them: development and tests only (console.outbound).
+SSO_ALLOW_PRIVATE_URLS = env.bool("SSO_ALLOW_PRIVATE_URLS", default=False)
+SSO_TIMEOUT_SECONDS = env.float("SSO_TIMEOUT_SECONDS", default=5.0)
+# Fernet keys for client secrets at rest, comma-separated: the first encrypts,
+# all decrypt (rotation: put a new key first). Default: one derived from SECRET_KEY.
+SSO_ENCRYPTION_KEYS = env.list(
+    "SSO_ENCRYPTION_KEYS",
+    default=[
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"console.sso.encryption:" + SECRET_KEY.encode()).digest()
+        ).decode()
+    ],
+)
+
 # Webhooks ----------------------------------------------------------------
 # Private, loopback and link-local receivers (and plain http to them) are
 # refused unless this is on: development and tests only (console.webhooks.guard).
@@ -441,6 +463,12 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "console.accounts.adapter.AccountAdapter"
+# Per-tenant single sign-on: secrets from console.sso, outbound calls guarded.
+SOCIALACCOUNT_ADAPTER = "console.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 ACCOUNT_FORMS = {
     "signup": "console.onboarding.forms.SignupForm",
     "login": "console.accounts.forms.LoginForm",

@@ -1,3 +1,4 @@
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.http import require_http_methods
@@ -26,6 +27,7 @@ tenant_patterns = [
     path("settings/webhooks/", include("console.webhooks.urls")),
     path("settings/api-keys/", include("console.api.urls")),
     path("settings/domains/", include("tenants.domain_urls")),
+    path("settings/sso/", include("console.sso.tenant_urls")),
 ]
 
 urlpatterns = [
@@ -34,9 +36,26 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include((accounts_patterns, accounts_urls.app_name))),
+    path("accounts/sso/", include("console.sso.urls")),
     # allauth's pages (codes, password reset and change, email, two-step,
     # sessions); sign-up and log-in above take precedence at the same paths.
-    path("accounts/", include("allauth.urls")),
+    # allauth.urls without its third-party account pages (connections,
+    # social sign-up): single sign-on is per tenant (console.sso), and only
+    # its OpenID Connect login and callback are mounted, at accounts/oidc/
+    # (GET and POST only, like every other page).
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
+    path(
+        "accounts/oidc/<str:provider_id>/login/",
+        require_http_methods(["GET", "POST"])(oidc_views.login),
+        name="openid_connect_login",
+    ),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        require_http_methods(["GET", "POST"])(oidc_views.callback),
+        name="openid_connect_callback",
+    ),
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),

@@ -273,28 +273,36 @@ def domain_enroll(*, user, ip: str | None = None) -> list[Membership]:
                 pk=domain.pk, verified_at__isnull=False, enrollment=Enrollment.AUTOMATIC
             ).exists():
                 continue
-            if Membership.objects.filter(tenant=tenant, user=user).exists():
-                continue
-            if _fits(tenant) and not (tenant.require_two_step and not two_step_enabled(user=user)):
-                joined.append(
-                    membership_add(
-                        tenant=tenant, user=user, role=Role.COLLABORATOR, ip=ip, via="domain"
-                    )
-                )
-                continue
-            try:
-                with transaction.atomic():
-                    _create(
-                        tenant=tenant,
-                        user=user,
-                        kind=RequestKind.JOIN,
-                        emails=[user.email],
-                        ip=ip,
-                        rate_limited=False,
-                    )
-            except ValidationError:
-                pass  # already asked, or declined lately: nothing more to do
+            membership = join_or_request(tenant=tenant, user=user, via="domain", ip=ip)
+            if membership is not None:
+                joined.append(membership)
     return joined
+
+
+def join_or_request(*, tenant: Tenant, user, via: str, ip: str | None = None) -> Membership | None:
+    """With the tenant locked by the caller: make ``user`` a Collaborator ("member
+    joined" with detail ``via``), or, when the tenant is full or requires two-step
+    verification the person lacks, a join request instead (unless one is open or
+    was declined in the last 30 days). Returns the new membership, else None
+    (already a member, or a request).
+    """
+    if Membership.objects.filter(tenant=tenant, user=user).exists():
+        return None
+    if _fits(tenant) and not (tenant.require_two_step and not two_step_enabled(user=user)):
+        return membership_add(tenant=tenant, user=user, role=Role.COLLABORATOR, ip=ip, via=via)
+    try:
+        with transaction.atomic():
+            _create(
+                tenant=tenant,
+                user=user,
+                kind=RequestKind.JOIN,
+                emails=[user.email],
+                ip=ip,
+                rate_limited=False,
+            )
+    except ValidationError:
+        pass  # already asked, or declined lately: nothing more to do
+    return None
 
 
 def _fits(tenant: Tenant) -> bool:

@@ -29,6 +29,8 @@ def as_role(details: dict) -> str:
 def _joined(details: dict) -> str:
     if details.get("via") == "domain":
         return _("as %(role)s, through a verified domain") % {"role": role_words(details["role"])}
+    if details.get("via") == "sso":
+        return _("as %(role)s, through single sign-on") % {"role": role_words(details["role"])}
     return as_role(details)
 
 

@@ -30,6 +30,7 @@ VIEW_ACTIVITY = "view_activity"  # the Activity tab and its CSV
 MANAGE_WEBHOOKS = "manage_webhooks"  # the Webhooks tab: endpoints, secrets, test events
 MANAGE_API_KEYS = "manage_api_keys"  # the API keys tab
 MANAGE_DOMAINS = "manage_domains"  # the Domains tab: add, verify, remove, enrollment
+MANAGE_SSO = "manage_sso"  # the Single sign-on tab: the connection, Require single sign-on
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -46,6 +47,7 @@ ALL_PERMISSIONS = frozenset(
         MANAGE_WEBHOOKS,
         MANAGE_API_KEYS,
         MANAGE_DOMAINS,
+        MANAGE_SSO,
     }
 )
 

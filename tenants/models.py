@@ -52,6 +52,12 @@ class Tenant(models.Model):
         default=False,
         help_text="Members without two-step verification are sent to set it up first.",
     )
+    # Set only by console.sso's services, and only while its connection is enabled.
+    require_single_sign_on = models.BooleanField(
+        "Require single sign-on",
+        default=False,
+        help_text="Members at the tenant's verified domains must sign in through its connection.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

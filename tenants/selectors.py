@@ -7,6 +7,7 @@ from django.http import Http404
 from console import page_cache
 from console.accounts.selectors import two_step_enabled
 from tenants import policies
+from tenants.domain_names import domain_of_address
 from tenants.models import ActivityEvent, Tenant
 
 
@@ -43,6 +44,18 @@ def two_step_missing(*, tenant: Tenant, user) -> bool:
     refuses the keys they created (401). Only this tenant's policy counts.
     """
     return tenant.require_two_step and not two_step_enabled(user=user)
+
+
+def single_sign_on_missing(*, tenant: Tenant, user, signed_in_through: list[str]) -> bool:
+    """Whether ``tenant`` requires single sign-on of ``user`` and this session did not
+    sign in through the tenant's connection (``signed_in_through``: the tenants'
+    public ids the session did). Only members whose login address is at one of
+    the tenant's verified domains are held to it; guests at other domains are not.
+    """
+    if not tenant.require_single_sign_on or tenant.public_id in signed_in_through:
+        return False
+    domain = domain_of_address(user.email)
+    return bool(domain) and tenant.domains.filter(name=domain, verified_at__isnull=False).exists()
 
 
 def seat_usage(tenant: Tenant) -> policies.SeatUsage:

@@ -117,6 +117,7 @@ class SecurityAction(models.TextChoices):
     """A person's own account security events (their Security page)."""
 
     SIGNED_IN = "signed_in", _("Signed in")
+    SIGNED_IN_WITH_SSO = "signed_in_sso", _("Signed in with single sign-on")
     SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
     SIGNED_OUT = "signed_out", _("Signed out")
     SESSIONS_SIGNED_OUT = "sessions_signed_out", _("Other sessions signed out")

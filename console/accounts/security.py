@@ -54,8 +54,14 @@ def security_event_record(
 # -- Receivers -----------------------------------------------------------------------------
 
 
+# A sign-in view that knows more than "signed in" (single sign-on) sets this
+# request attribute to the SecurityAction to record and to its details.
+SIGN_IN_ACTION_ATTRIBUTE = "console_sign_in_action"
+
+
 def on_logged_in(sender, request, user, **kwargs):
-    security_event_record(user=user, action=SecurityAction.SIGNED_IN, request=request)
+    action, details = getattr(request, SIGN_IN_ACTION_ATTRIBUTE, (SecurityAction.SIGNED_IN, None))
+    security_event_record(user=user, action=action, request=request, details=details)
 
 
 def on_logged_out(sender, request, user, **kwargs):

@@ -13,7 +13,8 @@ import urllib3
 from django.conf import settings
 from standardwebhooks import Webhook
 
-from console.webhooks.guard import Target, UnsafeURL, resolve_target
+from console.outbound import UnsafeURL, connection_pool, host_header
+from console.webhooks.guard import resolve_webhook_target
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "TenantConsole-Webhooks/1"
@@ -56,32 +57,6 @@ def encode_body(payload: dict) -> str:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True)
 
 
-def _host_header(target: Target) -> str:
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    default = 443 if target.scheme == "https" else 80
-    return host if target.port == default else f"{host}:{target.port}"
-
-
-def _pool(target: Target) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(total=timeout_seconds())
-    if target.scheme == "https":
-        # Connect to the checked IP; TLS still verifies the certificate for the name.
-        return urllib3.HTTPSConnectionPool(
-            target.ip,
-            target.port,
-            timeout=timeout,
-            retries=False,
-            maxsize=1,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=settings.WEBHOOK_CA_BUNDLE or None,
-            server_hostname=target.host,
-            assert_hostname=target.host,
-        )
-    return urllib3.HTTPConnectionPool(
-        target.ip, target.port, timeout=timeout, retries=False, maxsize=1
-    )
-
-
 def _excerpt(data: bytes) -> str:
     # PostgreSQL text cannot hold NUL characters.
     return data[:EXCERPT_BYTES].decode("utf-8", errors="replace").replace("\x00", "")
@@ -95,18 +70,22 @@ def post(*, url: str, secret: str, msg_id: str, payload: dict, timestamp: dateti
         return int((time.monotonic() - started) * 1000)
 
     try:
-        target = resolve_target(url)
+        target = resolve_webhook_target(url)
     except UnsafeURL as error:
         # Not retried: the endpoint now points somewhere it may not go.
         return Outcome(None, elapsed(), error=f"Refused: {error.messages[0]}")
     body = encode_body(payload)
     headers = {
-        "Host": _host_header(target),
+        "Host": host_header(target),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         **signed_headers(secret=secret, msg_id=msg_id, timestamp=timestamp, body=body),
     }
-    pool = _pool(target)
+    pool = connection_pool(
+        target,
+        timeout=timeout_seconds(),
+        ca_certs=settings.WEBHOOK_CA_BUNDLE or None,
+    )
     try:
         response = pool.urlopen(
             "POST",

@@ -28,6 +28,7 @@ BELOW_EVERY_APP = [
     "console/html.py",
     "console/mail.py",
     "console/observability.py",
+    "console/outbound.py",
     "console/page_cache.py",
     "console/pagination.py",
     "console/readonly_admin.py",

@@ -24,6 +24,7 @@ ALLOWED = {
     "Standard Webhooks",  # the name of a specification
     "Authorization: Bearer",  # an HTTP header, typed as is
     "Docker Compose",  # a product name
+    "OpenID Connect",  # the name of a protocol
 }
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}|<[^>]+>")

@@ -7,7 +7,8 @@ from django.utils import translation
 
 from console.accounts.models import Segment
 from console.onboarding.checklist import SEGMENT_DESCRIPTIONS
-from console.webhooks.guard import UnsafeURL, validate_webhook_url
+from console.outbound import UnsafeURL
+from console.webhooks.guard import validate_webhook_url
 from tests.webhooks.test_guard import resolving_to
 
 

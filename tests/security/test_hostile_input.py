@@ -604,6 +604,8 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         kwargs["pk"] = invitation.pk if "invitation" in name else member.pk
     if "(?P<uidb36>" in route:  # allauth's reset link
         kwargs.update(uidb36="1", key="forged-token")
+    if "<str:provider_id>" in route:  # allauth's OpenID Connect login and callback
+        kwargs["provider_id"] = "tenant-nope"
     for key, value in {
         "<uidb64>": "MQ",
         "<token>": "t",
@@ -1033,6 +1035,57 @@ def test_request_to_join_an_unknown_tenant_id_is_404(client, user):
     for tenant_id in ("nope", "x" * 300, "%00"):
         url = reverse("invitations:request_to_join", kwargs={"tenant_id": tenant_id})
         assert client.post(url).status_code == 404
+
+
+# -- Single sign-on (issue 22): the issuer URL goes through the outbound-URL guard ---------------
+
+HOSTILE_ISSUERS = [
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "http://169.254.169.254/latest/meta-data",  # cloud metadata: link-local
+    "http://127.0.0.1:6379/",  # the console's own Redis
+    "https://user:pass@idp.example/",
+    "https://idp.example/\r\nX-Injected: 1",
+    "https://" + "a" * 600 + ".example/",
+    "<script>alert(1)</script>",
+]
+
+
+@pytest.fixture
+def sso_tenant(tenant):
+    factories.DomainFactory(tenant=tenant, name="hostile-corp.test", verified=True)
+    return tenant
+
+
+@pytest.mark.parametrize("issuer", HOSTILE_ISSUERS)
+def test_a_hostile_issuer_url_is_refused_and_nothing_saved(admin_client, sso_tenant, issuer):
+    before = snapshot()
+    url = reverse("tenant_sso:settings", kwargs={"tenant_id": sso_tenant.public_id})
+    response = admin_client.post(url, {"issuer": issuer, "client_id": "c", "client_secret": "s"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "<script>alert(1)</script>@hostile-corp.test",
+        "a@b@hostile-corp.test",
+        "x@hostile-corp.test\r\nBcc: victim@example.com",
+        "x@" + "a" * 300 + ".test",
+        "x@exa\x00mple.com",
+    ],
+)
+def test_a_hostile_address_at_sign_in_with_sso_is_refused_and_nothing_saved(
+    client, sso_tenant, email
+):
+    before = snapshot()
+    response = client.post(reverse("sso:sign_in"), {"email": email})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+    assert snapshot() == before
 
 
 # -- SCIM (issue 23): hostile queries, ids and bodies --------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialApp
 from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -29,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from console.accounts.models import User
 from console.api.models import ApiKey
 from console.onboarding.models import ChecklistState
+from console.sso.models import SsoConnection
 from console.webhooks.models import WebhookDelivery, WebhookEndpoint
 from invitations.models import AccessRequest, Invitation, InvitationStatus
 from members.models import Membership, Role
@@ -122,6 +124,13 @@ def snapshot() -> tuple:
         sorted(User.objects.values_list("pk", "language", "time_zone")),
         sorted(Domain.objects.values_list("pk", "tenant_id", "name", "verified_at", "enrollment")),
         sorted(AccessRequest.objects.values_list("pk", "tenant_id", "requester_id", "status")),
+        sorted(
+            SsoConnection.objects.values_list(
+                "pk", "tenant_id", "issuer", "client_id", "secret_encrypted", "version", "enabled"
+            )
+        ),
+        sorted(SocialApp.objects.values_list("pk", "provider_id", "client_id", "secret")),
+        sorted(Tenant.objects.values_list("pk", "require_single_sign_on")),
     )
 
 
@@ -650,6 +659,15 @@ MATRIX = {
         "get": Case(plain("mfa_download_recovery_codes"), signed_in_only(NOT_FOUND))
     },
     "mfa_list_webauthn": {"get": Case(plain("mfa_list_webauthn"), signed_in_only(Expect(200)))},
+    # allauth's OpenID Connect login and callback: only a tenant's connection
+    # has an app there (tests/sso), an unknown one is 404 for everyone.
+    **{
+        name: {
+            method: Case(plain(name, provider_id="tenant-nope"), everyone(NOT_FOUND))
+            for method in ("get", "post")
+        }
+        for name in ("openid_connect_login", "openid_connect_callback")
+    },
     "usersessions_list": {
         "get": Case(plain("usersessions_list"), signed_in_only(Expect(200))),
         # "Sign out other sessions": only the visitor's own (none here besides this one).
@@ -891,6 +909,46 @@ MATRIX.update(
                 lambda w: {"enrollment": "automatic"},
                 prepare=with_domain(verified=True),
             )
+        },
+    }
+)
+
+
+# -- Single sign-on (issue 22): the tab for admins, Sign in with SSO for anyone ----------------
+# The world's tenant has no verified domain and no connection: a save is refused with a
+# message on the form, and each action says there is no connection (nothing written). The
+# journeys with a real provider are in tests/sso.
+
+MATRIX.update(
+    {
+        "tenant_sso:settings": {
+            "get": Case(
+                t("tenant_sso:settings"), tenant_page(collaborator=FORBIDDEN, admin=Expect(200))
+            ),
+            "post": Case(
+                t("tenant_sso:settings"),
+                tenant_page(collaborator=FORBIDDEN, admin=Expect(200)),
+                lambda w: {"issuer": "https://idp.example", "client_id": "c", "client_secret": "s"},
+            ),
+        },
+        **{
+            f"tenant_sso:{action}": {
+                "post": Case(
+                    t(f"tenant_sso:{action}"),
+                    tenant_page(collaborator=FORBIDDEN, admin=Expect(302)),
+                )
+            }
+            for action in ("test", "enable", "disable", "delete", "require")
+        },
+        # Where Require single sign-on sends a member: without an enabled connection, home.
+        "sso:continue": {
+            "get": Case(t("sso:continue"), tenant_page(collaborator=Expect(302), admin=Expect(302)))
+        },
+        "sso:sign_in": {
+            "get": Case(plain("sso:sign_in"), everyone(Expect(200))),
+            "post": Case(
+                plain("sso:sign_in"), everyone(Expect(200)), lambda w: {"email": "x@nobody.test"}
+            ),
         },
     }
 )

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from console.api.activity import ApiKeyAction
+from console.sso.activity import SsoAction
 from console.webhooks.activity import WebhookAction
 from invitations.activity import InvitationAction
 from invitations.models import EmailStatus, InvitationStatus
@@ -22,7 +23,7 @@ from tenants.activity_actions import ActivityActions, activity_actions
 from tenants.models import TenantAction
 
 TENANTS = pathlib.Path(__file__).resolve().parents[2] / "tenants"
-OTHER_APPS_ACTIONS = (MemberAction, InvitationAction, ApiKeyAction, WebhookAction)
+OTHER_APPS_ACTIONS = (MemberAction, InvitationAction, ApiKeyAction, WebhookAction, SsoAction)
 FOREIGN_WORDS = sorted(
     {*Role.values, *InvitationStatus.values, *EmailStatus.values}
     | {value for actions in OTHER_APPS_ACTIONS for value in actions.values}
@@ -105,6 +106,12 @@ def test_stored_action_values_are_unchanged():
             "invitation.requested",
             "invitation.request_approved",
             "invitation.request_declined",
+            "sso.connection_created",
+            "sso.connection_changed",
+            "sso.connection_enabled",
+            "sso.connection_disabled",
+            "sso.connection_deleted",
+            "sso.requirement_changed",
         ]
     )
 

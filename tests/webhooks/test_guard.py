@@ -9,12 +9,9 @@ import socket
 
 import pytest
 
-from console.webhooks.guard import (
-    UnsafeURL,
-    is_public_address,
-    resolve_target,
-    validate_webhook_url,
-)
+from console.outbound import UnsafeURL, is_public_address
+from console.webhooks.guard import resolve_webhook_target as resolve_target
+from console.webhooks.guard import validate_webhook_url
 
 PUBLIC_V4 = "93.184.215.14"
 PUBLIC_V6 = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"
