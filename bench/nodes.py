@@ -28,28 +28,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
+from bench.bench import BENCH_ENV, free_port  # noqa: E402  (after the path)
+
 ENV = {
-    "DJANGO_SETTINGS_MODULE": "bench.settings",
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-" + "x" * 50,
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "SITE_URL": "http://127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
+    **BENCH_ENV,
     # Measured, not refused: the per-key and per-tenant limits are lifted here.
     "API_REQUESTS_PER_KEY_PER_MINUTE": "1000000",
     "INVITATIONS_PER_TENANT_PER_DAY": "1000000",
     "INVITATIONS_PER_INVITER_PER_DAY": "1000000",
 }
 os.environ.update(ENV)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def post(port: int, key: str, address: str) -> int:

@@ -47,25 +47,31 @@ def _broker_answers() -> bool:
     return True
 
 
-@never_cache
-@require_GET
-def healthz(request):
-    """200 when the app, the database and (if configured) the broker answer; else 503."""
+def _database_and_broker(probe: str) -> dict[str, str]:
+    """"ok" or "error" for the database and (if configured) the broker; failures logged."""
     checks = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
     except Exception:
-        logger.exception("healthz: database check failed")
+        logger.exception("%s: database check failed", probe)
         checks["database"] = "error"
     if settings.REDIS_URL:
         try:
             _broker_answers()
             checks["broker"] = "ok"
         except Exception:
-            logger.warning("healthz: broker check failed", exc_info=True)
+            logger.warning("%s: broker check failed", probe, exc_info=True)
             checks["broker"] = "error"
+    return checks
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the app, the database and (if configured) the broker answer; else 503."""
+    checks = _database_and_broker("healthz")
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
@@ -98,27 +104,13 @@ def readyz(request):
     """Readiness for a load balancer: 503 while the database or (if configured)
     the broker is unreachable or migrations are pending; else 200.
     ``/healthz`` stays the liveness check."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        logger.warning("readyz: database check failed", exc_info=True)
-        checks["database"] = "error"
+    checks = _database_and_broker("readyz")
     if checks["database"] == "ok":
         try:
             checks["migrations"] = "pending" if _migrations_pending() else "ok"
         except Exception:
             logger.warning("readyz: migration check failed", exc_info=True)
             checks["migrations"] = "error"
-    if settings.REDIS_URL:
-        try:
-            _broker_answers()
-            checks["broker"] = "ok"
-        except Exception:
-            logger.warning("readyz: broker check failed", exc_info=True)
-            checks["broker"] = "error"
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},
