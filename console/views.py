@@ -48,7 +48,7 @@ def _broker_answers() -> bool:
 
 
 def _database_and_broker(probe: str) -> dict[str, str]:
-    """"ok" or "error" for the database and (if configured) the broker; failures logged."""
+    """ "ok" or "error" for the database and (if configured) the broker; failures logged."""
     checks = {}
     try:
         with connection.cursor() as cursor:
