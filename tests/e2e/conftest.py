@@ -101,6 +101,12 @@ def new_page(browser, site):
 
 
 @pytest.fixture
+def browser_in(new_page):
+    """A fresh browser context (another person) whose browser asks for ``locale``."""
+    return lambda locale: new_page(locale=locale)
+
+
+@pytest.fixture
 def page(new_page):
     return new_page()
 

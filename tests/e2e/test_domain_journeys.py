@@ -15,7 +15,6 @@ from members.models import Membership, Role
 from tenants.models import Enrollment
 from tests import factories
 from tests.e2e.conftest import (
-    DESKTOP,
     accept_confirmations,
     assert_accessible,
     log_in,
@@ -186,21 +185,6 @@ def test_a_collaborators_invite_request_is_approved_and_the_email_arrives(new_pa
     expect(admin.get_by_text("Invitations sent to dee@partner.test.")).to_be_visible()
     invitation = message_to(mail.wait_for(3), "dee@partner.test")
     assert "/invitations/" in invitation.get_body(preferencelist=("plain",)).get_content()
-
-
-@pytest.fixture
-def browser_in(browser, site):
-    contexts = []
-
-    def open_page(locale: str):
-        context = browser.new_context(viewport=DESKTOP, base_url=site, locale=locale)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])

@@ -8,26 +8,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import DESKTOP, assert_accessible, link_in, log_in, message_to, screenshot
+from tests.e2e.conftest import assert_accessible, link_in, log_in, message_to, screenshot
 
 PASSWORD = "a-long-and-unusual-passphrase"
 GET_STARTED = re.compile(r"/t/[a-z0-9]+/get-started/$")
-
-
-@pytest.fixture
-def browser_in(browser, site):
-    """A fresh browser context (another person) whose browser asks for ``locale``."""
-    contexts = []
-
-    def open_page(locale: str):
-        context = browser.new_context(viewport=DESKTOP, base_url=site, locale=locale)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_german_admin_invites_in_french_and_the_invitee_accepts_in_french(browser_in, mail):

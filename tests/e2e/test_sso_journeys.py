@@ -20,7 +20,7 @@ from console.sso.services import (
 from members.models import Membership, Role
 from tenants.actors import Actor
 from tests import factories
-from tests.e2e.conftest import DESKTOP, assert_accessible, log_in, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, screenshot
 from tests.sso.idp import IdentityProvider
 
 
@@ -126,21 +126,6 @@ def test_an_address_outside_the_verified_domains_is_refused_in_the_browser(
 
     expect(page.get_by_test_id("sso-refusal")).to_contain_text("not at a verified domain")
     assert User.objects.count() == users
-
-
-@pytest.fixture
-def browser_in(browser, site):
-    contexts = []
-
-    def open_page(locale: str):
-        context = browser.new_context(viewport=DESKTOP, base_url=site, locale=locale)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
