@@ -115,7 +115,10 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "console.jinja.environment",
-            "context_processors": CONTEXT_PROCESSORS,
+            "context_processors": [
+                *CONTEXT_PROCESSORS,
+                "console.context_processors.jinja_csrf_input",
+            ],
         },
     },
 ]

@@ -1,5 +1,6 @@
 """The Invitations tab: columns, statuses, filters, pages, constant queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -187,3 +188,22 @@ def test_tab_queries_do_not_grow_with_rows(client, db):
     thousand = _tab_queries(client, large)
     assert ten == thousand
     assert thousand <= 12
+
+
+def test_every_form_on_the_tab_carries_one_token_that_the_csrf_check_accepts(tenant, admin):
+    """The Jinja fragments print one masked CSRF token per render, not one per form."""
+    from django.test import Client
+
+    invitations = [make(tenant, admin, email=f"person{i}@example.com") for i in range(5)]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    page = client.get(list_url(tenant)).content.decode()
+
+    table = page[page.index("<table") : page.index("</table>")]
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', table)
+    assert len(tokens) == 2 * len(invitations)  # Resend and Revoke on each pending row
+    assert len(set(tokens)) == 1
+    response = client.post(action_url(invitations[0], "revoke"), {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+    invitations[0].refresh_from_db()
+    assert invitations[0].status == InvitationStatus.REVOKED
