@@ -3,8 +3,7 @@ from django.middleware.csrf import get_token
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 
-from invitations.access_requests import join_offers
-from invitations.selectors import pending_invitations_for_user
+from invitations.selectors import header_offers
 from tenants.policies import plan_terms
 from tenants.selectors import memberships_for_request
 
@@ -24,24 +23,20 @@ def console(request):
     return common | {
         "switcher_memberships": SimpleLazyObject(lambda: memberships_for_request(request)),
         "my_pending_invitations": SimpleLazyObject(
-            lambda: _once_per_request(request, "pending_invitations", pending_invitations_for_user)
+            lambda: _header_offers(request).pending_invitations
         ),
         # Tenants whose verified domain offers this confirmed address **Request to join**.
-        "my_join_offers": SimpleLazyObject(
-            lambda: _once_per_request(request, "join_offers", join_offers)
-        ),
+        "my_join_offers": SimpleLazyObject(lambda: _header_offers(request).join_offers),
     }
 
 
-def _once_per_request(request, name: str, query) -> list:
-    """``query(user=...)`` run once per request however many templates ask (a
+def _header_offers(request):
+    """``header_offers`` run once per request however many templates ask (a
     Django page and the Jinja header it includes each run this processor)."""
-    attribute = f"_console_{name}"
-    found = getattr(request, attribute, None)
-    if found is None:
-        found = list(query(user=request.user))
-        setattr(request, attribute, found)
-    return found
+    offers = getattr(request, "_console_header_offers", None)
+    if offers is None:
+        offers = request._console_header_offers = header_offers(user=request.user)
+    return offers
 
 
 def jinja_csrf_input(request):

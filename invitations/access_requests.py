@@ -23,12 +23,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
-from console.accounts.selectors import confirmed_addresses, email_confirmed, two_step_enabled
+from console.accounts.selectors import email_confirmed, two_step_enabled
 from console.ratelimit import Limit, check_and_record
 from invitations import tasks
 from invitations.activity import InvitationAction
@@ -84,43 +83,6 @@ def domain_for_user(*, tenant_id: int | None = None, user, enrollment: str | Non
     if enrollment is not None:
         domains = domains.filter(enrollment=enrollment)
     return domains
-
-
-def join_offers(*, user) -> list[dict]:
-    """Tenants offering ``user`` **Request to join** (Ask to join at their confirmed
-    address's domain, not a member yet): ``{"public_id", "name", "requested"}``
-    each, ``requested`` when their request is open. For the header of every page.
-
-    One query (the confirmed address, the membership and the open request are
-    subqueries), none for an address at a mail provider. A cached page keeps
-    its header: the domain, the request, the tenant and the email address
-    advance the person's page version when they change (``apps.py`` of
-    ``tenants`` and ``invitations``).
-    """
-    name = domain_of_address(user.email)
-    if not name or is_mail_provider(name):
-        return []
-    return [
-        {"public_id": public_id, "name": tenant_name, "requested": requested}
-        for public_id, tenant_name, requested in Domain.objects.filter(
-            Exists(confirmed_addresses(user=user)),
-            name=name,
-            verified_at__isnull=False,
-            enrollment=Enrollment.ASK,
-        )
-        .exclude(tenant__memberships__user=user)
-        .annotate(
-            requested=Exists(
-                AccessRequest.objects.filter(
-                    tenant_id=OuterRef("tenant_id"),
-                    requester=user,
-                    status=RequestStatus.OPEN,
-                )
-            )
-        )
-        .order_by("tenant__name")
-        .values_list("tenant__public_id", "tenant__name", "requested")
-    ]
 
 
 def open_requests(*, tenant: Tenant):

@@ -2,15 +2,24 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Q
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
 from console.accounts.selectors import confirmed_addresses
 from invitations import tokens
 from invitations.exceptions import InvitationGone
-from invitations.models import EmailStatus, Invitation, InvitationStatus, SupersededLink
-from tenants.models import Tenant
+from invitations.models import (
+    AccessRequest,
+    EmailStatus,
+    Invitation,
+    InvitationStatus,
+    RequestStatus,
+    SupersededLink,
+)
+from tenants.domain_names import domain_of_address, is_mail_provider
+from tenants.models import Domain, Enrollment, Tenant
 
 
 def pending_invitations_for_user(user):
@@ -30,6 +39,84 @@ def pending_invitations_for_user(user):
         .select_related("tenant", "invited_by")
         .order_by("-sent_at")
     )
+
+
+def join_offers(*, user) -> list[dict]:
+    """Tenants offering ``user`` **Request to join** (Ask to join at their confirmed
+    address's domain, not a member yet): ``{"public_id", "name", "requested"}``
+    each, ``requested`` when their request is open. For the header of every page
+    (through ``header_offers``) and the landing page.
+
+    One query (the confirmed address, the membership and the open request are
+    subqueries), none for an address at a mail provider. A cached page keeps
+    its header: the domain, the request, the tenant and the email address
+    advance the person's page version when they change (``apps.py`` of
+    ``tenants`` and ``invitations``).
+    """
+    name = domain_of_address(user.email)
+    if not name or is_mail_provider(name):
+        return []
+    return [
+        {"public_id": public_id, "name": tenant_name, "requested": requested}
+        for public_id, tenant_name, requested in Domain.objects.filter(
+            Exists(confirmed_addresses(user=user)),
+            name=name,
+            verified_at__isnull=False,
+            enrollment=Enrollment.ASK,
+        )
+        .exclude(tenant__memberships__user=user)
+        .annotate(
+            requested=Exists(
+                AccessRequest.objects.filter(
+                    tenant_id=OuterRef("tenant_id"),
+                    requester=user,
+                    status=RequestStatus.OPEN,
+                )
+            )
+        )
+        .order_by("tenant__name")
+        .values_list("tenant__public_id", "tenant__name", "requested")
+    ]
+
+
+@dataclass(frozen=True)
+class HeaderOffers:
+    pending_invitations: list[Invitation]
+    join_offers: list[dict]
+
+
+def header_offers(*, user) -> HeaderOffers:
+    """What the header's tenant switcher offers ``user`` besides their tenants: the
+    invitations waiting for them and the tenants of their domain they may ask to join.
+
+    Most people have neither, and each list is an ORM query whose compiling
+    cost more CPU than the rest of a rendered page's header. So one plain
+    statement first asks whether each list could hold anything, and only a
+    list that could runs its query: one query for the two on most pages.
+    """
+    could_be_invited, could_be_offered = _header_offers_possible(user)
+    return HeaderOffers(
+        pending_invitations=list(pending_invitations_for_user(user)) if could_be_invited else [],
+        join_offers=join_offers(user=user) if could_be_offered else [],
+    )
+
+
+def _header_offers_possible(user) -> tuple[bool, bool]:
+    """(a pending invitation to this address exists, a verified Ask-to-join domain of
+    it exists): looser than the lists' own conditions (no confirmed-address,
+    expiry or membership test), so a False never hides an offer."""
+    domain = domain_of_address(user.email)
+    offerable_domain = "" if not domain or is_mail_provider(domain) else domain
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT EXISTS (SELECT 1 FROM "{Invitation._meta.db_table}" '
+            '   WHERE "email" = %s AND "status" = %s), '
+            f'EXISTS (SELECT 1 FROM "{Domain._meta.db_table}" '
+            '   WHERE "name" = %s AND "verified_at" IS NOT NULL AND "enrollment" = %s)',
+            [user.email, InvitationStatus.PENDING, offerable_domain, Enrollment.ASK],
+        )
+        could_be_invited, could_be_offered = cursor.fetchone()
+    return bool(could_be_invited), bool(could_be_offered)
 
 
 # -- The Invitations tab ---------------------------------------------------------

@@ -6,8 +6,9 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed
 from django.urls import reverse
 
-from invitations.access_requests import domain_enroll, join_offers
+from invitations.access_requests import domain_enroll
 from invitations.models import AccessRequest, RequestKind
+from invitations.selectors import join_offers
 from members.activity import MemberAction
 from members.models import Membership, Role
 from tenants import services as tenant_services
