@@ -606,6 +606,8 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         kwargs.update(uidb36="1", key="forged-token")
     if "<str:provider_id>" in route:  # allauth's OpenID Connect login and callback
         kwargs["provider_id"] = "tenant-nope"
+    if "<str:organization_slug>" in route:  # allauth's SAML views
+        kwargs["organization_slug"] = "tenant-nope"
     for key, value in {
         "<uidb64>": "MQ",
         "<token>": "t",
