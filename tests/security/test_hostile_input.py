@@ -44,6 +44,7 @@ from tenants.actors import Actor
 from tenants.models import Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
+from console.sso.models import SsoConnection
 from tests.security.test_permission_matrix import console_patterns, handled_methods, snapshot
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -1068,6 +1069,29 @@ def test_a_hostile_issuer_url_is_refused_and_nothing_saved(admin_client, sso_ten
     assert response.status_code == 200
     assert "<script>alert" not in page
     assert snapshot() == before
+
+
+HOSTILE_METADATA = [
+    {"metadata_url": "http://169.254.169.254/latest/meta-data/"},
+    {"metadata_url": "https://127.0.0.1/metadata"},
+    {"metadata_url": "file:///etc/passwd"},
+    {"metadata_xml": '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'},
+    {"metadata_xml": "<script>alert(1)</script>"},
+    {"metadata_xml": "<a>" * 10_000},
+]
+
+
+@pytest.mark.parametrize("values", HOSTILE_METADATA)
+def test_hostile_saml_metadata_is_refused_and_nothing_saved(admin_client, sso_tenant, values):
+    before = snapshot()
+    url = reverse("tenant_sso:settings", kwargs={"tenant_id": sso_tenant.public_id})
+    response = admin_client.post(url, {"protocol": "saml", **values})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "root:" not in page
+    assert snapshot() == before
+    assert not SsoConnection.objects.exists()
 
 
 @pytest.mark.parametrize(
