@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from console.accounts.models import User
 from console.api.services import api_key_create
+from console.sso.models import SsoConnection
 from invitations import tasks
 from invitations.emails import invitation_email_message
 from invitations.models import AccessRequest, EmailStatus, Invitation, InvitationStatus
@@ -44,7 +45,6 @@ from tenants.actors import Actor
 from tenants.models import Tenant
 from tests import factories
 from tests.factories import TEST_PASSWORD, give_two_step, invitation_link_token
-from console.sso.models import SsoConnection
 from tests.security.test_permission_matrix import console_patterns, handled_methods, snapshot
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
