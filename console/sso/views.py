@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -265,7 +265,14 @@ class SsoRequireView(SsoTabMixin, View):
 
 class SsoContinueView(LoginRequiredMixin, View):
     """A member held back by Require single sign-on goes to the tenant's provider,
-    and back to the page they asked for (``next``, this site only)."""
+    and back to the page they asked for (``next``, this site only).
+
+    A page that moves on by itself (``<meta http-equiv="refresh">``, and a link),
+    not a redirect: this view is often the end of the redirects after the log-in
+    or two-step form, and the browser applies those pages' ``form-action 'self'``
+    to every redirect after a form is sent, so a redirect to the provider would
+    leave the person on the log-in page. A page's own navigation is not a form's.
+    """
 
     def get(self, request, *args, **kwargs):
         membership = membership_for_member(user=request.user, public_id=kwargs["tenant_id"])
@@ -280,7 +287,12 @@ class SsoContinueView(LoginRequiredMixin, View):
                 "onboarding:get_started", kwargs={"tenant_id": membership.tenant.public_id}
             )
         request.session.pop(TEST_SESSION_KEY, None)
-        return _to_provider(request, connection, next_url=next_url)
+        to_provider = _to_provider(request, connection, next_url=next_url)
+        return render(
+            request,
+            "sso/continue.html",
+            {"tenant": membership.tenant, "provider_url": to_provider["Location"]},
+        )
 
 
 class SsoSignInView(FormView):

@@ -159,18 +159,30 @@ def test_an_address_outside_the_verified_domains_is_refused_by_saml(new_page, si
 
 
 def test_require_single_sign_on_with_saml_in_the_browser(new_page, site, idp, acme):
-    """A password session at the domain goes to the provider; a guest does not; an admin
-    with two-step verification still reaches the tab."""
+    """A password sign-in at the domain goes on to the provider (past the log-in form's
+    form-action) and back; a guest does not; an admin with two-step verification
+    still reaches the tab."""
     tenant = acme.tenant
     enabled_connection(idp, site, acme)
+    Tenant.objects.filter(pk=tenant.pk).update(require_single_sign_on=True)
     members_page = reverse("members:list", kwargs={"tenant_id": tenant.public_id})
     pat = factories.MembershipFactory(tenant=tenant, user__email="pat@acme.test").user
     pat_at_idp = idp.add_person(pat.email)
+
     page = new_page()
-    log_in(page, pat.email)  # a password session, from before the requirement
+    page.goto(f"/accounts/login/?next={members_page}")
+    page.get_by_role("textbox", name="Email", exact=True).fill(pat.email)
+    page.get_by_role("textbox", name="Password", exact=True).fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    sign_in_at_provider(page, idp, pat_at_idp)
+    page.wait_for_url(lambda url: url.endswith(members_page))
+    expect(page.get_by_role("heading", name="Members").first).to_be_visible()
+
     factories.MembershipFactory(tenant=tenant, user__email="guest@agency.test")
     guest = new_page()
     log_in(guest, "guest@agency.test")
+    guest.goto(members_page)
+    expect(guest).to_have_url(re.compile(re.escape(members_page) + "$"))
 
     secret = factories.give_two_step(acme.user)
     admin = new_page()
@@ -182,17 +194,6 @@ def test_require_single_sign_on_with_saml_in_the_browser(new_page, site, idp, ac
     admin.get_by_role("textbox", name="Code").fill(totp_now(secret))
     admin.get_by_role("button", name="Sign In").click()
     admin.wait_for_url(lambda url: "/accounts/2fa/" not in url)
-
-    Tenant.objects.filter(pk=tenant.pk).update(require_single_sign_on=True)
-
-    page.goto(members_page)
-    sign_in_at_provider(page, idp, pat_at_idp)
-    page.wait_for_url(lambda url: url.endswith(members_page))
-    expect(page.get_by_role("heading", name="Members").first).to_be_visible()
-
-    guest.goto(members_page)
-    expect(guest).to_have_url(re.compile(re.escape(members_page) + "$"))
-
     admin.goto(tab_url(tenant))
     expect(admin).to_have_url(re.compile(re.escape(tab_url(tenant)) + "$"))
     expect(admin.get_by_test_id("sso-required")).to_have_text("Required")
