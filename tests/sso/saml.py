@@ -66,7 +66,8 @@ class SamlIdentityProvider:
         self.setup(reset=True)
 
     def knobs(self, **knobs) -> None:
-        """``sign_assertion``, ``sign_response``, ``audience`` for the next answers."""
+        """``sign_assertion``, ``sign_response``, ``audience``, ``lifetime_minutes`` for
+        the next answers."""
         self.setup(knobs=knobs)
 
     def add_service_provider(self, metadata_xml: str) -> None:

@@ -272,6 +272,34 @@ def test_an_assertion_for_another_audience_is_refused(client, sso_admin, saml_id
     assert snapshot() == before
 
 
+def test_a_sign_in_the_provider_denies_ends_on_a_clear_page(client, sso_admin, saml_idp):
+    configure(client, sso_admin, saml_idp)
+    person = saml_idp.add_person("not.assigned@example-corp.test")
+    saml_idp.knobs(deny=True)
+    before = snapshot()
+
+    sso_url = start_sso(client, "not.assigned@example-corp.test")
+    response = answer(client, *saml_idp.sign_in(sso_url, person))
+
+    _refused(response)
+    assert snapshot() == before
+
+
+def test_an_expired_assertion_is_refused(client, sso_admin, saml_idp):
+    configure(client, sso_admin, saml_idp)
+    person = saml_idp.add_person("late@example-corp.test")
+    # Valid until 20 minutes ago: past python3-saml's 5 minutes of allowed clock drift.
+    saml_idp.knobs(lifetime_minutes=-20)
+    before = snapshot()
+
+    response = answer(
+        client, *saml_idp.sign_in(start_sso(client, "late@example-corp.test"), person)
+    )
+
+    _refused(response)
+    assert snapshot() == before
+
+
 def test_a_failed_saml_test_sign_in_goes_back_to_the_tab_and_enables_nothing(
     client, sso_admin, saml_idp
 ):

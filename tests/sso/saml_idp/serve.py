@@ -13,7 +13,9 @@ assertion consumer service named there.
   form that posts the signed ``SAMLResponse`` to the service provider.
 - ``POST /test-setup/`` (JSON): ``users``, ``sps`` (metadata XML) and
   ``knobs`` for the refusal tests: ``sign_assertion``, ``sign_response``,
-  ``audience`` (another audience than the service provider's). ``reset``
+  ``audience`` (another audience than the service provider's),
+  ``lifetime_minutes`` (negative: an assertion that has already expired),
+  ``deny`` (a signed "request denied" answer instead of an assertion). ``reset``
   puts the knobs back.
 """
 
@@ -32,13 +34,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.assertion import Policy
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.samlp import STATUS_REQUEST_DENIED
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-DEFAULT_KNOBS = {"sign_assertion": True, "sign_response": True, "audience": None}
+DEFAULT_KNOBS = {
+    "sign_assertion": True,
+    "sign_response": True,
+    "audience": None,
+    "lifetime_minutes": 5,
+    "deny": False,
+}
 
 
 def _key_and_certificate(workdir: Path) -> tuple[Path, Path]:
@@ -175,6 +185,16 @@ class IdentityProviderApp:
         arguments = self.server.response_args(request.message, [BINDING_HTTP_POST])
         with self.lock:
             knobs = dict(self.knobs)
+        if knobs["deny"]:  # the provider says no (e.g. the person is not assigned the app)
+            denied = self.server.create_error_response(
+                arguments["in_response_to"],
+                arguments["destination"],
+                (STATUS_REQUEST_DENIED, "not assigned to this application"),
+                sign=True,
+                sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256,
+            )
+            return self._post_back(start_response, str(denied), arguments, form)
         identity = {"mail": [user["email"]]}
         if user.get("given_name"):
             identity["givenName"] = [user["given_name"]]
@@ -189,12 +209,26 @@ class IdentityProviderApp:
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=knobs["sign_assertion"],
             sign_response=knobs["sign_response"],
+            release_policy=Policy(
+                {
+                    "default": {
+                        "lifetime": {"minutes": knobs["lifetime_minutes"]},
+                        "attribute_restrictions": None,
+                        "name_form": NAME_FORMAT_URI,
+                    }
+                },
+                mds=self.server.metadata,
+            ),
             sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256,
         )
+        return self._post_back(start_response, str(response), arguments, form)
+
+    def _post_back(self, start_response, response: str, arguments, form):
+        """The page whose form posts the answer to the service provider's ACS."""
         post = self.server.apply_binding(
             BINDING_HTTP_POST,
-            str(response),
+            response,
             arguments["destination"],
             form.get("RelayState", ""),
             response=True,
