@@ -42,7 +42,7 @@ urlpatterns = [
     # allauth.urls without its third-party account pages (connections,
     # social sign-up): single sign-on is per tenant (console.sso), and only
     # its OpenID Connect login and callback are mounted, at accounts/oidc/
-    # (GET and POST only, like every other page).
+    # (GET and POST only, like every other page), and its SAML views below.
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/sessions/", include("allauth.usersessions.urls")),
@@ -56,6 +56,8 @@ urlpatterns = [
         require_http_methods(["GET", "POST"])(oidc_views.callback),
         name="openid_connect_callback",
     ),
+    # allauth's SAML 2.0 views for a tenant's SAML connection (console.sso.saml_views).
+    path("accounts/saml/<str:organization_slug>/", include("console.sso.saml_urls")),
     path("tenants/", include("tenants.urls")),
     path("t/<str:tenant_id>/", include(tenant_patterns)),
     path("invitations/", include("invitations.urls")),

@@ -6,10 +6,13 @@
 - ``get_requests_session``: every call the provider makes (discovery, token,
   keys, user info) passes the outbound-URL guard first, with a timeout.
 - ``pre_social_login``: allauth has checked the state (bound to this
-  connection's provider id, used once) and the ID token (signature, issuer,
-  audience, expiry); here the answer becomes either a passed **Test sign-in**
-  or a sign-in (``console.sso.sign_in``). allauth's own social accounts and
-  sign-up pages are never used.
+  connection's provider id, used once) and, for OpenID Connect, the ID token
+  (signature, issuer, audience, expiry) or, for SAML, the response
+  (python3-saml: the assertion's signature, audience, destination, validity,
+  answering a request of this session: ``console.sso.saml_views``); here
+  the answer becomes either a passed **Test sign-in** or a sign-in
+  (``console.sso.sign_in``). allauth's own social accounts and sign-up pages
+  are never used.
 - ``on_authentication_error``: every provider error ends on one clear page
   and in the log, with nothing created.
 """
@@ -46,7 +49,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         }
         for app in apps:
             connection = connections.get(app.pk)
-            if connection is not None:
+            if connection is not None and connection.secret_encrypted:  # SAML has none
                 app.secret = encryption.decrypt(connection.secret_encrypted)
         return apps
 
@@ -60,5 +63,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request, provider, error=None, exception=None, extra_context=None
     ):
         raise ImmediateHttpResponse(
-            sign_in.provider_failed(request, provider=provider, error=error, exception=exception)
+            sign_in.provider_failed(
+                request,
+                provider=provider,
+                error=error,
+                exception=exception,
+                reason=(extra_context or {}).get("saml_last_error_reason") or "",
+            )
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from console.readonly_admin import ReadOnlyModelAdmin
 from console.sso.models import SsoConnection
@@ -12,7 +13,9 @@ class SsoConnectionAdmin(ReadOnlyModelAdmin):
     shown, not even encrypted."""
 
     list_display = ["tenant", "protocol", "issuer", "client_id", "enabled", "changed_at"]
+    # issuer: the OpenID Connect issuer or the SAML identity provider's entity ID.
     list_filter = ["protocol", "enabled"]
     search_fields = ["tenant__name", "tenant__public_id", "issuer", "client_id"]
     list_select_related = ["tenant"]
     exclude = ["secret_encrypted", "app"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

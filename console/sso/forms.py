@@ -3,6 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from console.sso.services import NEEDS_METADATA
+
 
 class OidcConnectionForm(forms.Form):
     """The OpenID Connect connection: the service checks the issuer (discovery)."""
@@ -38,6 +40,43 @@ class OidcConnectionForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", _("Save")))
+
+
+class SamlConnectionForm(forms.Form):
+    """The SAML 2.0 connection: the identity provider's metadata, by URL or pasted.
+
+    The service reads and checks it (``console.sso.saml_metadata``)."""
+
+    metadata_url = forms.URLField(
+        label=_("IdP metadata URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Read once when you save, e.g. https://example.okta.com/app/…/sso/saml/metadata."
+        ),
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    metadata_xml = forms.CharField(
+        label=_("Or the IdP metadata XML"),
+        required=False,
+        max_length=512 * 1024,
+        help_text=_("Paste it if your identity provider offers a file instead of a URL."),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "font-monospace"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("save_saml", _("Save")))
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        given = cleaned.get("metadata_url") or (cleaned.get("metadata_xml") or "").strip()
+        if not given and not self.errors:
+            raise forms.ValidationError(NEEDS_METADATA)
+        return cleaned
 
 
 class SsoSignInForm(forms.Form):

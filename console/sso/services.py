@@ -4,7 +4,7 @@ The locking rule is the members services' one: lock the tenant row
 (``SELECT ... FOR UPDATE``), re-read, change, record the activity entry in
 the same transaction. ``actor`` (``tenants.actors.Actor``) is checked under
 that lock by ``actor_require`` (an admin: ``manage_sso``). Network look-ups
-(discovery) run before the lock. The connection's allauth ``SocialApp`` is
+(discovery, SAML metadata) run before the lock. The connection's allauth ``SocialApp`` is
 written here and nowhere else.
 """
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from console.accounts.models import User
 from console.accounts.services import email_address_confirm
-from console.sso import discovery, encryption
+from console.sso import discovery, encryption, saml_metadata
 from console.sso.activity import SsoAction
 from console.sso.models import Protocol, SsoConnection, provider_id_for
 from invitations.access_requests import join_or_request
@@ -32,7 +32,9 @@ NEEDS_TEST = _(
 )
 NEEDS_SECRET = _("Enter the client secret.")
 CONNECTION_GONE = _("This connection no longer exists.")
+NEEDS_METADATA = _("Enter the identity provider's metadata URL or paste its metadata XML.")
 OIDC_PROVIDER = "openid_connect"
+SAML_PROVIDER = "saml"
 
 
 def _lock(tenant_id: int) -> Tenant:
@@ -55,6 +57,10 @@ def _app_settings(issuer: str) -> dict:
     return {"server_url": issuer, "hidden": True}
 
 
+def _has_verified_domain(tenant: Tenant) -> bool:
+    return tenant.domains.filter(verified_at__isnull=False).exists()
+
+
 def sso_connection_save(
     *,
     tenant: Tenant,
@@ -75,54 +81,129 @@ def sso_connection_save(
     """
     issuer = discovery.issuer_clean(issuer)
     client_id = client_id.strip()
-    if not tenant.domains.filter(verified_at__isnull=False).exists():
+    if not _has_verified_domain(tenant):
         raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
     discovery.discover(issuer)
+    values: dict = {"client_id": client_id, "metadata_url": "", "metadata_xml": ""}
+    if client_secret:
+        values["secret_encrypted"] = encryption.encrypt(client_secret)
+    return _connection_write(
+        tenant=tenant,
+        actor=actor,
+        ip=ip,
+        protocol=Protocol.OIDC,
+        issuer=issuer,
+        app_values={
+            "provider": OIDC_PROVIDER,
+            "client_id": client_id,
+            "settings": _app_settings(issuer),
+        },
+        values=values,
+        details={"protocol": Protocol.OIDC, "issuer": issuer, "client_id": client_id},
+    )
+
+
+def sso_saml_connection_save(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    metadata_url: str = "",
+    metadata_xml: str = "",
+    ip: str | None = None,
+) -> SsoConnection:
+    """Create the tenant's SAML 2.0 connection or change it ("SSO connection created" /
+    "SSO connection changed"), from the identity provider's metadata URL or XML.
+
+    The URL is read through the outbound-URL guard with a timeout and a size
+    limit (``console.sso.saml_metadata``); the metadata must name the IdP's
+    entity ID, sign-in URL and signing certificate. What it says is written
+    into the ``SocialApp``, so allauth never fetches metadata itself. Refused
+    (``ValidationError``, nothing saved): no verified domain, neither URL nor
+    XML, unreadable or incomplete metadata. A change (or a switch from OpenID
+    Connect, which drops the client secret) needs a new test and leaves the
+    connection disabled.
+    """
+    metadata_url = metadata_url.strip()
+    if not _has_verified_domain(tenant):
+        raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
+    if metadata_url:
+        metadata_xml = saml_metadata.fetch_metadata(metadata_url)
+    elif not metadata_xml.strip():
+        raise ValidationError(NEEDS_METADATA, code="metadata")
+    metadata = saml_metadata.parse_metadata(metadata_xml)
+    slug = provider_id_for(tenant)
+    return _connection_write(
+        tenant=tenant,
+        actor=actor,
+        ip=ip,
+        protocol=Protocol.SAML,
+        issuer=metadata.entity_id,
+        app_values={
+            "provider": SAML_PROVIDER,
+            "client_id": slug,
+            "settings": saml_metadata.app_settings(metadata),
+        },
+        values={
+            "client_id": "",
+            "secret_encrypted": "",
+            "metadata_url": metadata_url,
+            "metadata_xml": metadata.xml,
+        },
+        details={
+            "protocol": Protocol.SAML,
+            "issuer": metadata.entity_id,
+            "metadata_url": metadata_url,
+        },
+    )
+
+
+def _connection_write(
+    *,
+    tenant: Tenant,
+    actor: Actor,
+    ip: str | None,
+    protocol: str,
+    issuer: str,
+    app_values: dict,
+    values: dict,
+    details: dict,
+) -> SsoConnection:
+    """Both protocols' write: under the tenant lock, the connection row and its
+    ``SocialApp`` together, with the activity entry."""
     with transaction.atomic():
         locked = actor_require(actor=actor, tenant_id=tenant.pk, permission=MANAGE_SSO)
-        if not locked.domains.filter(verified_at__isnull=False).exists():
+        if not _has_verified_domain(locked):
             raise ValidationError(NEEDS_VERIFIED_DOMAIN, code="no_domain")
         connection = _connection_of(locked)
+        has_secret = bool(values.get("secret_encrypted")) or (
+            connection is not None
+            and connection.protocol == Protocol.OIDC
+            and bool(connection.secret_encrypted)
+        )
+        if protocol == Protocol.OIDC and not has_secret:
+            raise ValidationError(NEEDS_SECRET, code="secret")
         if connection is None:
-            if not client_secret:
-                raise ValidationError(NEEDS_SECRET, code="secret")
             app = SocialApp.objects.create(
-                provider=OIDC_PROVIDER,
-                provider_id=provider_id_for(locked),
-                name=locked.name[:40],
-                client_id=client_id,
-                secret="",
-                settings=_app_settings(issuer),
+                provider_id=provider_id_for(locked), name=locked.name[:40], secret="", **app_values
             )
             connection = SsoConnection.objects.create(
-                tenant=locked,
-                app=app,
-                protocol=Protocol.OIDC,
-                issuer=issuer,
-                client_id=client_id,
-                secret_encrypted=encryption.encrypt(client_secret),
+                tenant=locked, app=app, protocol=protocol, issuer=issuer, **values
             )
             action = SsoAction.CONNECTION_CREATED
         else:
+            for field, value in values.items():
+                setattr(connection, field, value)
+            connection.protocol = protocol
             connection.issuer = issuer
-            connection.client_id = client_id
-            if client_secret:
-                connection.secret_encrypted = encryption.encrypt(client_secret)
             connection.version += 1
             connection.enabled = False
             connection.save()
             app = connection.app
-            app.client_id = client_id
-            app.settings = _app_settings(issuer)
-            app.save(update_fields=["client_id", "settings"])
+            for field, value in app_values.items():
+                setattr(app, field, value)
+            app.save(update_fields=list(app_values))
             action = SsoAction.CONNECTION_CHANGED
-        activity_record(
-            tenant=locked,
-            action=action,
-            details={"protocol": connection.protocol, "issuer": issuer, "client_id": client_id},
-            ip=ip,
-            **actor.recorded_as,
-        )
+        activity_record(tenant=locked, action=action, details=details, ip=ip, **actor.recorded_as)
     return connection
 
 

@@ -38,10 +38,28 @@ def _connection_for(sociallogin) -> SsoConnection | None:
     return SsoConnection.objects.select_related("tenant").filter(app_id=app.pk).first()
 
 
+def _saml_claims(sociallogin) -> dict:
+    """A SAML assertion's attributes (name: list of values) as one value per mapped key."""
+    attributes = sociallogin.account.extra_data or {}
+    mapping = sociallogin.provider.app.settings.get("attribute_mapping") or {}
+    claims = {}
+    for key, names in mapping.items():
+        for name in [names] if isinstance(names, str) else names:
+            values = attributes.get(name)
+            if values:
+                claims[key] = values[0] if isinstance(values, list) else values
+                break
+    return claims
+
+
 def _asserted(sociallogin) -> tuple[str, str]:
-    """The address and the name the provider asserted (user info, else the ID token)."""
-    extra = sociallogin.account.extra_data or {}
-    claims = extra.get("userinfo") or extra.get("id_token") or extra
+    """The address and the name the provider asserted (OpenID Connect: user info, else
+    the ID token; SAML: the assertion's attributes, the address also from the NameID)."""
+    if getattr(sociallogin.provider, "id", "") == "saml":
+        claims = _saml_claims(sociallogin)
+    else:
+        extra = sociallogin.account.extra_data or {}
+        claims = extra.get("userinfo") or extra.get("id_token") or extra
     name = claims.get("name") or " ".join(
         part for part in (claims.get("given_name"), claims.get("family_name")) if part
     )
@@ -125,7 +143,7 @@ def _test_answered(request, connection, test, email):
     return redirect(tab)
 
 
-def provider_failed(request, *, provider, error, exception):
+def provider_failed(request, *, provider, error, exception, reason: str = ""):
     test = request.session.pop(TEST_SESSION_KEY, None)
     logger.warning(
         "sso.provider_error",
@@ -133,7 +151,8 @@ def provider_failed(request, *, provider, error, exception):
             "provider_id": getattr(provider, "id", ""),
             "error": str(error or ""),
             "exception": type(exception).__name__ if exception else "",
-            "detail": str(exception)[:300] if exception else "",
+            # SAML: python3-saml's reason (signature, audience, destination, …).
+            "detail": (str(exception) if exception else reason)[:300],
         },
     )
     message = _(

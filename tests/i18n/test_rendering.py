@@ -25,6 +25,7 @@ ALLOWED = {
     "Authorization: Bearer",  # an HTTP header, typed as is
     "Docker Compose",  # a product name
     "OpenID Connect",  # the name of a protocol
+    "SAML 2.0",  # likewise
 }
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}|<[^>]+>")

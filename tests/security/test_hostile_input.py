@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from console.accounts.models import User
 from console.api.services import api_key_create
+from console.sso.models import SsoConnection
 from invitations import tasks
 from invitations.emails import invitation_email_message
 from invitations.models import AccessRequest, EmailStatus, Invitation, InvitationStatus
@@ -606,6 +607,8 @@ def _url_for(name: str, tenant, invitation, member) -> str:
         kwargs.update(uidb36="1", key="forged-token")
     if "<str:provider_id>" in route:  # allauth's OpenID Connect login and callback
         kwargs["provider_id"] = "tenant-nope"
+    if "<str:organization_slug>" in route:  # allauth's SAML views
+        kwargs["organization_slug"] = "tenant-nope"
     for key, value in {
         "<uidb64>": "MQ",
         "<token>": "t",
@@ -1066,6 +1069,29 @@ def test_a_hostile_issuer_url_is_refused_and_nothing_saved(admin_client, sso_ten
     assert response.status_code == 200
     assert "<script>alert" not in page
     assert snapshot() == before
+
+
+HOSTILE_METADATA = [
+    {"metadata_url": "http://169.254.169.254/latest/meta-data/"},
+    {"metadata_url": "https://127.0.0.1/metadata"},
+    {"metadata_url": "file:///etc/passwd"},
+    {"metadata_xml": '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'},
+    {"metadata_xml": "<script>alert(1)</script>"},
+    {"metadata_xml": "<a>" * 10_000},
+]
+
+
+@pytest.mark.parametrize("values", HOSTILE_METADATA)
+def test_hostile_saml_metadata_is_refused_and_nothing_saved(admin_client, sso_tenant, values):
+    before = snapshot()
+    url = reverse("tenant_sso:settings", kwargs={"tenant_id": sso_tenant.public_id})
+    response = admin_client.post(url, {"protocol": "saml", **values})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "root:" not in page
+    assert snapshot() == before
+    assert not SsoConnection.objects.exists()
 
 
 @pytest.mark.parametrize(

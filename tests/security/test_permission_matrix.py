@@ -668,6 +668,17 @@ MATRIX = {
         }
         for name in ("openid_connect_login", "openid_connect_callback")
     },
+    # allauth's SAML views, one method each (console.sso.saml_urls): likewise 404
+    # without a tenant's SAML connection.
+    **{
+        name: {method: Case(plain(name, organization_slug="tenant-nope"), everyone(NOT_FOUND))}
+        for name, method in (
+            ("saml_acs", "post"),
+            ("saml_finish_acs", "get"),
+            ("saml_sls", "get"),
+            ("saml_metadata", "get"),
+        )
+    },
     "usersessions_list": {
         "get": Case(plain("usersessions_list"), signed_in_only(Expect(200))),
         # "Sign out other sessions": only the visitor's own (none here besides this one).

@@ -78,3 +78,22 @@ def identity_provider(tmp_path_factory):
     provider = IdentityProvider(tmp_path_factory.mktemp("idp"))
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_identity_provider(tmp_path_factory):
+    """pysaml2's SAML identity provider (``tests/sso/saml_idp``), for the whole session."""
+    from tests.sso.saml import SamlIdentityProvider
+
+    provider = SamlIdentityProvider(tmp_path_factory.mktemp("saml-idp"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def saml_idp(saml_identity_provider, settings):
+    """The SAML provider, well-behaved again for each test; private URLs allowed."""
+    settings.SSO_ALLOW_PRIVATE_URLS = True
+    saml_identity_provider.reset()
+    yield saml_identity_provider
+    saml_identity_provider.reset()
