@@ -269,11 +269,22 @@ def celery_worker(celery_worker_factory):
     return celery_worker_factory()
 
 
+# Tests that mostly wait on real clocks (production lease and beat timings,
+# killed processes): started first, so that under pytest-xdist they wait while
+# the other workers keep both cores busy, instead of holding up the end.
+WAITING_MARKERS = ("multinode", "reliability", "waits")
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser journeys run last: while Playwright's sync API is active its event
     loop runs in the main thread, which Django's async-safety check would
-    otherwise see during every later test."""
-    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    otherwise see during every later test. The waiting tests run first."""
+    items.sort(
+        key=lambda item: (
+            "browser" in getattr(item, "fixturenames", ()),
+            not any(item.get_closest_marker(name) for name in WAITING_MARKERS),
+        )
+    )
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from tests.reliability.faults import wait_until
 from tests.smtp import free_port
 from tests.webhooks.receiver import Receiver
 
+pytestmark = pytest.mark.waits
+
 SETUP = """
 import django, sys; django.setup()
 from datetime import timedelta

@@ -133,15 +133,15 @@ def _seed(tenant, make_endpoint, endpoints: int, attempts: int):
 def test_the_tab_queries_do_not_grow_with_endpoints_or_attempts(
     admin_client, tenant, make_endpoint, django_assert_num_queries
 ):
-    # Breakdown (7): session, user, the user's memberships (header), the
-    # endpoints, the newest attempts of each (one window query), the user's
-    # pending invitations and "Request to join" offers (header).
+    # Breakdown (6): session, user, the user's memberships (header), the
+    # endpoints, the newest attempts of each (one window query), whether the
+    # header has offers (none here: neither list runs).
     _seed(tenant, make_endpoint, endpoints=1, attempts=1)
     admin_client.get(url(tenant, "list"))  # the first visit also stores the current tenant
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         admin_client.get(url(tenant, "list"))
     _seed(tenant, make_endpoint, endpoints=8, attempts=30)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = admin_client.get(url(tenant, "list")).content.decode()
     # Each endpoint lists its 10 newest attempts, not all 30.
     assert page.count('data-label="Duration"') == 1 + 8 * 10
