@@ -24,6 +24,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_provider(module: str, args: list[str], *, env: dict, ping: str) -> subprocess.Popen:
+    """``python -m module *args`` on 127.0.0.1, once its ``ping`` URL answers (60 s at most)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(ping, timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"the test identity provider {module} exited: {output}")
+    process.kill()
+    raise RuntimeError(f"the test identity provider {module} did not start in 60 s")
+
+
+def stop_provider(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 class IdentityProvider:
     def __init__(self, tmp: Path) -> None:
         self.port = free_port()
@@ -31,33 +63,12 @@ class IdentityProvider:
         env = {**os.environ, "IDP_DATABASE": str(tmp / "idp.sqlite3"), "PYTHONPATH": str(ROOT)}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.pop("DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.sso.idp_project.serve", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        self.process = start_provider(
+            "tests.sso.idp_project.serve", [str(self.port)], env=env, ping=f"{self.issuer}/ping/"
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.issuer}/ping/", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the test identity provider exited: {self.process.stdout.read()}"
-                )  # type: ignore[union-attr]
-        raise RuntimeError("the test identity provider did not start in 60 s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_provider(self.process)
 
     def setup(self, *, users=(), clients=()) -> None:
         response = requests.post(

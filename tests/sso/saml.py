@@ -8,16 +8,13 @@ browser would post back to the console: the ACS URL and its form fields
 
 import os
 import re
-import subprocess
-import sys
-import time
 from html import unescape
 from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
 
-from tests.sso.idp import ROOT, free_port
+from tests.sso.idp import ROOT, free_port, start_provider, stop_provider
 
 
 class SamlIdentityProvider:
@@ -27,32 +24,15 @@ class SamlIdentityProvider:
         self.metadata_url = f"{self.base}/metadata/"
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.sso.saml_idp.serve", str(self.port), str(tmp)],
-            cwd=ROOT,
+        self.process = start_provider(
+            "tests.sso.saml_idp.serve",
+            [str(self.port), str(tmp)],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            ping=f"{self.base}/ping/",
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/ping/", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-            if self.process.poll() is not None:
-                output = self.process.stdout.read() if self.process.stdout else ""
-                raise RuntimeError(f"the test SAML identity provider exited: {output}")
-        raise RuntimeError("the test SAML identity provider did not start in 60 s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_provider(self.process)
 
     def metadata(self) -> str:
         return requests.get(self.metadata_url, timeout=10).text
